@@ -1,0 +1,64 @@
+/**
+ * The contract every source and sink adapter implements: a zod schema (its YAML shape, told apart
+ * by `type`) and one function. Adapters are plain objects in the registries of
+ * `sources/index.ts` and `sinks/index.ts`; adding one is one file and one line.
+ *
+ *   export const fileSource = {
+ *     schema: z.strictObject({ type: z.literal('file'), path: z.string() }),
+ *     async read(spec, ctx) { await readTableFile(ctx.table, ctx.dataset, spec.path, {}, { file: spec.path }); return { detail: spec.path }; },
+ *   } satisfies SourceAdapter<…>;
+ */
+import type { z } from 'zod';
+import type { TableEngine } from '../src/table/engine.js';
+import type { ConnectionSpec, resolveConnection } from '../src/connect/connections.js';
+
+/** Progress that is heartbeated; the next attempt receives the last one as `resume`. */
+export type Progress = { rows?: number; page?: number; batch?: number; cursor?: unknown; note?: string };
+
+type AdapterContext = {
+  /** Working directory for temp files, removed after the activity. */
+  workdir: string;
+  table: TableEngine;
+  /** Resolves a named connection on the worker (secrets from the environment). */
+  connection: <K extends 'postgres' | 's3' | 'http'>(name: string, kind: K) => ReturnType<typeof resolveConnection<K>>;
+  connections: Record<string, ConnectionSpec>;
+  /** Records progress; it is heartbeated to Temporal and shown by `ferry status`. */
+  progress: (p: Progress) => void;
+  /** The last progress heartbeated by a previous attempt of this activity, if any. */
+  resume: Progress | undefined;
+  signal: AbortSignal;
+  runId: string;
+};
+
+export type SourceContext = AdapterContext & {
+  /** The dataset to produce: the adapter creates a table of this name in `table`. */
+  dataset: string;
+};
+
+export type SinkContext = AdapterContext & {
+  /** The sink's name in the pipeline. */
+  sink: string;
+  /** The dataset to deliver, readable in `table` under this name. */
+  dataset: string;
+  rows: number;
+};
+
+export type SourceResult = { detail: string };
+export type SinkResult = { target: string; rows: number; detail?: string };
+
+// The schema's input type may differ from its output (defaults), so both are left open here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AdapterSchema<S> = z.ZodType<S, any>;
+
+export type SourceAdapter<S> = {
+  schema: AdapterSchema<S>;
+  /** Connection kind this adapter needs, checked by `ferry validate`. */
+  connectionKind?: 'postgres' | 's3' | 'http';
+  read(spec: S, ctx: SourceContext): Promise<SourceResult>;
+};
+
+export type SinkAdapter<S> = {
+  schema: AdapterSchema<S>;
+  connectionKind?: 'postgres' | 's3' | 'http';
+  write(spec: S, ctx: SinkContext): Promise<SinkResult>;
+};

@@ -1,0 +1,66 @@
+/**
+ * The activity boundary: every activity runs inside `withActivityContext`, which gives it a work
+ * directory and a table engine, heartbeats its progress (the next attempt resumes from it), and
+ * turns Ferry errors into Temporal failures — non-retryable for config, data and auth problems,
+ * retryable (honouring Retry-After) for outages. Secrets are masked out of every message.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { FerryError, withContext, type ErrorContext } from '../src/errors.js';
+import { maskSecrets } from '../src/spec/interpolate.js';
+import { TableEngine } from '../src/table/engine.js';
+import type { Progress } from './adapter.js';
+
+export type ActivityScope = {
+  workdir: string;
+  table: TableEngine;
+  progress: (p: Progress) => void;
+  resume: Progress | undefined;
+  signal: AbortSignal;
+  workflowId: string;
+  runId: string;
+};
+
+export async function withActivityContext<T>(context: ErrorContext, fn: (scope: ActivityScope) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const info = ctx.info;
+  const workdir = await mkdtemp(join(tmpdir(), 'ferry-'));
+  let latest: Progress = {};
+  const beat = () => ctx.heartbeat(latest);
+  // Heartbeat on a timer too, so a long COPY or download does not look like a dead worker.
+  const timer = setInterval(beat, Math.max(1000, Math.min(10_000, (info.heartbeatTimeoutMs ?? 30_000) / 3)));
+  let table: TableEngine | undefined;
+  try {
+    table = await TableEngine.open(workdir);
+    return await fn({
+      workdir,
+      table,
+      progress: (p) => {
+        latest = { ...latest, ...p };
+        beat();
+      },
+      resume: info.heartbeatDetails as Progress | undefined,
+      signal: ctx.cancellationSignal,
+      workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+      runId: info.workflowExecution?.runId ?? info.activityId,
+    });
+  } catch (err) {
+    throw toActivityFailure(withContext(err, context));
+  } finally {
+    clearInterval(timer);
+    table?.close();
+    await rm(workdir, { recursive: true, force: true });
+  }
+}
+
+export function toActivityFailure(err: FerryError): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: maskSecrets(err.describe()),
+    type: err.code,
+    nonRetryable: !err.retryable,
+    details: [JSON.parse(maskSecrets(JSON.stringify(err.context))) as ErrorContext],
+    nextRetryDelay: err.retryAfterMs,
+  });
+}

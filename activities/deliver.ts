@@ -1,0 +1,28 @@
+/** The deliver activity: runs one sink adapter over a staged dataset. */
+import type { DeliverInput, DeliverOutput } from '../src/run.js';
+import { resolveConnection } from '../src/connect/connections.js';
+import type { StagingStore } from '../src/staging/store.js';
+import { SINKS } from './sinks/index.js';
+import type { SinkAdapter } from './adapter.js';
+import { withActivityContext } from './boundary.js';
+
+export function deliverActivity(staging: StagingStore) {
+  return async function deliver({ plan, sink, input }: DeliverInput): Promise<DeliverOutput> {
+    const spec = plan.spec.sinks[sink]!;
+    return withActivityContext({ stage: 'deliver', dataset: input.dataset }, async (scope) => {
+      await scope.table.loadParquet(input.dataset, await staging.readPath(input.uri, scope.workdir));
+      const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
+      const result = await adapter.write(spec, {
+        ...scope,
+        sink,
+        dataset: input.dataset,
+        rows: input.rows,
+        connections: plan.connections,
+        connection: (name, kind) => resolveConnection(plan.connections, name, kind),
+        // Per execution, not per workflow id: a re-run with the same --id must load again.
+        runId: scope.runId,
+      });
+      return { sink, type: spec.type, ...result };
+    });
+  };
+}

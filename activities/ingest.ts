@@ -1,0 +1,27 @@
+/** The ingest activity: runs one source adapter and stages its dataset as Parquet. */
+import type { IngestInput, IngestOutput } from '../src/run.js';
+import { resolveConnection } from '../src/connect/connections.js';
+import { stagingKey, type StagingStore } from '../src/staging/store.js';
+import { SOURCES } from './sources/index.js';
+import type { SourceAdapter } from './adapter.js';
+import { withActivityContext } from './boundary.js';
+
+export function ingestActivity(staging: StagingStore) {
+  return async function ingest({ plan, dataset }: IngestInput): Promise<IngestOutput> {
+    const spec = plan.spec.sources[dataset]!;
+    return withActivityContext({ stage: 'ingest', dataset }, async (scope) => {
+      const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
+      const { detail } = await adapter.read(spec, {
+        ...scope,
+        dataset,
+        connections: plan.connections,
+        connection: (name, kind) => resolveConnection(plan.connections, name, kind),
+      });
+      const key = stagingKey(plan.pipeline, scope.workflowId, 'ingest', dataset);
+      const file = staging.writePath(key, scope.workdir);
+      const stats = await scope.table.exportParquet(dataset, file);
+      await staging.commit(key, file);
+      return { ref: { dataset, stage: 'ingest', uri: staging.uri(key), ...stats }, detail };
+    });
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * `s3` sink: writes a dataset as one CSV, JSON, NDJSON or Parquet object. The key is deterministic
+ * (it may use `{run_id}` and `{date}`), and a PUT is atomic: a retry overwrites, never duplicates.
+ *
+ *   sinks:
+ *     lake:
+ *       type: s3
+ *       connection: lake
+ *       input: sales_final
+ *       bucket: ferry-demo
+ *       key: curated/sales_enriched.csv
+ */
+import { z } from 'zod';
+import { basename, join } from 'node:path';
+import { s3Client, uploadFile, s3Uri, ensureBucket } from '../../src/connect/s3.js';
+import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
+import { ConfigError } from '../../src/errors.js';
+import type { SinkAdapter } from '../adapter.js';
+
+const schema = z.strictObject({
+  type: z.literal('s3'),
+  connection: z.string(),
+  input: z.string(),
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  format: fileFormatSchema.optional(),
+  csv: csvOptionsSchema.partial().optional(),
+  create_bucket: z.boolean().default(false),
+});
+
+export type S3SinkSpec = z.infer<typeof schema>;
+
+const CONTENT_TYPES = { csv: 'text/csv', json: 'application/json', ndjson: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
+
+export const s3Sink = {
+  schema,
+  connectionKind: 's3',
+  async write(spec, ctx) {
+    const key = spec.key.replaceAll('{run_id}', ctx.runId).replaceAll('{date}', new Date().toISOString().slice(0, 10));
+    const format = spec.format ?? formatFromPath(key);
+    if (!format) throw new ConfigError(`cannot tell the format of ${key}: set format`, { field: 'key' });
+    const local = join(ctx.workdir, basename(key));
+    await writeTableFile(ctx.table, ctx.dataset, local, { format, csv: spec.csv });
+    const s3 = s3Client(ctx.connection(spec.connection, 's3'));
+    if (spec.create_bucket) await ensureBucket(s3, spec.bucket);
+    const obj = { bucket: spec.bucket, key };
+    await uploadFile(s3, local, obj, CONTENT_TYPES[format]);
+    return { target: s3Uri(obj), rows: ctx.rows, detail: format };
+  },
+} satisfies SinkAdapter<S3SinkSpec>;

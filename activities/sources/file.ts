@@ -1,0 +1,35 @@
+/**
+ * `file` source: a local CSV, JSON, NDJSON or Parquet file (optionally `.gz`).
+ *
+ *   sources:
+ *     sales:
+ *       type: file
+ *       path: data/sales.csv
+ *       columns: { amount: DOUBLE }   # optional: declared types are enforced
+ */
+import { z } from 'zod';
+import { access } from 'node:fs/promises';
+import { NotFoundError } from '../../src/errors.js';
+import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema } from '../../src/table/formats.js';
+import type { SourceAdapter } from '../adapter.js';
+
+const schema = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1),
+  format: fileFormatSchema.optional(),
+  csv: csvOptionsSchema.partial().optional(),
+  columns: columnTypesSchema,
+});
+
+export type FileSourceSpec = z.infer<typeof schema>;
+
+export const fileSource = {
+  schema,
+  async read(spec, ctx) {
+    await access(spec.path).catch(() => {
+      throw new NotFoundError(`file not found: ${spec.path}`, { file: spec.path });
+    });
+    await readTableFile(ctx.table, ctx.dataset, spec.path, spec, { file: spec.path });
+    return { detail: spec.path };
+  },
+} satisfies SourceAdapter<FileSourceSpec>;

@@ -1,0 +1,43 @@
+/**
+ * `s3` source: one CSV, JSON, NDJSON or Parquet object (optionally `.gz`), downloaded to the
+ * worker and read by DuckDB.
+ *
+ *   sources:
+ *     sales:
+ *       type: s3
+ *       connection: lake
+ *       bucket: ferry-demo
+ *       key: raw/sales.csv
+ */
+import { z } from 'zod';
+import { basename, join } from 'node:path';
+import { s3Client, downloadObject, s3Uri } from '../../src/connect/s3.js';
+import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema } from '../../src/table/formats.js';
+import type { SourceAdapter } from '../adapter.js';
+
+const schema = z.strictObject({
+  type: z.literal('s3'),
+  connection: z.string(),
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  format: fileFormatSchema.optional(),
+  csv: csvOptionsSchema.partial().optional(),
+  columns: columnTypesSchema,
+});
+
+export type S3SourceSpec = z.infer<typeof schema>;
+
+export const s3Source = {
+  schema,
+  connectionKind: 's3',
+  async read(spec, ctx) {
+    const s3 = s3Client(ctx.connection(spec.connection, 's3'));
+    const obj = { bucket: spec.bucket, key: spec.key };
+    // Keep the object's file name: DuckDB reads the format and compression from the extension.
+    const local = join(ctx.workdir, basename(spec.key));
+    const bytes = await downloadObject(s3, obj, local);
+    ctx.progress({ note: `downloaded ${bytes} bytes` });
+    await readTableFile(ctx.table, ctx.dataset, local, spec, { file: s3Uri(obj) });
+    return { detail: s3Uri(obj) };
+  },
+} satisfies SourceAdapter<S3SourceSpec>;

@@ -1,0 +1,37 @@
+/**
+ * The transform activity: one per step stage (standardize, preprocess). It opens the staged
+ * datasets the steps read, runs the steps in DuckDB, and stages every dataset the steps wrote.
+ */
+import type { TransformInput, TransformOutput, DatasetRef } from '../src/run.js';
+import { stagingKey, type StagingStore } from '../src/staging/store.js';
+import { applySteps, stepOf } from '../src/table/steps/index.js';
+import { withActivityContext } from './boundary.js';
+
+export function transformActivity(staging: StagingStore) {
+  return async function transform({ plan, stage, inputs }: TransformInput): Promise<TransformOutput> {
+    const steps = plan.spec[stage];
+    return withActivityContext({ stage }, async (scope) => {
+      const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
+      for (const [name, ref] of Object.entries(inputs)) {
+        // sql steps may read datasets they did not declare: open them all, they are only views.
+        if (needed.has(name) || steps.some((s) => s.type === 'sql')) await scope.table.loadParquet(name, await staging.readPath(ref.uri, scope.workdir));
+      }
+      const written = new Set<string>();
+      await applySteps(scope.table, stage, steps, (index, output) => {
+        written.add(output);
+        const s = steps[index];
+        if (s?.type === 'outliers' && s.rejects) written.add(s.rejects);
+        scope.progress({ note: `step ${index + 1}/${steps.length}` });
+      });
+      const datasets: Record<string, DatasetRef> = {};
+      for (const dataset of written) {
+        const key = stagingKey(plan.pipeline, scope.workflowId, stage, dataset);
+        const file = staging.writePath(key, scope.workdir);
+        const stats = await scope.table.exportParquet(dataset, file);
+        await staging.commit(key, file);
+        datasets[dataset] = { dataset, stage, uri: staging.uri(key), ...stats };
+      }
+      return { datasets };
+    });
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Ferry's error family. Every error a user can cause carries a stable `code` and the context that
+ * locates it (file, line, column, dataset, endpoint, field). At the activity boundary they become
+ * Temporal failures (`toActivityFailure`); at the CLI boundary they are printed without a stack.
+ *
+ *   throw new DataError('malformed CSV row', { dataset: 'sales', file: 's3://demo/sales.csv', line: 7 });
+ */
+
+export type ErrorContext = {
+  dataset?: string;
+  stage?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  field?: string;
+  endpoint?: string;
+  page?: number;
+  connection?: string;
+};
+
+export type ErrorCode =
+  | 'CONFIG' // the pipeline or connection config is wrong: fix the YAML
+  | 'DATA' // the input data is malformed: fix the data or quarantine it
+  | 'AUTH' // credentials rejected by a source or sink
+  | 'NOT_FOUND' // a file, object, table or endpoint does not exist
+  | 'TRANSIENT'; // worth retrying: network failure, 5xx, 429, sink down
+
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+  /** Retry hint in milliseconds (e.g. from an HTTP Retry-After header). */
+  readonly retryAfterMs?: number;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super(message, { cause: options.cause });
+    this.name = `Ferry${code[0]}${code.slice(1).toLowerCase()}Error`;
+    this.code = code;
+    this.context = context;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get retryable(): boolean {
+    return this.code === 'TRANSIENT';
+  }
+
+  /** "dataset sales, file s3://demo/sales.csv, line 7: malformed CSV row" */
+  describe(): string {
+    return `${formatContext(this.context)}${this.message}`;
+  }
+}
+
+export class ConfigError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('CONFIG', message, context, options);
+  }
+}
+
+export class DataError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('DATA', message, context, options);
+  }
+}
+
+export class AuthError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('AUTH', message, context, options);
+  }
+}
+
+export class NotFoundError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, context, options);
+  }
+}
+
+export class TransientError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super('TRANSIENT', message, context, options);
+  }
+}
+
+/** Temporal failure types that the workflow's retry policy treats as non-retryable. */
+export const NON_RETRYABLE_TYPES = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'] as const;
+
+export function formatContext(ctx: ErrorContext): string {
+  const parts: string[] = [];
+  if (ctx.stage) parts.push(`stage ${ctx.stage}`);
+  if (ctx.dataset) parts.push(`dataset ${ctx.dataset}`);
+  if (ctx.connection) parts.push(`connection ${ctx.connection}`);
+  if (ctx.endpoint) parts.push(ctx.endpoint);
+  if (ctx.page !== undefined) parts.push(`page ${ctx.page}`);
+  if (ctx.file) {
+    let where = ctx.file;
+    if (ctx.line !== undefined) where += `:${ctx.line}`;
+    if (ctx.column !== undefined) where += `:${ctx.column}`;
+    parts.push(where);
+  } else if (ctx.line !== undefined) {
+    parts.push(`line ${ctx.line}`);
+  }
+  if (ctx.field) parts.push(`field ${ctx.field}`);
+  return parts.length ? `${parts.join(', ')}: ` : '';
+}
+
+/** Adds context to a FerryError as it leaves an adapter (Kedro's load wrapper), keeping the code. */
+export function withContext(err: unknown, context: ErrorContext): FerryError {
+  if (err instanceof FerryError) {
+    return new FerryError(err.code, err.message, { ...context, ...err.context }, { cause: err.cause, retryAfterMs: err.retryAfterMs });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new TransientError(message, context, { cause: err });
+}

@@ -1,0 +1,45 @@
+/**
+ * The pipeline YAML, as zod schemas. Sources, steps and sinks come from their registries, so a new
+ * adapter or step is part of the language as soon as it is registered. Types are inferred, never
+ * written twice.
+ */
+import { z } from 'zod';
+import { sourceSchema } from '../../activities/sources/index.js';
+import { sinkSchema } from '../../activities/sinks/index.js';
+import { stepSchema } from '../table/steps/index.js';
+import { durationSchema } from './duration.js';
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of letters, digits and _ (not starting with a digit)');
+
+export const retrySchema = z.strictObject({
+  initial_interval: durationSchema.default('1s'),
+  backoff: z.number().min(1).default(2),
+  maximum_interval: durationSchema.default('1m'),
+  maximum_attempts: z.number().int().min(0).default(30).describe('0 = unlimited; the default rides out a sink outage of about 25 minutes'),
+});
+
+export const settingsSchema = z.strictObject({
+  retry: retrySchema.default(retrySchema.parse({})),
+  heartbeat_timeout: durationSchema.default('60s').describe('a worker that stops heartbeating this long is presumed dead; its activity is retried elsewhere'),
+  activity_timeout: durationSchema.default('2h').describe('longest a single attempt of one activity may run'),
+});
+
+export const pipelineSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected lower-case letters, digits, - and _'),
+  description: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  sources: z.record(name, sourceSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one source'),
+  standardize: z.array(stepSchema).default([]),
+  preprocess: z.array(stepSchema).default([]),
+  sinks: z.record(name, sinkSchema).default({}),
+  settings: settingsSchema.default(settingsSchema.parse({})),
+});
+
+export type PipelineSpec = z.infer<typeof pipelineSchema>;
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The stages of a run, in order. Step stages run the declarative steps of the same name. */
+export const STAGES = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
+export type StageName = (typeof STAGES)[number];
+export const STEP_STAGES = ['standardize', 'preprocess'] as const;
+export type StepStage = (typeof STEP_STAGES)[number];

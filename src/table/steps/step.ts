@@ -1,0 +1,47 @@
+/**
+ * What a transform step is: a zod schema (told apart by `type`) and an `apply` that creates or
+ * replaces its output dataset in the table engine, usually by compiling to one SQL statement.
+ * Steps read and write named datasets; `output` defaults to `input`, so steps chain in place.
+ */
+import { z } from 'zod';
+import { DataError, ConfigError } from '../../errors.js';
+import { ident, type TableEngine } from '../engine.js';
+
+export type StepContext = { table: TableEngine; stage: string; index: number };
+
+export type Step<S> = {
+  schema: z.ZodType<S>;
+  /** Datasets the step reads and the one it writes: used to validate the graph and draw it. */
+  reads(step: S): string[];
+  writes(step: S): string;
+  apply(step: S, ctx: StepContext): Promise<void>;
+};
+
+/** The fields of a step over one dataset. */
+export const oneInput = { input: z.string(), output: z.string().optional(), description: z.string().optional() };
+
+export const readsInput = (s: { input: string }): string[] => [s.input];
+export const writesOutput = (s: { input: string; output?: string }): string => s.output ?? s.input;
+
+/** Fails with the dataset's real columns listed when a step names one that does not exist. */
+export async function requireColumns(table: TableEngine, dataset: string, wanted: string[], field: string): Promise<string[]> {
+  const have = (await table.columns(dataset)).map((c) => c.name);
+  const missing = wanted.filter((c) => !have.includes(c));
+  if (missing.length) {
+    throw new ConfigError(`unknown column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} in ${dataset}; it has: ${have.join(', ')}`, { dataset, field });
+  }
+  return have;
+}
+
+/** Runs a SELECT into the output dataset (replacing it, even if it is also the input). */
+export async function materialize(ctx: StepContext, output: string, selectSql: string): Promise<void> {
+  try {
+    await ctx.table.replace(output, selectSql);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    if (/Conversion Error|Invalid Input Error|Out of Range/.test(msg)) throw new DataError(msg, { dataset: output, stage: ctx.stage }, { cause: err });
+    throw new ConfigError(msg, { dataset: output, stage: ctx.stage, field: `steps[${ctx.index}]` }, { cause: err });
+  }
+}
+
+export const from = (dataset: string): string => `FROM ${ident(dataset)}`;

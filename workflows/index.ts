@@ -1,0 +1,2 @@
+/** Workflow code registered by the worker (bundled apart from everything else). */
+export { pipeline, progressQuery } from './pipeline.js';

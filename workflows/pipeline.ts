@@ -1,0 +1,114 @@
+/**
+ * The `pipeline` workflow: ingest (one activity per source, in parallel) → standardize →
+ * preprocess → deliver (one activity per sink, in parallel). Only `DatasetRef`s pass between
+ * stages; the rows stay in the staging store. Deterministic orchestration only: no I/O here.
+ */
+import { proxyActivities, defineQuery, setHandler, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { RunPlan, RunReport, StageReport, DatasetRef, DatasetSummary } from '../src/run.js';
+import type { StageName } from '../src/spec/schema.js';
+
+/** Live progress of a run: the stage, and rows per dataset of every finished activity. */
+export const progressQuery = defineQuery<RunReport>('progress');
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Mirrors NON_RETRYABLE_TYPES in src/errors.ts (workflow code cannot import it at run time).
+const NON_RETRYABLE = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'];
+
+export async function pipeline(plan: RunPlan): Promise<RunReport> {
+  const { spec } = plan;
+  const s = spec.settings;
+  const options: ActivityOptions = {
+    startToCloseTimeout: s.activity_timeout,
+    heartbeatTimeout: s.heartbeat_timeout,
+    retry: {
+      initialInterval: s.retry.initial_interval,
+      backoffCoefficient: s.retry.backoff,
+      maximumInterval: s.retry.maximum_interval,
+      maximumAttempts: s.retry.maximum_attempts,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  };
+  const { ingest, transform, deliver } = proxyActivities<Activities>(options);
+
+  const report: RunReport = {
+    pipeline: plan.pipeline,
+    workflowId: workflowInfo().workflowId,
+    status: 'running',
+    stage: 'ingest',
+    startedAt: new Date().toISOString(),
+    stages: (['ingest', 'standardize', 'preprocess', 'deliver'] as const).map((stage) => ({ stage, status: 'pending', datasets: [] })),
+    sinks: [],
+  };
+  setHandler(progressQuery, () => report);
+
+  const datasets: Record<string, DatasetRef> = {};
+  const stage = async (name: StageName, skip: boolean, work: (r: StageReport) => Promise<void>): Promise<void> => {
+    const r = report.stages.find((x) => x.stage === name)!;
+    if (skip) {
+      r.status = 'skipped';
+      return;
+    }
+    report.stage = name;
+    r.status = 'running';
+    r.startedAt = new Date().toISOString();
+    try {
+      await work(r);
+      r.status = 'completed';
+    } catch (err) {
+      r.status = 'failed';
+      r.error = errorText(err);
+      report.status = 'failed';
+      report.error = `${name}: ${r.error}`;
+      throw err;
+    } finally {
+      r.finishedAt = new Date().toISOString();
+      r.durationMs = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
+    }
+  };
+  const record = (r: StageReport, ref: DatasetRef) => {
+    datasets[ref.dataset] = ref;
+    r.datasets.push(summary(ref));
+  };
+
+  await stage('ingest', false, async (r) => {
+    await Promise.all(Object.keys(spec.sources).map(async (dataset) => {
+      const out = await ingest({ plan, dataset });
+      record(r, out.ref);
+    }));
+  });
+
+  for (const name of ['standardize', 'preprocess'] as const) {
+    await stage(name, spec[name].length === 0, async (r) => {
+      const out = await transform({ plan, stage: name, inputs: { ...datasets } });
+      for (const ref of Object.values(out.datasets)) record(r, ref);
+    });
+  }
+
+  await stage('deliver', Object.keys(spec.sinks).length === 0, async (r) => {
+    await Promise.all(Object.entries(spec.sinks).map(async ([sink, sinkSpec]) => {
+      const input = datasets[sinkSpec.input];
+      if (!input) throw ApplicationFailure.nonRetryable(`sink ${sink}: dataset ${sinkSpec.input} was not produced`, 'CONFIG');
+      const out = await deliver({ plan, sink, input });
+      report.sinks.push(out);
+      r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
+    }));
+  });
+
+  report.status = 'completed';
+  report.stage = 'done';
+  report.finishedAt = new Date().toISOString();
+  report.durationMs = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
+  return report;
+}
+
+const summary = (ref: DatasetRef): DatasetSummary => ({ dataset: ref.dataset, rows: ref.rows, columns: ref.columns.length, uri: ref.uri });
+
+/** The innermost message of an activity failure: the one that names the cause. */
+function errorText(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
