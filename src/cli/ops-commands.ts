@@ -1,0 +1,77 @@
+/** Commands about runs that exist: status, runs, history; and the worker and dev services. */
+import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { connectClient, queryProgress } from '../client.js';
+import { createWorker } from '../worker.js';
+import { closePgPools } from '../connect/pg.js';
+import { settings, workflowUrl } from '../config.js';
+import { bold, dim, formatMs, progressLines } from './render.js';
+
+export async function statusCommand(id: string): Promise<number> {
+  const client = await connectClient();
+  const handle = client.workflow.getHandle(id);
+  const desc = await handle.describe();
+  process.stdout.write(`${bold(id)}  ${desc.status.name}  started ${desc.startTime.toISOString()}\n`);
+  const progress = await queryProgress(handle);
+  if (progress) process.stdout.write(`${progressLines(progress).join('\n')}\n`);
+  // Running activities report rows and pages through their heartbeats.
+  for (const a of desc.raw.pendingActivities ?? []) {
+    const details = a.heartbeatDetails?.payloads?.[0]?.data;
+    const beat = details ? Buffer.from(details).toString('utf8') : '';
+    process.stdout.write(`  ${dim('running')} ${a.activityType?.name} attempt ${a.attempt}${beat ? ` ${dim(beat)}` : ''}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message}` : ''}\n`);
+  }
+  process.stdout.write(`  ${dim(workflowUrl(id))}\n`);
+  return 0;
+}
+
+export async function runsCommand(limit = 20): Promise<number> {
+  const client = await connectClient();
+  let n = 0;
+  process.stdout.write(`${'workflow id'.padEnd(48)} ${'status'.padEnd(12)} ${'started'.padEnd(24)} duration\n`);
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'pipeline'` })) {
+    const duration = wf.closeTime ? formatMs(wf.closeTime.getTime() - wf.startTime.getTime()) : '';
+    process.stdout.write(`${wf.workflowId.padEnd(48)} ${wf.status.name.padEnd(12)} ${wf.startTime.toISOString().padEnd(24)} ${duration}\n`);
+    if (++n >= limit) break;
+  }
+  if (n === 0) process.stdout.write(dim('no runs yet\n'));
+  return 0;
+}
+
+export async function historyCommand(id: string, out: string | undefined): Promise<number> {
+  const client = await connectClient();
+  const history = await client.workflow.getHandle(id).fetchHistory();
+  const json = historyToJSON(history);
+  if (out) {
+    await writeFile(out, json);
+    process.stdout.write(`wrote ${history.events?.length ?? 0} events to ${out}\n`);
+  } else {
+    process.stdout.write(`${json}\n`);
+  }
+  return 0;
+}
+
+export async function workerCommand(taskQueue: string | undefined): Promise<number> {
+  const s = settings();
+  const { worker, connection } = await createWorker({ taskQueue });
+  process.stdout.write(`ferry worker on task queue ${bold(taskQueue ?? s.taskQueue)} at ${s.temporalAddress} (Ctrl-C to stop)\n`);
+  try {
+    await worker.run(); // returns once SIGINT/SIGTERM has drained it
+  } finally {
+    await closePgPools();
+    await connection.close();
+  }
+  process.stdout.write('worker stopped\n');
+  return 0;
+}
+
+/** `ferry dev [start|stop|status|env]`: the local Temporal dev server and MinIO (built when missing). */
+export function devCommand(action = 'start'): number {
+  const script = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
+  const res = spawnSync('bash', [script, action], { stdio: 'inherit' });
+  if (res.status === 0 && action === 'start') {
+    process.stdout.write(`\nTemporal UI: ${settings().uiUrl}\nFor a client shell: eval "$(bash scripts/services.sh env)"\n`);
+  }
+  return res.status ?? 1;
+}

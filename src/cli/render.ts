@@ -1,0 +1,88 @@
+/** How runs look in a terminal: the live progress view, the final report, errors for humans. */
+import type { RunReport, StageReport } from '../run.js';
+import { FerryError } from '../errors.js';
+import { maskSecrets } from '../spec/interpolate.js';
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const bold = paint(1);
+export const dim = paint(2);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+
+const ICONS: Record<StageReport['status'], string> = { pending: '·', running: '▶', completed: '✔', failed: '✖', skipped: '–' };
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+const datasetList = (s: StageReport) => s.datasets.map((d) => `${d.dataset} ${d.rows}`).join(' · ');
+
+/** One line per stage: icon, name, status, duration, rows per dataset. */
+export function progressLines(report: RunReport, now = Date.now()): string[] {
+  return report.stages.map((s) => {
+    const ms = s.durationMs ?? (s.startedAt ? now - Date.parse(s.startedAt) : undefined);
+    const icon = s.status === 'completed' ? green(ICONS[s.status]) : s.status === 'failed' ? red(ICONS[s.status]) : ICONS[s.status];
+    return `  ${icon} ${s.stage.padEnd(12)} ${s.status.padEnd(10)} ${formatMs(ms).padStart(7)}  ${dim(datasetList(s))}`;
+  });
+}
+
+export function reportText(report: RunReport, url: string): string {
+  const lines = [
+    '',
+    `${bold(report.pipeline)} ${report.status === 'completed' ? green('completed') : red(report.status)} in ${formatMs(report.durationMs)}  ${dim(`(${report.workflowId})`)}`,
+    '',
+    `  ${'stage'.padEnd(12)} ${'status'.padEnd(10)} ${'time'.padStart(7)}  rows per dataset`,
+    ...progressLines(report).map((l) => l.replace(/^ {2}. /, '  ')),
+  ];
+  if (report.sinks.length) {
+    lines.push('', '  delivered');
+    for (const s of report.sinks) lines.push(`    ${s.sink.padEnd(14)} ${String(s.rows).padStart(8)} rows → ${s.target}${s.detail ? dim(` (${s.detail})`) : ''}`);
+  }
+  lines.push('', `  Temporal UI: ${url}`, '');
+  return lines.join('\n');
+}
+
+/** The innermost cause of a Temporal failure chain is the message that names what went wrong. */
+export function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+/** Prints an error without a stack trace (set FERRY_DEBUG=1 to get one). */
+export function printError(err: unknown): void {
+  const text = err instanceof FerryError ? err.describe() : rootMessage(err);
+  process.stderr.write(`${red('error:')} ${maskSecrets(text)}\n`);
+  if (process.env.FERRY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+}
+
+/** Redraws the progress block in place on a TTY; elsewhere prints a line when something changes. */
+export class ProgressView {
+  private drawn = 0;
+  private last = '';
+
+  update(report: RunReport): void {
+    const lines = progressLines(report);
+    if (process.stdout.isTTY) {
+      if (this.drawn) process.stdout.write(`\x1b[${this.drawn}A`);
+      process.stdout.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
+      this.drawn = lines.length;
+      return;
+    }
+    const summary = report.stages.map((s) => `${s.stage}:${s.status}`).join(' ');
+    if (summary !== this.last) {
+      this.last = summary;
+      const current = report.stages.find((s) => s.status === 'running' || s.status === 'failed') ?? report.stages.filter((s) => s.status === 'completed').at(-1);
+      if (current) process.stdout.write(`  ${current.stage} ${current.status} ${dim(datasetList(current))}\n`);
+    }
+  }
+
+  /** Clears the live block so the final report replaces it. */
+  clear(): void {
+    if (process.stdout.isTTY && this.drawn) process.stdout.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The Ferry worker: the `pipeline` workflow and the ingest/transform/deliver activities on one task
+ * queue. Temporal's runtime drains it on SIGINT/SIGTERM; pools are closed after.
+ *
+ *   const worker = await createWorker({ taskQueue: 'ferry' });
+ *   await worker.run();
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { stagingFromEnv, type StagingStore } from './staging/store.js';
+import { settings } from './config.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export type WorkerOptions = {
+  taskQueue?: string;
+  address?: string;
+  namespace?: string;
+  staging?: StagingStore;
+  maxConcurrentActivities?: number;
+};
+
+let runtimeInstalled = false;
+
+/** Quiets the SDK's own logging to warnings unless FERRY_LOG_LEVEL says otherwise (once per process). */
+export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const s = settings();
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: options.address ?? s.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace ?? s.namespace,
+    taskQueue: options.taskQueue ?? s.taskQueue,
+    workflowsPath,
+    activities: createActivities({ staging: options.staging ?? stagingFromEnv() }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
+    shutdownGraceTime: '10s',
+  });
+  return { worker, connection };
+}
