@@ -13,6 +13,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { AuthError, NotFoundError, TransientError, type ErrorContext, FerryError } from '../errors.js';
 import type { S3Connection } from './connections.js';
 
+// Node 20 is a supported runtime here and the SDK is pinned: its notice about future releases is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const clients = new Map<string, S3Client>();
 
 export function s3Client(conn: S3Connection): S3Client {
