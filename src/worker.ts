@@ -27,7 +27,11 @@ let runtimeInstalled = false;
 export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    // Core's own logs go through the same logger and level, instead of straight to stderr.
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
 }
 
 export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {

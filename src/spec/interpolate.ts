@@ -10,8 +10,11 @@ import { ConfigError } from '../errors.js';
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const PARAM_REF = /\$\{param:([A-Za-z_][A-Za-z0-9_.-]*)(?::-([^}]*))?\}/g;
 
-/** Values resolved from the environment; error messages and logs are masked against them. */
+/** Secret values resolved from the environment; error messages and logs are masked against them. */
 const resolvedSecrets = new Set<string>();
+
+/** Fields whose values are secrets (an S3 access key id or a host name is not, and masking it would garble messages). */
+const SECRET_FIELD = /(token|password|secret|secret_access_key|value)$/i;
 
 export function hasEnvRef(value: string): boolean {
   return new RegExp(ENV_REF.source).test(value);
@@ -32,7 +35,7 @@ export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, wh
     s.replace(ENV_REF, (_all, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') {
-        if (v.length >= 4) resolvedSecrets.add(v);
+        if (v.length >= 4 && SECRET_FIELD.test(path.at(-1) ?? '')) resolvedSecrets.add(v);
         return v;
       }
       if (fallback !== undefined) return fallback;

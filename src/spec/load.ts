@@ -80,6 +80,9 @@ function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
     if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
       const got = parsed.doc.getIn(path.map(String));
       message = `expected one of: ${issue.options.join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+    } else if (issue.code === 'invalid_value') {
+      const got = parsed.doc.getIn(path.map(String));
+      message = `expected one of: ${issue.values.map(String).join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
     } else if (issue.code === 'unrecognized_keys') {
       message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
       path = [...path, issue.keys[0]!];

@@ -84,12 +84,14 @@ async function checkCsvStructure(localPath: string, csv: CsvOptions, context: Er
   } catch (err) {
     if (err instanceof CsvError) {
       const e = err as CsvError & { lines?: number; column?: number | string; record?: unknown[]; index?: number };
-      const expected = /EXPECTED (\d+)/i.exec(e.message)?.[1];
+      // csv-parse: "Invalid Record Length: columns length is 7, got 8 on line 4"
+      const expected = /(?:columns length is|expect(?:ed)?) (\d+)/i.exec(e.message)?.[1];
       const found = e.record?.length;
       const what = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || e.code === 'CSV_RECORD_INCONSISTENT_COLUMNS'
         ? `malformed CSV row: expected ${expected ?? 'the header\'s number of'} fields, found ${found ?? 'a different number'}`
         : `malformed CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`;
-      const column = typeof e.column === 'number' ? e.column + 1 : found && expected ? Number(expected) + 1 : undefined;
+      // For a row that is too long, point at its first extra field.
+      const column = found && expected && found > Number(expected) ? Number(expected) + 1 : typeof e.column === 'number' ? e.column + 1 : undefined;
       throw new DataError(what, { ...context, line: e.lines, column }, { cause: err });
     }
     throw err;

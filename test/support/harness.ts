@@ -27,6 +27,7 @@ export const RETAIL = 'config/pipelines/retail.yaml';
 /** The environment every test shares: services from scripts/services.sh, database `test`. */
 export function testEnv(): NodeJS.ProcessEnv {
   process.env.FERRY_PG_DATABASE ??= 'test';
+  process.env.FERRY_LOG_LEVEL ??= 'ERROR'; // expected activity failures would otherwise be logged as warnings
   process.env.S3_ENDPOINT ??= 'http://127.0.0.1:9000';
   process.env.AWS_ACCESS_KEY_ID ??= 'ferry';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'ferry-secret';

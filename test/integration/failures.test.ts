@@ -1,0 +1,93 @@
+/**
+ * Bad input ends a run with a clear, non-retryable error that names the cause, and the sinks are
+ * untouched; bad config never reaches Temporal.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { startHarness, randomId, RETAIL } from '../support/harness.js';
+
+let h: Awaited<ReturnType<typeof startHarness>>;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => h?.stop());
+
+/** Runs the pipeline, expecting it to fail; returns the activity failure and its cause. */
+async function expectFailure(): Promise<{ activity: ActivityFailure; cause: ApplicationFailure; attempts: number }> {
+  const handle = await h.start(RETAIL);
+  const err = await handle.result().then(() => assert.fail('the run should fail'), (e: unknown) => e);
+  assert.ok(err instanceof WorkflowFailedError);
+  const activity = err.cause;
+  assert.ok(activity instanceof ActivityFailure, `expected an activity failure, got ${String(activity)}`);
+  const cause = activity.cause;
+  assert.ok(cause instanceof ApplicationFailure);
+  const history = await handle.fetchHistory();
+  const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).length;
+  return { activity, cause, attempts };
+}
+
+async function assertSinksUntouched(): Promise<void> {
+  const table = await h.sql(`SELECT to_regclass('retail.sales_enriched') AS t`);
+  assert.equal(table[0]!.t, null, 'the warehouse table was not created');
+  assert.equal(await h.s3Text('ferry-demo', 'curated/sales_enriched.csv'), undefined, 'no CSV was written to S3');
+  assert.equal(h.api.posts, 0, 'nothing was posted to the API');
+}
+
+test('a malformed CSV row fails the run with the file, line and column, and nothing is delivered', async () => {
+  const good = await readFile('examples/retail/data/sales.csv', 'utf8');
+  const lines = good.split('\n');
+  lines[3] = `${lines[3]},oops`; // line 4 of the file gets an eighth field
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
+  const bad = join(dir, 'sales.csv');
+  await writeFile(bad, lines.join('\n'));
+  await h.seed(bad);
+
+  const { cause, attempts } = await expectFailure();
+  assert.equal(cause.type, 'DATA');
+  assert.equal(cause.nonRetryable, true);
+  assert.equal(cause.message, 'stage ingest, dataset sales, s3://ferry-demo/raw/sales.csv:4:8: malformed CSV row: expected 7 fields, found 8');
+  assert.equal(attempts, 5, 'each of the 5 sources ran once; the failed one was not retried');
+  await assertSinksUntouched();
+});
+
+test('an HTTP 401 fails the run with the endpoint and status, and nothing is delivered', async () => {
+  await h.seed();
+  const token = process.env.DEMO_API_TOKEN;
+  process.env.DEMO_API_TOKEN = 'not-the-token'; // the worker resolves ${env:DEMO_API_TOKEN} per attempt
+  try {
+    const { cause } = await expectFailure();
+    assert.equal(cause.type, 'AUTH');
+    assert.equal(cause.nonRetryable, true);
+    assert.match(cause.message, new RegExp(`^stage ingest, dataset (customers|rates), GET ${h.api.url}/(customers|rates)(, page 1)?: HTTP 401 Unauthorized: \\{"error":"invalid or missing bearer token"\\} \\(check the credentials of the connection\\)$`));
+    assert.ok(!cause.message.includes('not-the-token'));
+  } finally {
+    process.env.DEMO_API_TOKEN = token;
+  }
+  await assertSinksUntouched();
+});
+
+test('`ferry run` with a bad config prints every problem and starts no workflow', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
+  const file = join(dir, 'broken.yaml');
+  const text = (await readFile(RETAIL, 'utf8')).replace('type: page_number', 'type: pages').replace('mode: upsert', 'mode: merge');
+  await writeFile(file, text);
+  const id = `never-${randomId()}`;
+  const res = spawnSync(process.execPath, ['bin/ferry.js', 'run', file, '--id', id], {
+    encoding: 'utf8',
+    env: { ...process.env, FERRY_CONNECTIONS: 'config/connections.yaml' },
+  });
+  assert.equal(res.status, 2);
+  assert.match(res.stderr, /2 problems in the pipeline config/);
+  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const pagesAt = `${lineOf('type: pages')}:${text.split('\n')[lineOf('type: pages') - 1]!.indexOf('pages') + 1}`;
+  assert.ok(res.stderr.includes(`broken.yaml:${pagesAt}  sources.customers.paginate.type: expected one of: none, page_number, offset, cursor, next_url (got "pages")`), res.stderr);
+  assert.ok(res.stderr.includes(`broken.yaml:${lineOf('mode: merge')}:11  sinks.warehouse.mode: expected one of: append, upsert, replace (got "merge")`), res.stderr);
+  assert.ok(!res.stderr.includes('    at '), 'no stack trace for a user error');
+  await assert.rejects(h.client.workflow.getHandle(id).describe(), WorkflowNotFoundError);
+});
