@@ -1,0 +1,70 @@
+/**
+ * A killed worker costs time, never rows: SIGKILL the worker process while the HTTP sink is
+ * delivering, start a new one, and the run completes with exactly the same result.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHarness, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
+import type { RunReport } from '../../src/run.js';
+
+let h: Awaited<ReturnType<typeof startHarness>>;
+const workers: ChildProcess[] = [];
+
+before(async () => {
+  // Each /ingest batch takes 1.5 s to be acknowledged, so delivery is slow enough to be interrupted.
+  h = await startHarness({ ingestDelayMs: 1500, inProcessWorker: false });
+  await h.seed();
+});
+after(async () => {
+  for (const w of workers) w.kill('SIGKILL');
+  await h?.stop();
+});
+
+/** `ferry worker` as a real process, resolved once it is polling its task queue. */
+async function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/ferry.js', 'worker', '--task-queue', h.taskQueue], {
+    env: { ...process.env, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await h.waitFor('the worker to start', () => out.includes('ferry worker on task queue'), 60_000);
+  return child;
+}
+
+test('a worker killed with SIGKILL mid-delivery is replaced and the run ends with the exact rows', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
+  const file = join(dir, 'retail.yaml');
+  // A short heartbeat timeout lets the server notice the dead worker within seconds.
+  await writeFile(file, (await readFile(RETAIL, 'utf8')).replace('heartbeat_timeout: 30s', 'heartbeat_timeout: 3s'));
+  process.env.FERRY_CONNECTIONS = 'config/connections.yaml';
+
+  const first = await startWorkerProcess();
+  const handle = await h.start(file);
+  await h.waitFor('the first batch to reach the API', () => h.api.received.length >= 1, 90_000);
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  const acknowledgedBeforeKill = h.api.received.length;
+  assert.ok(acknowledgedBeforeKill < 3, 'the worker died before delivery finished');
+
+  await startWorkerProcess();
+  const report = (await handle.result()) as RunReport;
+
+  assert.equal(report.status, 'completed');
+  const { runId } = await handle.describe();
+  // Every batch arrived exactly once (replays of an acknowledged key are dropped by the receiver).
+  assert.deepEqual(h.api.received.map((b) => b.key), [1, 2, 3].map((n) => `${runId}-api-${n}`));
+  assert.deepEqual(h.api.received.flatMap((b) => b.records.map((r) => r.sale_id)).sort(), RETAIL_ROWS.map((r) => r[0]));
+  assert.deepEqual(await warehouseRows(h), RETAIL_ROWS);
+
+  // The deliver activity really was retried on the second worker.
+  const history = await handle.fetchHistory();
+  const attempts = history.events!.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+  assert.ok(attempts.some((a) => a >= 2), `expected a retried activity, attempts: ${attempts.join(',')}`);
+});
