@@ -58,6 +58,7 @@ export const postgresSink = {
     });
     try {
       await client.query('BEGIN');
+      if (spec.create_table) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schemaName)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${ident(schemaName)}.ferry_loads (run_id text, sink text, target text, rows bigint, loaded_at timestamptz DEFAULT now(), PRIMARY KEY (run_id, sink))`);
       const done = await client.query('SELECT rows FROM ' + `${ident(schemaName)}.ferry_loads WHERE run_id = $1 AND sink = $2`, [ctx.runId, ctx.sink]);
       if (done.rowCount) {
@@ -102,7 +103,6 @@ async function assertUniqueKeys(table: SinkAdapterTable, dataset: string, keys: 
 type SinkAdapterTable = Parameters<SinkAdapter<PostgresSinkSpec>['write']>[1]['table'];
 
 async function createTableIfMissing(client: PoolClient, schemaName: string, tableName: string, columns: Column[], keys: string[]): Promise<void> {
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schemaName)}`);
   const defs = columns.map((c) => `${ident(c.name)} ${pgType(c.type)}`);
   if (keys.length) defs.push(`PRIMARY KEY (${keys.map(ident).join(', ')})`);
   await client.query(`CREATE TABLE IF NOT EXISTS ${ident(schemaName)}.${ident(tableName)} (${defs.join(', ')})`);

@@ -44,7 +44,7 @@ export function pgError(err: unknown, context: ErrorContext): FerryError {
   const message = `PostgreSQL: ${e.message ?? String(err)}`;
   const code = e.code ?? '';
   if (code === '28P01' || code === '28000') return new AuthError(message, context, { cause: err });
-  if (code === '3D000' || code === '42P01') return new NotFoundError(message, context, { cause: err });
+  if (code === '3D000' || code === '3F000' || code === '42P01') return new NotFoundError(message, context, { cause: err });
   // Class 42 (syntax, undefined column…), 22 (data exception), 23 (constraint) will not heal on retry.
   if (/^(42|22|23)/.test(code)) return new ConfigError(message, context, { cause: err });
   return new TransientError(message, context, { cause: err });

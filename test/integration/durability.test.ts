@@ -48,6 +48,14 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   const first = await startWorkerProcess();
   const handle = await h.start(file);
   await h.waitFor('the first batch to reach the API', () => h.api.received.length >= 1, 90_000);
+
+  // Mid-run, the progress query tells the stage and the rows of every finished step.
+  const progress = await handle.query<RunReport>('progress');
+  assert.equal(progress.status, 'running');
+  assert.equal(progress.stage, 'deliver');
+  assert.deepEqual(progress.stages.map((st) => [st.stage, st.status]), [['ingest', 'completed'], ['standardize', 'completed'], ['preprocess', 'completed'], ['deliver', 'running']]);
+  assert.deepEqual(Object.fromEntries(progress.stages[0]!.datasets.map((d) => [d.dataset, d.rows])), { sales: 11, products: 5, transactions: 10, customers: 6, rates: 3 });
+
   first.kill('SIGKILL');
   await once(first, 'exit');
   const acknowledgedBeforeKill = h.api.received.length;
