@@ -7,13 +7,24 @@ import { connectClient, queryProgress } from '../client.js';
 import { createWorker } from '../worker.js';
 import { closePgPools } from '../connect/pg.js';
 import { settings, workflowUrl } from '../config.js';
-import { bold, dim, formatMs, progressLines } from './render.js';
+import { bold, dim, red, formatMs, progressLines, reportText, rootMessage } from './render.js';
+import type { RunReport } from '../run.js';
 
 export async function statusCommand(id: string): Promise<number> {
   const client = await connectClient();
   const handle = client.workflow.getHandle(id);
   const desc = await handle.describe();
   process.stdout.write(`${bold(id)}  ${desc.status.name}  started ${desc.startTime.toISOString()}\n`);
+  if (desc.status.name === 'COMPLETED') {
+    // A finished run's report is its result: no worker needs to answer a query.
+    process.stdout.write(reportText((await handle.result()) as RunReport, workflowUrl(id)));
+    return 0;
+  }
+  if (desc.status.name === 'FAILED') {
+    const failure = await handle.result().then(() => '', (err: unknown) => rootMessage(err));
+    process.stdout.write(`  ${red('failed:')} ${failure}\n  ${dim(workflowUrl(id))}\n`);
+    return 1;
+  }
   const progress = await queryProgress(handle);
   if (progress) process.stdout.write(`${progressLines(progress).join('\n')}\n`);
   // Running activities report rows and pages through their heartbeats.

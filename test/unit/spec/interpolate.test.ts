@@ -25,7 +25,7 @@ describe('resolveEnv', () => {
 
   it('does not modify its input', () => {
     const input = { token: '${env:API_TOKEN}' };
-    resolveEnv(input, { API_TOKEN: 'value-1' });
+    resolveEnv(input, { API_TOKEN: 'immut-token-0' });
     assert.deepEqual(input, { token: '${env:API_TOKEN}' });
   });
 
@@ -69,9 +69,30 @@ describe('maskSecrets', () => {
     assert.equal(maskSecrets('HTTP 401 for token sup3r-s3cret (again: sup3r-s3cret)'), 'HTTP 401 for token *** (again: ***)');
   });
 
-  it('does not mask values shorter than 4 characters, nor defaults', () => {
-    resolveEnv({ a: '${env:SHORT_ONE}', b: '${env:UNSET_ONE:-default-secret}' }, { SHORT_ONE: 'abc' });
+  it('masks every secret field: token, password, secret_access_key, header value', () => {
+    resolveEnv(
+      { auth: { type: 'header', name: 'x-api-key', value: '${env:M_VALUE}' }, password: 'pw=${env:M_PASSWORD}', secret_access_key: '${env:M_SECRET}' },
+      { M_VALUE: 'value-1111', M_PASSWORD: 'password-2222', M_SECRET: 'secret-3333' },
+    );
+    assert.equal(maskSecrets('value-1111 password-2222 secret-3333'), '*** *** ***');
+  });
+
+  it('does not mask values of fields that are not secrets (host, access key id, base_url)', () => {
+    resolveEnv(
+      { host: '${env:M_HOST}', access_key_id: '${env:M_KEY_ID}', base_url: '${env:M_URL}' },
+      { M_HOST: 'db.internal.example', M_KEY_ID: 'AKIAEXAMPLE', M_URL: 'http://api.example' },
+    );
+    assert.equal(maskSecrets('db.internal.example AKIAEXAMPLE http://api.example'), 'db.internal.example AKIAEXAMPLE http://api.example');
+  });
+
+  it('does not mask secret values shorter than 4 characters, nor defaults', () => {
+    resolveEnv({ token: '${env:SHORT_ONE}', password: '${env:UNSET_ONE:-default-secret}' }, { SHORT_ONE: 'abc' });
     assert.equal(maskSecrets('abc and default-secret'), 'abc and default-secret');
+  });
+
+  it('masks a secret passed in a custom connection header', { todo: 'src/spec/interpolate.ts SECRET_FIELD only matches token|password|secret|value: headers: { authorization: "Bearer ${env:X}" } or { x-api-key: ${env:X} } is resolved but never masked' }, () => {
+    resolveEnv({ headers: { authorization: 'Bearer ${env:M_HDR}', 'x-api-key': '${env:M_KEY}' } }, { M_HDR: 'hdr-token-4444', M_KEY: 'api-key-5555' });
+    assert.equal(maskSecrets('hdr-token-4444 api-key-5555'), '*** ***');
   });
 
   it('leaves text without secrets unchanged', () => {

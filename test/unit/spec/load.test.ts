@@ -243,6 +243,16 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 2, column: 10, path: 'sources', message: 'a pipeline needs at least one source' }],
   },
   {
+    name: 'bad enum value lists the valid values and the bad value',
+    yaml: `${FILE_SOURCE}standardize:\n  - { type: join, left: a, right: a, on: [id], how: outer }\n`,
+    issues: [{ line: 7, column: 53, path: 'standardize[0].how', message: 'expected one of: inner, left, right, full (got "outer")' }],
+  },
+  {
+    name: 'bad sink mode lists the valid values',
+    yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: t\n    mode: merge\n`,
+    issues: [{ line: 12, column: 11, path: 'sinks.db.mode', message: 'expected one of: append, upsert, replace (got "merge")' }],
+  },
+  {
     name: 'join on of the wrong shape',
     yaml: `${FILE_SOURCE}standardize:\n  - { type: join, left: a, right: a, on: 5 }\n`,
     issues: [{ line: 7, column: 42, path: 'standardize[0].on', message: 'expected a list of columns or a mapping of left: right columns' }],
