@@ -33,7 +33,7 @@ export class FerryError extends Error {
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options: { cause?: unknown; retryAfterMs?: number } = {}) {
     super(message, { cause: options.cause });
-    this.name = `Ferry${code[0]}${code.slice(1).toLowerCase()}Error`;
+    this.name = `Ferry${code.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, ch: string) => ch.toUpperCase())}Error`;
     this.code = code;
     this.context = context;
     this.retryAfterMs = options.retryAfterMs;

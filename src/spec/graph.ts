@@ -13,7 +13,8 @@ export type GraphIssue = { path: (string | number)[]; message: string };
 
 export function checkGraph(spec: PipelineSpec, connections: Record<string, ConnectionSpec>): GraphIssue[] {
   const issues: GraphIssue[] = [];
-  const known = new Set(Object.keys(spec.sources));
+  const sources = new Set(Object.keys(spec.sources));
+  const known = new Set(sources);
   const list = () => [...known].join(', ');
 
   const checkConnection = (path: (string | number)[], name: string, kind: string | undefined) => {
@@ -31,8 +32,14 @@ export function checkGraph(spec: PipelineSpec, connections: Record<string, Conne
       for (const input of step.reads(s)) {
         if (!known.has(input)) issues.push({ path: [stage, i], message: `${s.type} reads dataset '${input}', which does not exist at this point; known: ${list()}` });
       }
-      known.add(step.writes(s));
-      if (s.type === 'outliers' && s.rejects) known.add(s.rejects);
+      const outputs = [step.writes(s), ...(s.type === 'outliers' && s.rejects ? [s.rejects] : [])];
+      for (const output of outputs) {
+        // Chaining in place (output = input) is fine; silently replacing another source is not.
+        if (sources.has(output) && !step.reads(s).includes(output)) {
+          issues.push({ path: [stage, i], message: `${s.type} writes '${output}', which is a source dataset: give the output another name` });
+        }
+        known.add(output);
+      }
     });
   }
   for (const [name, sink] of Object.entries(spec.sinks)) {

@@ -13,7 +13,10 @@ const PARAM_REF = /\$\{param:([A-Za-z_][A-Za-z0-9_.-]*)(?::-([^}]*))?\}/g;
 /** Secret values resolved from the environment; error messages and logs are masked against them. */
 const resolvedSecrets = new Set<string>();
 
-/** Fields whose values are secrets (an S3 access key id or a host name is not, and masking it would garble messages). */
+/**
+ * Fields whose values are secrets, besides everything under `headers` and `auth` (an S3 access key
+ * id or a host name is not a secret, and masking such short common words would garble messages).
+ */
 const SECRET_FIELD = /(token|password|secret|secret_access_key|value)$/i;
 
 export function hasEnvRef(value: string): boolean {
@@ -35,7 +38,7 @@ export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, wh
     s.replace(ENV_REF, (_all, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') {
-        if (v.length >= 4 && SECRET_FIELD.test(path.at(-1) ?? '')) resolvedSecrets.add(v);
+        if (v.length >= 4 && (SECRET_FIELD.test(path.at(-1) ?? '') || path.includes('headers') || path.includes('auth'))) resolvedSecrets.add(v);
         return v;
       }
       if (fallback !== undefined) return fallback;

@@ -89,6 +89,8 @@ function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
     } else if (issue.code === 'invalid_type') {
       const got = parsed.doc.getIn(path.map(String));
       message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}`;
+    } else if (issue.code === 'invalid_key') {
+      message = issue.issues[0]?.message ?? message;
     } else if (issue.code === 'invalid_union') {
       message = 'expected a list of columns or a mapping of left: right columns';
     }
@@ -110,8 +112,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     resolved = resolveParams(raw, params);
   } catch (err) {
     const e = err as ConfigError;
-    const path = (e.context.field ?? '').split('.').filter(Boolean);
-    throw new SpecError([{ file: parsed.file, ...locate(parsed, path), path: path.join('.'), message: e.message }]);
+    const path = (e.context.field ?? '').split('.').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    throw new SpecError([{ file: parsed.file, ...locate(parsed, path), path: formatPath(path), message: e.message }]);
   }
 
   const result = pipelineSchema.safeParse(resolved);

@@ -60,7 +60,7 @@ describe('FerryError and its subclasses', () => {
     assert.deepEqual(err.context, {});
   });
 
-  it('NotFoundError is named FerryNotFoundError', { todo: 'src/errors.ts builds the name from the code: NOT_FOUND gives "FerryNot_foundError"' }, () => {
+  it('NotFoundError is named FerryNotFoundError', () => {
     assert.equal(new NotFoundError('gone').name, 'FerryNotFoundError');
   });
 

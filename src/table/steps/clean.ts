@@ -100,7 +100,7 @@ export const outliers = {
     if (s.action === 'drop') {
       await materialize(ctx, writesOutput(s), `SELECT * ${from(s.input)} WHERE ${c} IS NULL OR NOT ${isOutlier}`);
     } else if (s.action === 'clip') {
-      const cols = have.map((col) => (col === s.column ? `LEAST(GREATEST(${c}, COALESCE(${lo}, ${c})), COALESCE(${hi}, ${c})) AS ${c}` : ident(col)));
+      const cols = have.map((col) => (col === s.column ? `CASE WHEN ${c} IS NULL THEN NULL ELSE LEAST(GREATEST(${c}, COALESCE(${lo}, ${c})), COALESCE(${hi}, ${c})) END AS ${c}` : ident(col)));
       await materialize(ctx, writesOutput(s), `SELECT ${cols.join(', ')} ${from(s.input)}`);
     } else {
       await materialize(ctx, writesOutput(s), `SELECT *, COALESCE(${isOutlier}, false) AS ${ident(`${s.column}_outlier`)} ${from(s.input)}`);

@@ -89,7 +89,9 @@ export const mapValues = {
     const have = await requireColumns(ctx.table, s.input, [s.column], 'column');
     const c = ident(s.column);
     const cases = Object.entries(s.mapping).map(([k, v]) => `WHEN ${c}::VARCHAR = ${lit(k)} THEN ${lit(v)}`).join(' ');
-    const otherwise = s.default !== undefined ? lit(s.default) : c;
+    // Mapping codes to text labels makes the column text: unmapped values are kept as text too.
+    const toText = Object.values(s.mapping).some((v) => typeof v === 'string');
+    const otherwise = s.default !== undefined ? lit(s.default) : toText ? `${c}::VARCHAR` : c;
     const cols = have.map((col) => (col === s.column ? `CASE ${cases} ELSE ${otherwise} END AS ${c}` : ident(col)));
     await materialize(ctx, writesOutput(s), `SELECT ${cols.join(', ')} ${from(s.input)}`);
   },

@@ -3,7 +3,7 @@
  */
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpJson, buildUrl, retryAfterMs, atPath } from '../../../src/connect/http.js';
 import { httpConnectionSchema, type HttpConnection } from '../../../src/connect/connections.js';
@@ -16,7 +16,7 @@ let baseUrl: string;
 let seen: Seen[] = [];
 
 /** Routes: the path (without query) decides the response. */
-function respond(path: string, res: import('node:http').ServerResponse): void {
+function respond(path: string, res: ServerResponse): void {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));

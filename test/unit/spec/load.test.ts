@@ -393,9 +393,21 @@ describe('loadPipeline: messages and files', () => {
     assert.equal(issues[0]!.message, 'parameter day has no value: pass --param day=… or declare a default under params:');
   });
 
-  it('a missing param inside a step has the same path format as other issues (standardize[0].where)', { todo: 'src/spec/load.ts joins the param error path with "." (standardize.0.where) instead of formatPath (standardize[0].where)' }, async () => {
+  it('a missing param inside a step has the same path format as other issues (standardize[0].where)', async () => {
     const { issues } = await issuesOf(`${FILE_SOURCE}standardize:\n  - type: filter\n    input: a\n    where: d = '\${param:day}'\n`);
     assert.equal(issues[0]!.path, 'standardize[0].where');
+  });
+});
+
+describe('loadPipeline: checks promised but missing', () => {
+  it('a dataset name that is not an identifier says what a name must be', async () => {
+    const { file, issues } = await issuesOf('name: p\nsources:\n  1bad:\n    type: file\n    path: x\n');
+    assert.deepEqual(issues, [{ file, line: 4, column: 5, path: 'sources.1bad', message: 'expected a name of letters, digits and _ (not starting with a digit)' }]);
+  });
+
+  it('a step output that overwrites another source is an issue', async () => {
+    const { issues } = await issuesOf('name: p\nsources:\n  a:\n    type: file\n    path: a.csv\n  b:\n    type: file\n    path: b.csv\nstandardize:\n  - { type: select, input: a, output: b, columns: [x] }\n');
+    assert.deepEqual(issues.map((i) => i.path), ['standardize[0]']);
   });
 });
 
