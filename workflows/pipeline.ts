@@ -31,7 +31,10 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   };
-  const { ingest, transform, deliver } = proxyActivities<Activities>(options);
+  // Sources and sinks talk to the outside world and ride out outages; a transform runs SQL over
+  // staged files, where a failure is almost always deterministic, so it gets a few attempts only.
+  const { ingest, deliver } = proxyActivities<Activities>(options);
+  const { transform } = proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: Math.min(3, s.retry.maximum_attempts || 3) } });
 
   const report: RunReport = {
     pipeline: plan.pipeline,

@@ -17,7 +17,7 @@ import { planOf } from '../../src/cli/pipeline-commands.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';
 import { s3Client } from '../../src/connect/s3.js';
-import { LocalStagingStore } from '../../src/staging/store.js';
+import { LocalStagingStore, type StagingStore } from '../../src/staging/store.js';
 import { startDemoApi, type DemoApi } from '../../examples/retail/api.js';
 import { seedRetail } from '../../examples/retail/seed.js';
 import type { RunReport } from '../../src/run.js';
@@ -36,7 +36,7 @@ export function testEnv(): NodeJS.ProcessEnv {
 
 export const randomId = (): string => randomBytes(4).toString('hex');
 
-export type HarnessOptions = { ingestDelayMs?: number; inProcessWorker?: boolean };
+export type HarnessOptions = { ingestDelayMs?: number; inProcessWorker?: boolean; staging?: StagingStore };
 
 export async function startHarness(options: HarnessOptions = {}) {
   testEnv();
@@ -50,7 +50,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   let stopWorker = async () => undefined as void;
   if (options.inProcessWorker !== false) {
     // Relative staging root: histories recorded here carry no machine paths.
-    const { worker, connection } = await createWorker({ taskQueue, staging: new LocalStagingStore('.ferry/test-staging') });
+    const { worker, connection } = await createWorker({ taskQueue, staging: options.staging ?? new LocalStagingStore('.ferry/test-staging') });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
