@@ -8,7 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm packages" >&2
-  npm ci --no-audit --no-fund
+  # npm install rather than npm ci: the registry mirror here lacks the other platforms' optional
+  # binaries (duckdb, swc), which npm ci insists on finding in the lock file.
+  npm install --no-audit --no-fund
 fi
 
 echo "== type-check" >&2
