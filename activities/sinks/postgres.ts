@@ -67,15 +67,17 @@ export const postgresSink = {
       }
       if (spec.create_table) await createTableIfMissing(client, schemaName, tableName, columns, spec.mode === 'upsert' ? spec.keys : []);
       const cols = names.map(ident).join(', ');
-      await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
-      await pipeline(createReadStream(csv), client.query(copyFrom(`COPY ferry_stage (${cols}) FROM STDIN WITH (FORMAT csv)`)));
-      if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
-      let sql = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ferry_stage`;
+      const copy = (into: string) => pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${into} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
       if (spec.mode === 'upsert') {
+        // Upsert goes through a temp table; append and replace COPY straight into the target.
+        await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+        await copy('ferry_stage');
         const updates = names.filter((n) => !spec.keys.includes(n)).map((n) => `${ident(n)} = EXCLUDED.${ident(n)}`);
-        sql += ` ON CONFLICT (${spec.keys.map(ident).join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
+        await client.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ferry_stage ON CONFLICT (${spec.keys.map(ident).join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`);
+      } else {
+        if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
+        await copy(target);
       }
-      await client.query(sql);
       await client.query(`INSERT INTO ${ident(schemaName)}.ferry_loads (run_id, sink, target, rows) VALUES ($1, $2, $3, $4)`, [ctx.runId, ctx.sink, spec.table, ctx.rows]);
       await client.query('COMMIT');
     } catch (err) {

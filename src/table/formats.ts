@@ -1,7 +1,7 @@
 /**
  * Reading and writing table files (CSV, JSON, NDJSON, Parquet; `.gz` transparently) with DuckDB's
- * own readers and writers. CSV is first checked by csv-parse, whose errors say exactly which line
- * and column is malformed; DuckDB's sniffer would otherwise guess its way past a broken row.
+ * own readers and writers. CSV is read with its dialect fixed and in strict mode, so a broken row
+ * fails instead of being guessed around; csv-parse then names the exact line and column.
  *
  *   await readTableFile(engine, 'sales', '/tmp/sales.csv', { format: 'csv' }, { dataset: 'sales', file: 's3://demo/sales.csv' });
  *   await writeTableFile(engine, 'sales', '/tmp/out.csv', { format: 'csv' });
@@ -12,8 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
 import { z } from 'zod';
-import { DataError, type ErrorContext } from '../errors.js';
-import { ident, lit, type TableEngine } from './engine.js';
+import { ConfigError, DataError, type ErrorContext } from '../errors.js';
+import { ident, lit, type TableEngine, type Column } from './engine.js';
 
 export const fileFormatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet']);
 export type FileFormat = z.infer<typeof fileFormatSchema>;
@@ -43,10 +43,13 @@ export async function readTableFile(engine: TableEngine, dataset: string, localP
   if (!format) throw new DataError('cannot tell the file format from its name: set format: csv | json | ndjson | parquet', context);
   const columns = options.columns ? `, columns = {${Object.entries(options.columns).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ')}}` : '';
   let reader: string;
+  let csv: CsvOptions | undefined;
   if (format === 'csv') {
-    const csv = csvOptionsSchema.parse(options.csv ?? {});
-    await checkCsvStructure(localPath, csv, context);
-    reader = `read_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, strict_mode = true, nullstr = [${csv.null_values.map(lit).join(', ')}]${columns})`;
+    csv = csvOptionsSchema.parse(options.csv ?? {});
+    const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context);
+    const cols = `{${types.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
+    reader = `read_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, ` +
+      `auto_detect = false, strict_mode = true, columns = ${cols}, nullstr = [${csv.null_values.map(lit).join(', ')}])`;
   } else if (format === 'parquet') {
     reader = `read_parquet(${lit(localPath)})`;
   } else {
@@ -55,6 +58,9 @@ export async function readTableFile(engine: TableEngine, dataset: string, localP
   try {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM ${reader}`);
   } catch (err) {
+    // DuckDB (dialect fixed, strict mode) rejects a broken CSV fast but vaguely; csv-parse then
+    // finds the exact line and column. Only failed reads pay for the second pass.
+    if (csv) await checkCsvStructure(localPath, csv, context);
     throw duckReadError(err, context);
   }
 }
@@ -71,6 +77,45 @@ export async function writeTableFile(engine: TableEngine, dataset: string, local
     opts = `FORMAT json${options.format === 'json' ? ', ARRAY true' : ''}${gz}`;
   }
   await engine.run(`COPY (SELECT * FROM ${ident(dataset)}) TO ${lit(localPath)} (${opts})`);
+}
+
+/**
+ * The columns of a CSV: names from its first record (read by csv-parse), types from DuckDB's sniffer
+ * over the whole file, declared types on top. DuckDB then reads with `auto_detect = false`: with the
+ * column count fixed, a row with a field too many or too few is an error, never a silently different
+ * dialect (the sniffer alone turns `a,b / 1,2 / 3,4,5` into zero rows of three columns).
+ */
+async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOptions, declared: Record<string, string>, context: ErrorContext): Promise<Column[]> {
+  const first = await firstRecord(localPath, csv, context);
+  // Without a header, declared columns name the fields in order (as DuckDB's `columns` does).
+  const declaredNames = Object.keys(declared);
+  const names = csv.header ? first : declaredNames.length === first.length ? declaredNames : first.map((_v, i) => `column${i}`);
+  let sniffed: string[] = [];
+  try {
+    const [row] = await engine.rows(
+      `SELECT list_transform(Columns, c -> c.type) AS types FROM sniff_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, sample_size = -1)`,
+    );
+    sniffed = (row?.types as string[] | undefined) ?? [];
+  } catch {
+    // A file the sniffer cannot make sense of is read as text, so the strict read names the bad row.
+  }
+  if (sniffed.length !== names.length) sniffed = names.map(() => 'VARCHAR');
+  const unknown = Object.keys(declared).filter((k) => !names.includes(k));
+  if (unknown.length) throw new ConfigError(`declared column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the CSV header (${names.join(', ')})`, { ...context, field: 'columns' });
+  return names.map((name, i) => ({ name, type: declared[name] ?? sniffed[i]! }));
+}
+
+async function firstRecord(localPath: string, csv: CsvOptions, context: ErrorContext): Promise<string[]> {
+  const parser = parse({ delimiter: csv.delimiter, quote: csv.quote, escape: csv.quote, to_line: 1, relax_column_count: true });
+  const input = createReadStream(localPath);
+  const source = localPath.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  source.pipe(parser);
+  try {
+    for await (const record of parser) return record as string[];
+  } finally {
+    input.destroy();
+  }
+  throw new DataError('the CSV file is empty: expected a header row', context);
 }
 
 /** Streams the file through csv-parse: every row must have as many fields as the header, quotes must close. */

@@ -158,6 +158,18 @@ describe('readTableFile: malformed data', () => {
     assert.deepEqual(err.context, { file: 'short.csv', line: 3, column: 3 });
   });
 
+  it('a last row with an extra field fails instead of turning the file into zero rows', async () => {
+    // DuckDB's sniffer alone reads this as a 3-column file with no data rows.
+    const err = await readFails('tail.csv', 'a,b\n1,2\n3,4,5\n', {}, { file: 'tail.csv' });
+    assert.equal(err.describe(), 'tail.csv:3:3: malformed CSV row: expected 2 fields, found 3');
+  });
+
+  it('a bad row far beyond any sniffing sample is still found, with its line', async () => {
+    const good = Array.from({ length: 30_000 }, (_v, i) => `${i},name${i}`).join('\n');
+    const err = await readFails('long.csv', `id,name\n${good}\n30000,x,extra\n`, {}, { file: 'long.csv' });
+    assert.equal(err.describe(), 'long.csv:30002:3: malformed CSV row: expected 2 fields, found 3');
+  });
+
   it('a malformed row inside a .csv.gz is found too', async () => {
     const err = await readFails('bad.csv.gz', gzipSync('id,name\n1,a\n2,b,c\n'), {}, { file: 'bad.csv.gz' });
     assert.equal(err.context.line, 3);
