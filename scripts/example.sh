@@ -7,18 +7,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing npm packages" >&2
-  # npm install rather than npm ci: the registry mirror here lacks the other platforms' optional
-  # binaries (duckdb, swc), which npm ci insists on finding in the lock file.
-  npm install --no-audit --no-fund
-fi
+source scripts/lib.sh
+ensure_npm_packages
 
 echo "== services" >&2
 bash scripts/services.sh start
 eval "$(bash scripts/services.sh env)"
 
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" >/dev/null 2>&1; }
 export DEMO_API_PORT="${DEMO_API_PORT:-8787}"
 if port_open "$DEMO_API_PORT"; then
   echo "port $DEMO_API_PORT is in use: stop what listens there or set DEMO_API_PORT" >&2

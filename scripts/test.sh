@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing npm packages" >&2
-  # npm install rather than npm ci: the registry mirror here lacks the other platforms' optional
-  # binaries (duckdb, swc), which npm ci insists on finding in the lock file.
-  npm install --no-audit --no-fund
-fi
+source scripts/lib.sh
+ensure_npm_packages
 
 echo "== type-check" >&2
 npx tsc --noEmit
@@ -21,7 +17,6 @@ echo "== unit tests" >&2
 bash scripts/run-tests.sh test/unit
 
 # Start what is not running yet, and remember it, so only that is stopped afterwards.
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" >/dev/null 2>&1; }
 ours=()
 port_open "${TEMPORAL_PORT:-7233}" || ours+=(temporal)
 port_open "${MINIO_PORT:-9000}" || ours+=(minio)
@@ -40,4 +35,5 @@ eval "$(bash scripts/services.sh env)"
 export FERRY_PG_DATABASE="${FERRY_PG_DATABASE:-test}"
 
 echo "== integration and replay tests" >&2
+rm -rf .ferry/test-staging .ferry/test-files  # what earlier test runs staged
 bash scripts/run-tests.sh test/integration test/replay
