@@ -33,6 +33,15 @@ type AdapterContext = {
 export type SourceContext = AdapterContext & {
   /** The dataset to produce: the adapter creates a table of this name in `table`. */
   dataset: string;
+  /**
+   * Durable scratch space in the staging store for this source in this run: a part saved here
+   * survives the worker, so the next attempt can restore it instead of fetching it again.
+   */
+  checkpoint: {
+    save(name: string, localFile: string): Promise<void>;
+    /** Copies a saved part to a local file and returns its path. */
+    restore(name: string): Promise<string>;
+  };
 };
 
 export type SinkContext = AdapterContext & {

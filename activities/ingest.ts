@@ -1,7 +1,7 @@
 /** The ingest activity: runs one source adapter and stages its dataset as Parquet. */
 import type { IngestInput, IngestOutput } from '../src/run.js';
 import { resolveConnection } from '../src/connect/connections.js';
-import { stagingKey, type StagingStore } from '../src/staging/store.js';
+import { stagingKey, checkpointKey, type StagingStore } from '../src/staging/store.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext } from './boundary.js';
@@ -14,6 +14,10 @@ export function ingestActivity(staging: StagingStore) {
       const { detail } = await adapter.read(spec, {
         ...scope,
         dataset,
+        checkpoint: {
+          save: (name, file) => staging.commit(checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset, name), file),
+          restore: (name) => staging.readPath(staging.uri(checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset, name)), scope.workdir),
+        },
         connections: plan.connections,
         connection: (name, kind) => resolveConnection(plan.connections, name, kind),
       });

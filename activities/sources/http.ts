@@ -9,12 +9,13 @@
  *       records: data                 # where the records are in each response
  *       paginate: { type: page_number, size_param: per_page, size: 50 }
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { httpJson, atPath } from '../../src/connect/http.js';
 import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
 import { DataError } from '../../src/errors.js';
 import { columnTypesSchema } from '../../src/table/formats.js';
-import type { Row } from '../../src/table/engine.js';
+import { writeNdjson, type Row } from '../../src/table/engine.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -30,32 +31,46 @@ const schema = z.strictObject({
 
 export type HttpSourceSpec = z.infer<typeof schema>;
 
+/** What a retry needs to pick up where the last attempt stopped (heartbeated as `cursor`). */
+type HttpResume = { pages: number; rows: number; parts: string[]; next: PageRequest | null };
+
 export const httpSource = {
   schema,
   connectionKind: 'http',
   async read(spec, ctx) {
     const conn = ctx.connection(spec.connection, 'http');
-    let request: PageRequest | null = firstPage(spec.paginate, { path: spec.path, query: spec.query });
-    let page = 0;
-    let rows = 0;
-    async function* pages(): AsyncGenerator<Row[]> {
-      while (request && page < spec.max_pages) {
-        page += 1;
-        const res = await httpJson(conn, { method: 'GET', path: request.path, query: request.query, context: { page } });
-        const records = atPath(res.body, spec.records);
-        if (!Array.isArray(records)) {
-          throw new DataError(`expected an array of records at '${spec.records ?? '(the body)'}', found ${records === undefined ? 'nothing' : typeof records}`, { endpoint: `GET ${res.url}`, page, field: spec.records });
-        }
-        const objects = records.filter((r): r is Row => r !== null && typeof r === 'object' && !Array.isArray(r));
-        if (objects.length !== records.length) throw new DataError('records must be JSON objects', { endpoint: `GET ${res.url}`, page, field: spec.records });
-        rows += objects.length;
-        ctx.progress({ page, rows });
-        yield objects;
-        request = nextPage(spec.paginate, request, { body: res.body, records, headers: res.headers });
+    // Each page is saved to the staging store before it is heartbeated, so a retry on another
+    // worker restores the pages it has and continues with the next request.
+    const resume = ctx.resume?.cursor as HttpResume | undefined;
+    let state: HttpResume = resume ?? { pages: 0, rows: 0, parts: [], next: firstPage(spec.paginate, { path: spec.path, query: spec.query }) };
+    const files = await Promise.all(state.parts.map((part) => ctx.checkpoint.restore(part)));
+    const resumedAt = state.pages;
+
+    while (state.next && state.pages < spec.max_pages) {
+      const page = state.pages + 1;
+      const request: PageRequest = state.next;
+      const res = await httpJson(conn, { method: 'GET', path: request.path, query: request.query, context: { page } });
+      const records = atPath(res.body, spec.records);
+      if (!Array.isArray(records)) {
+        throw new DataError(`expected an array of records at '${spec.records ?? '(the body)'}', found ${records === undefined ? 'nothing' : typeof records}`, { endpoint: `GET ${res.url}`, page, field: spec.records });
       }
+      const objects = records.filter((r): r is Row => r !== null && typeof r === 'object' && !Array.isArray(r));
+      if (objects.length !== records.length) throw new DataError('records must be JSON objects', { endpoint: `GET ${res.url}`, page, field: spec.records });
+      const parts = [...state.parts];
+      if (objects.length) {
+        const part = `page-${String(page).padStart(6, '0')}.ndjson`;
+        const file = join(ctx.workdir, part);
+        await writeNdjson(file, [objects]);
+        await ctx.checkpoint.save(part, file);
+        files.push(file);
+        parts.push(part);
+      }
+      state = { pages: page, rows: state.rows + objects.length, parts, next: nextPage(spec.paginate, request, { body: res.body, records, headers: res.headers }) };
+      ctx.progress({ page, rows: state.rows, cursor: state });
     }
     const columns = spec.columns ? Object.entries(spec.columns).map(([name, type]) => ({ name, type })) : undefined;
-    await ctx.table.loadRecords(ctx.dataset, pages(), columns);
-    return { detail: `GET ${spec.path} (${page} page${page === 1 ? '' : 's'})` };
+    await ctx.table.loadNdjson(ctx.dataset, files, columns);
+    const pages = `${state.pages} page${state.pages === 1 ? '' : 's'}`;
+    return { detail: `GET ${spec.path} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})` };
   },
 } satisfies SourceAdapter<HttpSourceSpec>;

@@ -7,7 +7,7 @@
  *   const file = store.writePath(key, workdir);   // write the Parquet here…
  *   await store.commit(key, file);                // …then publish it
  */
-import { mkdir, copyFile, rm } from 'node:fs/promises';
+import { mkdir, copyFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
@@ -38,6 +38,10 @@ export interface StagingStore {
 
 export const stagingKey = (pipeline: string, workflowId: string, stage: string, dataset: string): string =>
   [pipeline, safeSegment(workflowId), stage, `${dataset}.parquet`].join('/');
+
+/** Durable scratch files of one activity (e.g. the pages an http source has fetched so far). */
+export const checkpointKey = (pipeline: string, workflowId: string, stage: string, dataset: string, name: string): string =>
+  [pipeline, safeSegment(workflowId), stage, `${dataset}.parts`, name].join('/');
 
 const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
 
@@ -87,8 +91,7 @@ export class S3StagingStore implements StagingStore {
   async commit(key: string, localFile: string): Promise<void> {
     this.bucketReady ??= ensureBucket(this.s3, this.bucket);
     await this.bucketReady;
-    await uploadFile(this.s3, localFile, parseS3Uri(this.uri(key)), 'application/vnd.apache.parquet');
-    await rm(localFile, { force: true });
+    await uploadFile(this.s3, localFile, parseS3Uri(this.uri(key)), key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : undefined);
   }
 
   async readPath(uri: string, workdir: string): Promise<string> {

@@ -116,29 +116,40 @@ export class TableEngine {
    */
   async loadRecords(dataset: string, batches: AsyncIterable<Row[]> | Row[][], columns?: Column[]): Promise<number> {
     const file = join(this.workdir, `${dataset}.${++this.tempCounter}.ndjson`);
-    const out = createWriteStream(file);
-    let rows = 0;
-    for await (const batch of batches) {
-      const chunk = batch.map((r) => JSON.stringify(r, jsonReplacer)).join('\n');
-      if (batch.length && !out.write(`${chunk}\n`)) await once(out, 'drain');
-      rows += batch.length;
-    }
-    out.end();
-    await once(out, 'finish');
-    if (rows === 0) {
+    const rows = await writeNdjson(file, batches);
+    await this.loadNdjson(dataset, rows ? [file] : [], columns);
+    return rows;
+  }
+
+  /** Creates a dataset from NDJSON files (none: an empty dataset with the declared columns). */
+  async loadNdjson(dataset: string, files: string[], columns?: Column[]): Promise<void> {
+    if (files.length === 0) {
       const cols = columns?.length ? columns : [{ name: 'no_records', type: 'VARCHAR' }];
       await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
-      return 0;
+      return;
     }
     const columnsArg = columns?.length ? `, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}` : ', sample_size = -1';
-    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json(${lit(file)}, format = 'newline_delimited'${columnsArg})`);
-    return rows;
+    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json([${files.map(lit).join(', ')}], format = 'newline_delimited'${columnsArg})`);
   }
 
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Writes record batches to one NDJSON file; returns how many records were written. */
+export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | Row[][]): Promise<number> {
+  const out = createWriteStream(file);
+  let rows = 0;
+  for await (const batch of batches) {
+    const chunk = batch.map((r) => JSON.stringify(r, jsonReplacer)).join('\n');
+    if (batch.length && !out.write(`${chunk}\n`)) await once(out, 'drain');
+    rows += batch.length;
+  }
+  out.end();
+  await once(out, 'finish');
+  return rows;
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
