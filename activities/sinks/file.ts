@@ -17,10 +17,10 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('file'),
-  input: z.string(),
-  path: z.string().min(1),
-  format: fileFormatSchema.optional(),
-  csv: csvOptionsSchema.partial().optional(),
+  input: z.string().describe('the dataset to deliver'),
+  path: z.string().min(1).describe('written beside, then renamed into place'),
+  format: fileFormatSchema.optional().describe('default: from the file extension'),
+  csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
 });
 
 export type FileSinkSpec = z.infer<typeof schema>;

@@ -19,11 +19,11 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
-  connection: z.string(),
-  input: z.string(),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
+  input: z.string().describe('the dataset to deliver'),
   path: z.string().default('/'),
   method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-  batch_size: z.number().int().positive().default(500),
+  batch_size: z.number().int().positive().default(500).describe('records per request'),
   wrap: z.string().optional().describe('put the batch under this key of a JSON object'),
 });
 

@@ -26,12 +26,12 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('postgres'),
-  connection: z.string(),
-  input: z.string(),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
+  input: z.string().describe('the dataset to deliver'),
   table: z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected table or schema.table'),
-  mode: z.enum(['append', 'upsert', 'replace']).default('append'),
-  keys: z.array(z.string()).default([]),
-  create_table: z.boolean().default(true),
+  mode: z.enum(['append', 'upsert', 'replace']).default('append').describe('replace truncates and loads in one transaction'),
+  keys: z.array(z.string()).default([]).describe('key columns: required by upsert, the primary key of a created table'),
+  create_table: z.boolean().default(true).describe('create the schema and table when missing'),
 }).refine((s) => s.mode !== 'upsert' || s.keys.length > 0, { message: 'mode upsert needs keys: [column, …]', path: ['keys'] });
 
 export type PostgresSinkSpec = z.infer<typeof schema>;

@@ -19,12 +19,12 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('s3'),
-  connection: z.string(),
-  input: z.string(),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
+  input: z.string().describe('the dataset to deliver'),
   bucket: z.string().min(1),
-  key: z.string().min(1),
-  format: fileFormatSchema.optional(),
-  csv: csvOptionsSchema.partial().optional(),
+  key: z.string().min(1).describe('may use {run_id} and {date}'),
+  format: fileFormatSchema.optional().describe('default: from the file extension'),
+  csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   create_bucket: z.boolean().default(false),
 });
 

@@ -15,9 +15,9 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('file'),
-  path: z.string().min(1),
-  format: fileFormatSchema.optional(),
-  csv: csvOptionsSchema.partial().optional(),
+  path: z.string().min(1).describe('relative to the worker\'s working directory'),
+  format: fileFormatSchema.optional().describe('default: from the file extension'),
+  csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,
 });
 

@@ -20,12 +20,12 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
-  connection: z.string(),
-  path: z.string().default('/'),
-  query: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
+  path: z.string().default('/').describe('relative to the connection\'s base_url'),
+  query: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('query parameters of every request'),
   records: z.string().optional().describe('dotted path to the array of records; omit when the body is the array'),
-  paginate: paginateSchema.default({ type: 'none' }),
-  max_pages: z.number().int().positive().default(10_000),
+  paginate: paginateSchema.default({ type: 'none' }).describe('see Paginators'),
+  max_pages: z.number().int().positive().default(10_000).describe('safety stop'),
   columns: columnTypesSchema,
 });
 

@@ -17,9 +17,9 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('postgres'),
-  connection: z.string(),
-  query: z.string().min(1),
-  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
+  query: z.string().min(1).describe('SQL with $1, $2… placeholders'),
+  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]).describe('values for $1, $2…'),
 });
 
 export type PostgresSourceSpec = z.infer<typeof schema>;

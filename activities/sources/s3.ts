@@ -17,11 +17,11 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('s3'),
-  connection: z.string(),
+  connection: z.string().describe('name of a connection in config/connections.yaml'),
   bucket: z.string().min(1),
   key: z.string().min(1),
-  format: fileFormatSchema.optional(),
-  csv: csvOptionsSchema.partial().optional(),
+  format: fileFormatSchema.optional().describe('default: from the file extension'),
+  csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,
 });
 

@@ -27,7 +27,7 @@ export const csvOptionsSchema = z.strictObject({
 export type CsvOptions = z.infer<typeof csvOptionsSchema>;
 
 /** Declared column types (`amount: DOUBLE`): reading fails on a value that does not fit. */
-export const columnTypesSchema = z.record(z.string(), z.string()).optional();
+export const columnTypesSchema = z.record(z.string(), z.string()).optional().describe('DuckDB types by column, e.g. amount: DECIMAL(10,2); a value that does not fit fails the run with its line');
 
 export type ReadOptions = { format?: FileFormat; csv?: Partial<CsvOptions>; columns?: Record<string, string> };
 
