@@ -20,12 +20,13 @@ export function formatMs(ms: number | undefined): string {
 
 const datasetList = (s: StageReport) => s.datasets.map((d) => `${d.dataset} ${d.rows}`).join(' · ');
 
-/** One line per stage: icon, name, status, duration, rows per dataset. */
-export function progressLines(report: RunReport, now = Date.now()): string[] {
+/** One line per stage: icon (for live views), name, status, duration, rows per dataset. */
+export function progressLines(report: RunReport, options: { icons?: boolean; now?: number } = {}): string[] {
+  const now = options.now ?? Date.now();
   return report.stages.map((s) => {
     const ms = s.durationMs ?? (s.startedAt ? now - Date.parse(s.startedAt) : undefined);
     const icon = s.status === 'completed' ? green(ICONS[s.status]) : s.status === 'failed' ? red(ICONS[s.status]) : ICONS[s.status];
-    return `  ${icon} ${s.stage.padEnd(12)} ${s.status.padEnd(10)} ${formatMs(ms).padStart(7)}  ${dim(datasetList(s))}`;
+    return `  ${options.icons === false ? '' : `${icon} `}${s.stage.padEnd(12)} ${s.status.padEnd(10)} ${formatMs(ms).padStart(7)}  ${dim(datasetList(s))}`;
   });
 }
 
@@ -35,7 +36,7 @@ export function reportText(report: RunReport, url: string): string {
     `${bold(report.pipeline)} ${report.status === 'completed' ? green('completed') : red(report.status)} in ${formatMs(report.durationMs)}  ${dim(`(${report.workflowId})`)}`,
     '',
     `  ${'stage'.padEnd(12)} ${'status'.padEnd(10)} ${'time'.padStart(7)}  rows per dataset`,
-    ...progressLines(report).map((l) => l.replace(/^ {2}. /, '  ')),
+    ...progressLines(report, { icons: false }),
   ];
   if (report.sinks.length) {
     lines.push('', '  delivered');
@@ -62,7 +63,7 @@ export function printError(err: unknown): void {
 /** Redraws the progress block in place on a TTY; elsewhere prints a line when something changes. */
 export class ProgressView {
   private drawn = 0;
-  private last = '';
+  private readonly seen = new Map<number, string>();
 
   update(report: RunReport): void {
     const lines = progressLines(report);
@@ -72,12 +73,14 @@ export class ProgressView {
       this.drawn = lines.length;
       return;
     }
-    const summary = report.stages.map((s) => `${s.stage}:${s.status}`).join(' ');
-    if (summary !== this.last) {
-      this.last = summary;
-      const current = report.stages.find((s) => s.status === 'running' || s.status === 'failed') ?? report.stages.filter((s) => s.status === 'completed').at(-1);
-      if (current) process.stdout.write(`  ${current.stage} ${current.status} ${dim(datasetList(current))}\n`);
-    }
+    // Not a terminal (a log, CI): one line per stage each time its status changes.
+    lines.forEach((line, i) => {
+      const status = report.stages[i]!.status;
+      if (status !== 'pending' && this.seen.get(i) !== status) {
+        this.seen.set(i, status);
+        process.stdout.write(`${line.trimEnd()}\n`);
+      }
+    });
   }
 
   /** Clears the live block so the final report replaces it. */

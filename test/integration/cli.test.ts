@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
+import { workflowUrl } from '../../src/config.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 before(async () => {
@@ -33,13 +34,13 @@ test('`ferry run --wait` shows progress, ends with the run report and exits 0', 
   const res = await ferry(['run', RETAIL, '--wait', '--id', id, '--task-queue', h.taskQueue]);
   assert.equal(res.code, 0, res.stderr);
   const out = res.stdout;
-  assert.match(out, new RegExp(`^started retail as ${id}\\n {2}http://127\\.0\\.0\\.1:8233/namespaces/default/workflows/${id}\\n`));
+  assert.ok(out.startsWith(`started retail as ${id}\n  ${workflowUrl(id)}\n`), out);
   assert.match(out, /retail completed in [\d.]+m?s {2}\(cli-/);
   assert.match(out, / {2}ingest {7}completed +[\d.]+m?s {2}.*sales 11/);
   assert.match(out, / {2}preprocess {3}completed +[\d.]+m?s {2}enriched 9 · abnormal_sales 1 · sales_final 9/);
   assert.match(out, / {4}warehouse {13}9 rows → postgres retail\.sales_enriched \(upsert\)/);
   assert.match(out, / {4}lake {18}9 rows → s3:\/\/ferry-demo\/curated\/sales_enriched\.csv \(csv\)/);
-  assert.match(out, /Temporal UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/cli-/);
+  assert.ok(out.includes(`Temporal UI: ${workflowUrl(id)}`));
 
   const status = await ferry(['status', id]);
   assert.equal(status.code, 0, status.stderr);
@@ -68,4 +69,15 @@ test('a failed run exits 1 and names the cause; the token never appears in the o
   } finally {
     process.env.DEMO_API_TOKEN = token;
   }
+});
+
+test('`ferry worker` stops gracefully on SIGTERM and exits 0', async () => {
+  const child = spawn(process.execPath, ['bin/ferry.js', 'worker', '--task-queue', `idle-${randomId()}`], { env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await h.waitFor('the worker to start', () => stdout.includes('ferry worker on task queue idle-'), 60_000);
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.match(stdout, /worker stopped\n$/);
 });
