@@ -1,6 +1,6 @@
 /**
- * `postgres` source: the rows of a query, with `$1…` parameters. Column types follow PostgreSQL's
- * (numeric keeps its precision, dates stay dates).
+ * `postgres` source: the rows of a query, with `$1…` parameters, streamed through a cursor in
+ * batches. Column types follow PostgreSQL's (numeric keeps its precision, dates stay dates).
  *
  *   sources:
  *     products:
@@ -9,10 +9,11 @@
  *       query: SELECT * FROM retail.products WHERE active = $1
  *       params: [true]
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { FieldDef } from 'pg';
 import { pgPool, pgError } from '../../src/connect/pg.js';
-import type { Column, Row } from '../../src/table/engine.js';
+import { writeNdjson, type Column, type Row } from '../../src/table/engine.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -20,6 +21,7 @@ const schema = z.strictObject({
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   query: z.string().min(1).describe('SQL with $1, $2… placeholders'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]).describe('values for $1, $2…'),
+  batch_size: z.number().int().positive().default(10_000).describe('rows fetched per round trip (memory stays bounded)'),
 });
 
 export type PostgresSourceSpec = z.infer<typeof schema>;
@@ -32,15 +34,35 @@ export const postgresSource = {
   connectionKind: 'postgres',
   async read(spec, ctx) {
     const pool = pgPool(ctx.connection(spec.connection, 'postgres'));
-    let result;
-    try {
-      result = await pool.query<Row>({ text: spec.query, values: spec.params, types: rawText });
-    } catch (err) {
+    const client = await pool.connect().catch((err: unknown) => {
       throw pgError(err, { connection: spec.connection });
+    });
+    // A cursor streams the result in batches (bounded memory) from one consistent snapshot.
+    let columns: Column[] = [];
+    const file = join(ctx.workdir, `${ctx.dataset}.ndjson`);
+    let rows = 0;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query({ text: `DECLARE ferry_cursor NO SCROLL CURSOR FOR ${spec.query.trim().replace(/;+$/, '')}`, values: spec.params });
+      async function* batches() {
+        for (;;) {
+          const result = await client.query<Row>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText });
+          if (!columns.length) columns = result.fields.map(duckColumn);
+          if (!result.rows.length) return;
+          rows += result.rows.length;
+          ctx.progress({ rows });
+          yield result.rows;
+        }
+      }
+      await writeNdjson(file, batches());
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(err, { connection: spec.connection });
+    } finally {
+      client.release();
     }
-    const columns = result.fields.map(duckColumn);
-    ctx.progress({ rows: result.rows.length });
-    await ctx.table.loadRecords(ctx.dataset, [result.rows], columns);
+    await ctx.table.loadNdjson(ctx.dataset, rows ? [file] : [], columns);
     return { detail: `${spec.connection}: ${spec.query.replace(/\s+/g, ' ').slice(0, 80)}` };
   },
 } satisfies SourceAdapter<PostgresSourceSpec>;
