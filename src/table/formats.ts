@@ -81,7 +81,7 @@ export async function writeTableFile(engine: TableEngine, dataset: string, local
 
 /**
  * The columns of a CSV: names from its first record (read by csv-parse), types from DuckDB's sniffer
- * over the whole file, declared types on top. DuckDB then reads with `auto_detect = false`: with the
+ * over the whole file (dates only in ISO form), declared types on top. DuckDB then reads with `auto_detect = false`: with the
  * column count fixed, a row with a field too many or too few is an error, never a silently different
  * dialect (the sniffer alone turns `a,b / 1,2 / 3,4,5` into zero rows of three columns).
  */
@@ -93,9 +93,14 @@ async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOption
   let sniffed: string[] = [];
   try {
     const [row] = await engine.rows(
-      `SELECT list_transform(Columns, c -> c.type) AS types FROM sniff_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, sample_size = -1)`,
+      `SELECT list_transform(Columns, c -> c.type) AS types, DateFormat AS date_format, TimestampFormat AS ts_format FROM sniff_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, sample_size = -1)`,
     );
     sniffed = (row?.types as string[] | undefined) ?? [];
+    // Dates are typed only when written the ISO way. 01/02/2024 could be January or February:
+    // such columns stay text, for a `dates` step that names the format.
+    const iso = (format: unknown) => !format || /^%Y-%m-%d([ T]%H:%M:%S(\.%[fgn])?)?(%z)?$/.test(String(format));
+    sniffed = sniffed.map((type) =>
+      (type === 'DATE' && !iso(row?.date_format)) || (type.startsWith('TIMESTAMP') && !iso(row?.ts_format)) ? 'VARCHAR' : type);
   } catch {
     // A file the sniffer cannot make sense of is read as text, so the strict read names the bad row.
   }

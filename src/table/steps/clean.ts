@@ -52,13 +52,23 @@ export const dedupe = {
       return;
     }
     await requireColumns(ctx.table, s.input, s.keys, 'keys');
-    // Without order_by the first row in input order wins, which keeps the result deterministic.
-    const order = s.order_by ?? '__ferry_row';
+    const keys = s.keys.map(ident).join(', ');
+    if (!s.order_by) {
+      // The first row of each key in input order: a hash aggregate and a semi-join, no sort.
+      await materialize(
+        ctx,
+        writesOutput(s),
+        `WITH numbered AS (SELECT *, row_number() OVER () AS __ferry_row ${from(s.input)}) ` +
+          `SELECT * EXCLUDE (__ferry_row) FROM numbered WHERE __ferry_row IN (SELECT min(__ferry_row) FROM numbered GROUP BY ${keys})`,
+      );
+      return;
+    }
+    const order = s.order_by;
     await materialize(
       ctx,
       writesOutput(s),
       `SELECT * EXCLUDE (__ferry_row) FROM (SELECT *, row_number() OVER () AS __ferry_row ${from(s.input)}) ` +
-        `QUALIFY row_number() OVER (PARTITION BY ${s.keys.map(ident).join(', ')} ORDER BY ${order}) = 1 ORDER BY __ferry_row`,
+        `QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${order}) = 1 ORDER BY __ferry_row`,
     );
   },
 } satisfies Step<z.infer<typeof dedupeSchema>>;

@@ -82,6 +82,12 @@ describe('readTableFile', () => {
     assert.deepEqual(await rows('SELECT * FROM ds ORDER BY id'), [{ id: 1, name: null }, { id: 2, name: 'b' }]);
   });
 
+  it('ISO dates become DATE; ambiguous day/month dates stay text for a dates step', async () => {
+    await read('dates.csv', 'iso,dmy\n2024-01-05,05/01/2024\n2024-02-06,06/02/2024\n');
+    assert.deepEqual(await types('ds'), ['iso DATE', 'dmy VARCHAR']);
+    assert.deepEqual((await rows('SELECT dmy FROM ds ORDER BY dmy')).map((r) => r.dmy), ['05/01/2024', '06/02/2024']);
+  });
+
   it('the format comes from context.file (the remote name) before the local path', async () => {
     await read('download.tmp', 'id\n7\n', {}, { file: 's3://demo/raw/ids.csv' });
     assert.deepEqual(await rows('SELECT * FROM ds'), [{ id: 7 }]);
