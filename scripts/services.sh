@@ -83,8 +83,8 @@ build_one() {
   GOTOOLCHAIN=local GOBIN="$BIN" go install "$module" >"$out" 2>&1 </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
     cat "$out" >&2
-    if grep -qE 'sum\.golang\.org|verifying module|checksum database' "$out"; then
-      log "$name: the Go checksum database (sum.golang.org) could not be used; retrying once with GONOSUMDB for the temporalio and minio modules"
+    if grep -qE 'sum\.golang|verifying module|checksum database|SECURITY ERROR' "$out"; then
+      log "$name: the Go checksum database could not be used; retrying once with GONOSUMDB for the temporalio and minio modules"
       rc=0
       GOTOOLCHAIN=local GOBIN="$BIN" \
         GONOSUMDB='github.com/temporalio/*,github.com/minio/*' GONOSUMCHECK=1 GOFLAGS=-mod=mod \
