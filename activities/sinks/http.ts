@@ -48,6 +48,7 @@ export const httpSink = {
         body: spec.wrap ? { [spec.wrap]: records } : records,
         headers: { 'idempotency-key': `${ctx.runId}-${ctx.sink}-${batch}` },
         context: { dataset: ctx.dataset },
+        signal: ctx.signal,
       });
       ctx.progress({ batch, rows: Math.min(batch * spec.batch_size, ctx.rows) });
     }

@@ -49,7 +49,7 @@ export const httpSource = {
     while (state.next && state.pages < spec.max_pages) {
       const page = state.pages + 1;
       const request: PageRequest = state.next;
-      const res = await httpJson(conn, { method: 'GET', path: request.path, query: request.query, context: { page } });
+      const res = await httpJson(conn, { method: 'GET', path: request.path, query: request.query, context: { page }, signal: ctx.signal });
       const records = atPath(res.body, spec.records);
       if (!Array.isArray(records)) {
         throw new DataError(`expected an array of records at '${spec.records ?? '(the body)'}', found ${records === undefined ? 'nothing' : typeof records}`, { endpoint: `GET ${res.url}`, page, field: spec.records });

@@ -17,6 +17,8 @@ export type HttpCall = {
   body?: unknown;
   headers?: Record<string, string>;
   context?: ErrorContext;
+  /** Aborts the request when the activity is cancelled. */
+  signal?: AbortSignal;
 };
 
 export type HttpResult = { status: number; headers: Record<string, string>; body: unknown; url: string };
@@ -57,6 +59,7 @@ export async function httpJson(conn: HttpConnection, call: HttpCall): Promise<Ht
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: call.signal,
     });
   } catch (err) {
     const code = (err as { code?: string }).code;
