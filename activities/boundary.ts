@@ -24,9 +24,21 @@ export type ActivityScope = {
   runId: string;
 };
 
-export async function withActivityContext<T>(context: ErrorContext, fn: (scope: ActivityScope) => Promise<T>): Promise<T> {
+/** One line per finished attempt, for whoever runs the worker (`ferry worker` prints them). */
+export type ActivityReport = { label: string; workflowId: string; attempt: number; durationMs: number; summary?: string; error?: string; willRetry?: boolean };
+export type Reporter = (report: ActivityReport) => void;
+
+export async function withActivityContext<T>(
+  label: string,
+  context: ErrorContext,
+  fn: (scope: ActivityScope) => Promise<T>,
+  reporter?: { report?: Reporter; summarize: (result: T) => string },
+): Promise<T> {
   const ctx = Context.current();
   const info = ctx.info;
+  const started = Date.now();
+  const done = (r: Partial<ActivityReport>) =>
+    reporter?.report?.({ label, workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, durationMs: Date.now() - started, ...r });
   const workdir = await mkdtemp(join(tmpdir(), 'ferry-'));
   let latest: Progress = {};
   const beat = () => ctx.heartbeat(latest);
@@ -35,7 +47,7 @@ export async function withActivityContext<T>(context: ErrorContext, fn: (scope: 
   let table: TableEngine | undefined;
   try {
     table = await TableEngine.open(workdir);
-    return await fn({
+    const result = await fn({
       workdir,
       table,
       progress: (p) => {
@@ -47,8 +59,12 @@ export async function withActivityContext<T>(context: ErrorContext, fn: (scope: 
       workflowId: info.workflowExecution?.workflowId ?? info.activityId,
       runId: info.workflowExecution?.runId ?? info.activityId,
     });
+    done({ summary: reporter?.summarize(result) });
+    return result;
   } catch (err) {
-    throw toActivityFailure(withContext(err, context));
+    const failure = toActivityFailure(withContext(err, context));
+    done({ error: failure.message, willRetry: !failure.nonRetryable });
+    throw failure;
   } finally {
     clearInterval(timer);
     table?.close();

@@ -4,12 +4,12 @@ import { resolveConnection } from '../src/connect/connections.js';
 import type { StagingStore } from '../src/staging/store.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
-import { withActivityContext } from './boundary.js';
+import { withActivityContext, type Reporter } from './boundary.js';
 
-export function deliverActivity(staging: StagingStore) {
+export function deliverActivity(staging: StagingStore, report?: Reporter) {
   return async function deliver({ plan, sink, input }: DeliverInput): Promise<DeliverOutput> {
     const spec = plan.spec.sinks[sink]!;
-    return withActivityContext({ stage: 'deliver', dataset: input.dataset }, async (scope) => {
+    return withActivityContext(`deliver ${sink}`, { stage: 'deliver', dataset: input.dataset }, async (scope) => {
       await scope.table.loadParquet(input.dataset, await staging.readPath(input.uri, scope.workdir));
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
       const result = await adapter.write(spec, {
@@ -23,6 +23,6 @@ export function deliverActivity(staging: StagingStore) {
         runId: scope.runId,
       });
       return { sink, type: spec.type, ...result };
-    });
+    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}` });
   };
 }

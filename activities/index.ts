@@ -5,16 +5,21 @@
  *   await Worker.create({ activities, … });
  */
 import type { StagingStore } from '../src/staging/store.js';
+import type { Reporter } from './boundary.js';
 import { ingestActivity } from './ingest.js';
 import { transformActivity } from './transform.js';
 import { deliverActivity } from './deliver.js';
 
-export type ActivityDeps = { staging: StagingStore };
+export type ActivityDeps = {
+  staging: StagingStore;
+  /** Told about every finished attempt (the `ferry worker` command prints them). */
+  report?: Reporter;
+};
 
-export function createActivities({ staging }: ActivityDeps) {
+export function createActivities({ staging, report }: ActivityDeps) {
   return {
-    ingest: ingestActivity(staging),
-    transform: transformActivity(staging),
-    deliver: deliverActivity(staging),
+    ingest: ingestActivity(staging, report),
+    transform: transformActivity(staging, report),
+    deliver: deliverActivity(staging, report),
   };
 }

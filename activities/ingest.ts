@@ -4,12 +4,12 @@ import { resolveConnection } from '../src/connect/connections.js';
 import { stagingKey, checkpointKey, type StagingStore } from '../src/staging/store.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
-import { withActivityContext } from './boundary.js';
+import { withActivityContext, type Reporter } from './boundary.js';
 
-export function ingestActivity(staging: StagingStore) {
+export function ingestActivity(staging: StagingStore, report?: Reporter) {
   return async function ingest({ plan, dataset }: IngestInput): Promise<IngestOutput> {
     const spec = plan.spec.sources[dataset]!;
-    return withActivityContext({ stage: 'ingest', dataset }, async (scope) => {
+    return withActivityContext(`ingest ${dataset}`, { stage: 'ingest', dataset }, async (scope) => {
       const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
       const { detail } = await adapter.read(spec, {
         ...scope,
@@ -26,6 +26,6 @@ export function ingestActivity(staging: StagingStore) {
       const stats = await scope.table.exportParquet(dataset, file);
       await staging.commit(key, file);
       return { ref: { dataset, stage: 'ingest', uri: staging.uri(key), ...stats }, detail };
-    });
+    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}` });
   };
 }

@@ -5,12 +5,12 @@
 import type { TransformInput, TransformOutput, DatasetRef } from '../src/run.js';
 import { stagingKey, type StagingStore } from '../src/staging/store.js';
 import { applySteps, stepOf } from '../src/table/steps/index.js';
-import { withActivityContext } from './boundary.js';
+import { withActivityContext, type Reporter } from './boundary.js';
 
-export function transformActivity(staging: StagingStore) {
+export function transformActivity(staging: StagingStore, report?: Reporter) {
   return async function transform({ plan, stage, inputs }: TransformInput): Promise<TransformOutput> {
     const steps = plan.spec[stage];
-    return withActivityContext({ stage }, async (scope) => {
+    return withActivityContext(stage, { stage }, async (scope) => {
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
       for (const [name, ref] of Object.entries(inputs)) {
         // sql steps may read datasets they did not declare: open them all, they are only views.
@@ -32,6 +32,6 @@ export function transformActivity(staging: StagingStore) {
         datasets[dataset] = { dataset, stage, uri: staging.uri(key), ...stats };
       }
       return { datasets };
-    });
+    }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', ') });
   };
 }

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { Reporter } from '../activities/boundary.js';
 import { stagingFromEnv, type StagingStore } from './staging/store.js';
 import { settings } from './config.js';
 
@@ -19,6 +20,7 @@ export type WorkerOptions = {
   namespace?: string;
   staging?: StagingStore;
   maxConcurrentActivities?: number;
+  report?: Reporter;
 };
 
 let runtimeInstalled = false;
@@ -43,7 +45,7 @@ export async function createWorker(options: WorkerOptions = {}): Promise<{ worke
     namespace: options.namespace ?? s.namespace,
     taskQueue: options.taskQueue ?? s.taskQueue,
     workflowsPath,
-    activities: createActivities({ staging: options.staging ?? stagingFromEnv() }),
+    activities: createActivities({ staging: options.staging ?? stagingFromEnv(), report: options.report }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });

@@ -7,7 +7,7 @@ import { connectClient, queryProgress } from '../client.js';
 import { createWorker } from '../worker.js';
 import { closePgPools } from '../connect/pg.js';
 import { settings, workflowUrl } from '../config.js';
-import { bold, dim, red, formatMs, progressLines, reportText, rootMessage } from './render.js';
+import { bold, dim, red, green, formatMs, progressLines, reportText, rootMessage } from './render.js';
 import type { RunReport } from '../run.js';
 
 export async function statusCommand(id: string): Promise<number> {
@@ -65,7 +65,16 @@ export async function historyCommand(id: string, out: string | undefined): Promi
 
 export async function workerCommand(taskQueue: string | undefined): Promise<number> {
   const s = settings();
-  const { worker, connection } = await createWorker({ taskQueue });
+  const { worker, connection } = await createWorker({
+    taskQueue,
+    report: (r) => {
+      const head = `${new Date().toISOString().slice(11, 19)} ${r.workflowId} ${r.label}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
+      const line = r.error
+        ? `${red('✖')} ${head}: ${r.error}${r.willRetry ? dim(' — will retry') : dim(' — not retryable')}`
+        : `${green('✔')} ${head}: ${r.summary} ${dim(formatMs(r.durationMs))}`;
+      process.stdout.write(`${line}\n`);
+    },
+  });
   process.stdout.write(`ferry worker on task queue ${bold(taskQueue ?? s.taskQueue)} at ${s.temporalAddress} (Ctrl-C to stop)\n`);
   try {
     await worker.run(); // returns once SIGINT/SIGTERM has drained it
