@@ -9,6 +9,7 @@ import { closePgPools } from '../connect/pg.js';
 import { settings, workflowUrl } from '../config.js';
 import { bold, dim, red, green, formatMs, progressLines, reportText, rootMessage } from './render.js';
 import type { RunReport } from '../run.js';
+import type { Progress } from '../../activities/adapter.js';
 
 export async function statusCommand(id: string): Promise<number> {
   const client = await connectClient();
@@ -30,7 +31,7 @@ export async function statusCommand(id: string): Promise<number> {
   // Running activities report rows and pages through their heartbeats.
   for (const a of desc.raw.pendingActivities ?? []) {
     const details = a.heartbeatDetails?.payloads?.[0]?.data;
-    const beat = details ? Buffer.from(details).toString('utf8') : '';
+    const beat = details ? describeProgress(Buffer.from(details).toString('utf8')) : '';
     process.stdout.write(`  ${dim('running')} ${a.activityType?.name} attempt ${a.attempt}${beat ? ` ${dim(beat)}` : ''}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message}` : ''}\n`);
   }
   process.stdout.write(`  ${dim(workflowUrl(id))}\n`);
@@ -94,4 +95,14 @@ export function devCommand(action = 'start'): number {
     process.stdout.write(`\nTemporal UI: ${settings().uiUrl}\nFor a client shell: eval "$(bash scripts/services.sh env)"\n`);
   }
   return res.status ?? 1;
+}
+
+/** "page 3 · 120 rows" from the heartbeat details of a running activity. */
+function describeProgress(json: string): string {
+  try {
+    const p = JSON.parse(json) as Progress;
+    return [p.page && `page ${p.page}`, p.batch && `batch ${p.batch}`, p.rows !== undefined && `${p.rows} rows`, p.note].filter(Boolean).join(' · ');
+  } catch {
+    return '';
+  }
 }
