@@ -52,7 +52,8 @@ export type SinkContext = AdapterContext & {
   rows: number;
 };
 
-export type SourceResult = { detail: string };
+/** `extra`: further datasets the source created in `table` (e.g. quarantined rows), staged beside it. */
+export type SourceResult = { detail: string; extra?: string[] };
 export type SinkResult = { target: string; rows: number; detail?: string };
 
 // The schema's input type may differ from its output (defaults), so both are left open here.

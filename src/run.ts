@@ -19,7 +19,8 @@ export type RunPlan = {
 };
 
 export type IngestInput = { plan: RunPlan; dataset: string };
-export type IngestOutput = { ref: DatasetRef; detail: string };
+/** `extra`: datasets the source produced besides its own, such as `<dataset>_rejects`. */
+export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef[] };
 
 export type TransformInput = { plan: RunPlan; stage: 'standardize' | 'preprocess'; inputs: Record<string, DatasetRef> };
 export type TransformOutput = { datasets: Record<string, DatasetRef> };

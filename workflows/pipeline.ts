@@ -80,6 +80,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     await Promise.all(Object.keys(spec.sources).map(async (dataset) => {
       const out = await ingest({ plan, dataset });
       record(r, out.ref);
+      for (const ref of out.extra ?? []) record(r, ref);
     }));
   });
 

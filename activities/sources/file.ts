@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { access } from 'node:fs/promises';
 import { NotFoundError } from '../../src/errors.js';
-import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema } from '../../src/table/formats.js';
+import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -19,6 +19,7 @@ const schema = z.strictObject({
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,
+  on_error: onErrorSchema,
 });
 
 export type FileSourceSpec = z.infer<typeof schema>;
@@ -29,7 +30,7 @@ export const fileSource = {
     await access(spec.path).catch(() => {
       throw new NotFoundError(`file not found: ${spec.path}`, { file: spec.path });
     });
-    await readTableFile(ctx.table, ctx.dataset, spec.path, spec, { file: spec.path });
-    return { detail: spec.path };
+    const { rejects } = await readTableFile(ctx.table, ctx.dataset, spec.path, spec, { file: spec.path });
+    return rejects === undefined ? { detail: spec.path } : { detail: `${spec.path}, ${rejects} rejected`, extra: [rejectsOf(ctx.dataset)] };
   },
 } satisfies SourceAdapter<FileSourceSpec>;

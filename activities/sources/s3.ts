@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { basename, join } from 'node:path';
 import { s3Client, downloadObject, s3Uri } from '../../src/connect/s3.js';
-import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema } from '../../src/table/formats.js';
+import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -23,6 +23,7 @@ const schema = z.strictObject({
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,
+  on_error: onErrorSchema,
 });
 
 export type S3SourceSpec = z.infer<typeof schema>;
@@ -37,7 +38,7 @@ export const s3Source = {
     const local = join(ctx.workdir, basename(spec.key));
     const bytes = await downloadObject(s3, obj, local);
     ctx.progress({ note: `downloaded ${bytes} bytes` });
-    await readTableFile(ctx.table, ctx.dataset, local, spec, { file: s3Uri(obj) });
-    return { detail: s3Uri(obj) };
+    const { rejects } = await readTableFile(ctx.table, ctx.dataset, local, spec, { file: s3Uri(obj) });
+    return rejects === undefined ? { detail: s3Uri(obj) } : { detail: `${s3Uri(obj)}, ${rejects} rejected`, extra: [rejectsOf(ctx.dataset)] };
   },
 } satisfies SourceAdapter<S3SourceSpec>;

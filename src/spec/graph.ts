@@ -8,6 +8,7 @@ import { SOURCES } from '../../activities/sources/index.js';
 import { SINKS } from '../../activities/sinks/index.js';
 import { stepOf } from '../table/steps/index.js';
 import { STEP_STAGES } from './schema.js';
+import { rejectsOf } from '../table/formats.js';
 
 export type GraphIssue = { path: (string | number)[]; message: string };
 
@@ -15,6 +16,9 @@ export function checkGraph(spec: PipelineSpec, connections: Record<string, Conne
   const issues: GraphIssue[] = [];
   const sources = new Set(Object.keys(spec.sources));
   const known = new Set(sources);
+  for (const [name, source] of Object.entries(spec.sources)) {
+    if ('on_error' in source && source.on_error === 'quarantine') known.add(rejectsOf(name));
+  }
   const list = () => [...known].join(', ');
 
   const checkConnection = (path: (string | number)[], name: string, kind: string | undefined) => {

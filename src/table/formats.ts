@@ -29,7 +29,13 @@ export type CsvOptions = z.infer<typeof csvOptionsSchema>;
 /** Declared column types (`amount: DOUBLE`): reading fails on a value that does not fit. */
 export const columnTypesSchema = z.record(z.string(), z.string()).optional().describe('DuckDB types by column, e.g. amount: DECIMAL(10,2); a value that does not fit fails the run with its line');
 
-export type ReadOptions = { format?: FileFormat; csv?: Partial<CsvOptions>; columns?: Record<string, string> };
+/** `quarantine`: rows that do not parse go to a `<dataset>_rejects` dataset instead of failing the run (CSV). */
+export const onErrorSchema = z.enum(['fail', 'quarantine']).default('fail').describe('quarantine (CSV): bad rows go to <dataset>_rejects with line, column, error and the raw line');
+
+export type ReadOptions = { format?: FileFormat; csv?: Partial<CsvOptions>; columns?: Record<string, string>; on_error?: 'fail' | 'quarantine' };
+
+/** The dataset that receives the quarantined rows of `dataset`. */
+export const rejectsOf = (dataset: string): string => `${dataset}_rejects`;
 
 export function formatFromPath(path: string): FileFormat | undefined {
   const m = /\.(csv|json|ndjson|jsonl|parquet)(\.gz)?$/i.exec(path);
@@ -38,18 +44,22 @@ export function formatFromPath(path: string): FileFormat | undefined {
   return ext === 'jsonl' ? 'ndjson' : (ext as FileFormat);
 }
 
-export async function readTableFile(engine: TableEngine, dataset: string, localPath: string, options: ReadOptions, context: ErrorContext): Promise<void> {
+/** Reads a file into `dataset`; with `on_error: quarantine` returns how many rows went to the rejects dataset. */
+export async function readTableFile(engine: TableEngine, dataset: string, localPath: string, options: ReadOptions, context: ErrorContext): Promise<{ rejects?: number }> {
   const format = options.format ?? formatFromPath(context.file ?? localPath);
   if (!format) throw new DataError('cannot tell the file format from its name: set format: csv | json | ndjson | parquet', context);
+  const quarantine = options.on_error === 'quarantine';
+  if (quarantine && format !== 'csv') throw new ConfigError(`on_error: quarantine is available for CSV files, not ${format}`, { ...context, field: 'on_error' });
   const columns = options.columns ? `, columns = {${Object.entries(options.columns).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ')}}` : '';
   let reader: string;
   let csv: CsvOptions | undefined;
   if (format === 'csv') {
     csv = csvOptionsSchema.parse(options.csv ?? {});
-    const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context);
+    const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context, quarantine);
     const cols = `{${types.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
     reader = `read_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, ` +
-      `auto_detect = false, strict_mode = true, columns = ${cols}, nullstr = [${csv.null_values.map(lit).join(', ')}])`;
+      `auto_detect = false, strict_mode = true, columns = ${cols}, nullstr = [${csv.null_values.map(lit).join(', ')}]` +
+      `${quarantine ? `, store_rejects = true, rejects_table = ${lit(`__rejects_${dataset}`)}, rejects_scan = ${lit(`__scans_${dataset}`)}` : ''})`;
   } else if (format === 'parquet') {
     reader = `read_parquet(${lit(localPath)})`;
   } else {
@@ -57,6 +67,12 @@ export async function readTableFile(engine: TableEngine, dataset: string, localP
   }
   try {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM ${reader}`);
+    if (!quarantine) return {};
+    // Line numbers count the header, like an editor does; column is 1-based.
+    await engine.run(`CREATE OR REPLACE TABLE ${ident(rejectsOf(dataset))} AS SELECT line::BIGINT AS line, column_idx::BIGINT AS "column", column_name AS field,
+      lower(error_type) AS error, error_message AS message, csv_line AS raw FROM ${ident(`__rejects_${dataset}`)} ORDER BY line`);
+    await engine.run(`DROP TABLE ${ident(`__rejects_${dataset}`)}; DROP TABLE ${ident(`__scans_${dataset}`)}`);
+    return { rejects: await engine.count(rejectsOf(dataset)) };
   } catch (err) {
     // DuckDB (dialect fixed, strict mode) rejects a broken CSV fast but vaguely; csv-parse then
     // finds the exact line and column. Only failed reads pay for the second pass.
@@ -85,7 +101,7 @@ export async function writeTableFile(engine: TableEngine, dataset: string, local
  * column count fixed, a row with a field too many or too few is an error, never a silently different
  * dialect (the sniffer alone turns `a,b / 1,2 / 3,4,5` into zero rows of three columns).
  */
-async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOptions, declared: Record<string, string>, context: ErrorContext): Promise<Column[]> {
+async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOptions, declared: Record<string, string>, context: ErrorContext, skipBadRows: boolean): Promise<Column[]> {
   const first = await firstRecord(localPath, csv, context);
   // Without a header, declared columns name the fields in order (as DuckDB's `columns` does).
   const declaredNames = Object.keys(declared);
@@ -93,7 +109,7 @@ async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOption
   let sniffed: string[] = [];
   try {
     const [row] = await engine.rows(
-      `SELECT list_transform(Columns, c -> c.type) AS types, DateFormat AS date_format, TimestampFormat AS ts_format FROM sniff_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, sample_size = -1)`,
+      `SELECT list_transform(Columns, c -> c.type) AS types, DateFormat AS date_format, TimestampFormat AS ts_format FROM sniff_csv(${lit(localPath)}, delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, sample_size = -1${skipBadRows ? ', ignore_errors = true' : ''})`,
     );
     sniffed = (row?.types as string[] | undefined) ?? [];
     // Dates are typed only when written the ISO way. 01/02/2024 could be January or February:
@@ -103,6 +119,7 @@ async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOption
       (type === 'DATE' && !iso(row?.date_format)) || (type.startsWith('TIMESTAMP') && !iso(row?.ts_format)) ? 'VARCHAR' : type);
   } catch {
     // A file the sniffer cannot make sense of is read as text, so the strict read names the bad row.
+    // (When bad rows are quarantined, the sniffer skips them and types the good ones.)
   }
   if (sniffed.length !== names.length) sniffed = names.map(() => 'VARCHAR');
   const unknown = Object.keys(declared).filter((k) => !names.includes(k));

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { startHarness, randomId, RETAIL } from '../support/harness.js';
+import { startHarness, randomId, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
+import type { RunReport } from '../../src/run.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 before(async () => {
@@ -59,6 +60,31 @@ test('a malformed CSV row fails the run with the file, line and column, and noth
   assert.equal(cause.message, 'stage ingest, dataset sales, s3://ferry-demo/raw/sales.csv:4:8: malformed CSV row: expected 7 fields, found 8');
   assert.deepEqual(failedAttempts, [1], 'the failed ingest was not retried');
   await assertSinksUntouched();
+});
+
+test('with on_error: quarantine the same bad row goes to sales_rejects and the rest is delivered', async () => {
+  const lines = (await readFile('examples/retail/data/sales.csv', 'utf8')).split('\n');
+  lines[3] = `${lines[3]},oops`;
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
+  await writeFile(join(dir, 'sales.csv'), lines.join('\n'));
+  await h.seed(join(dir, 'sales.csv'));
+  const pipeline = join(dir, 'retail.yaml');
+  await writeFile(pipeline, (await readFile(RETAIL, 'utf8')).replace('    key: raw/sales.csv\n', '    key: raw/sales.csv\n    on_error: quarantine\n'));
+  process.env.FERRY_CONNECTIONS = 'config/connections.yaml';
+  try {
+    const handle = await h.start(pipeline);
+    const report = (await handle.result()) as RunReport;
+    const ingest = Object.fromEntries(report.stages[0]!.datasets.map((d) => [d.dataset, d.rows]));
+    assert.equal(ingest.sales, 10);
+    assert.equal(ingest.sales_rejects, 1);
+    // S003 was on line 4. Without its amount the quartiles tighten, so the IQR rule now also
+    // sets aside S008 (240.00) beside S005 (99999.00): two abnormal rows, seven delivered.
+    const preprocess = Object.fromEntries(report.stages[2]!.datasets.map((d) => [d.dataset, d.rows]));
+    assert.deepEqual(preprocess, { enriched: 7, abnormal_sales: 2, sales_final: 7 });
+    assert.deepEqual(await warehouseRows(h), RETAIL_ROWS.filter((r) => r[0] !== 'S003' && r[0] !== 'S008'));
+  } finally {
+    delete process.env.FERRY_CONNECTIONS;
+  }
 });
 
 test('an HTTP 401 fails the run with the endpoint and status, and nothing is delivered', async () => {

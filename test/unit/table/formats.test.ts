@@ -176,6 +176,22 @@ describe('readTableFile: malformed data', () => {
     assert.equal(err.describe(), 'long.csv:30002:3: malformed CSV row: expected 2 fields, found 3');
   });
 
+  it('on_error: quarantine keeps the good rows and moves each bad one, with its line and cause, to <dataset>_rejects', async () => {
+    const file = join(dir, 'q.csv');
+    await writeFile(file, 'id,name,amount\n1,a,10\n2,b,20,extra\n3,c,abc\n4,d,40\n');
+    const result = await readTableFile(engine, 'ds', file, { on_error: 'quarantine', columns: { amount: 'DOUBLE' } }, {});
+    assert.deepEqual(result, { rejects: 2 });
+    assert.deepEqual(await rows('SELECT id, name, amount FROM ds ORDER BY id'), [{ id: 1, name: 'a', amount: 10 }, { id: 4, name: 'd', amount: 40 }]);
+    assert.deepEqual(await rows('SELECT line, field, error, raw FROM ds_rejects ORDER BY line'), [
+      { line: 3, field: null, error: 'too many columns', raw: '2,b,20,extra' },
+      { line: 4, field: 'amount', error: 'cast', raw: '3,c,abc' },
+    ]);
+  });
+
+  it('on_error: quarantine is refused for JSON', async () => {
+    await assert.rejects(read('q.json', '[{"a":1}]', { on_error: 'quarantine' }), /on_error: quarantine is available for CSV files, not json/);
+  });
+
   it('a malformed row inside a .csv.gz is found too', async () => {
     const err = await readFails('bad.csv.gz', gzipSync('id,name\n1,a\n2,b,c\n'), {}, { file: 'bad.csv.gz' });
     assert.equal(err.context.line, 3);
