@@ -71,7 +71,7 @@ const VALID: ValidCase[] = [
       assert.deepEqual(spec, {
         name: 'minimal',
         params: {},
-        sources: { sales: { type: 'file', path: 'data/sales.csv' } },
+        sources: { sales: { type: 'file', path: 'data/sales.csv', on_error: 'fail' } },
         standardize: [],
         preprocess: [],
         sinks: {},
@@ -172,7 +172,7 @@ sinks:
     name: '${param:…} resolved from params: defaults',
     yaml: "name: daily\nparams:\n  day: '2024-01-05'\n  shard: 3\nsources:\n  sales:\n    type: file\n    path: data/${param:day}/part-${param:shard}.csv\n",
     check: ({ spec, params }) => {
-      assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/2024-01-05/part-3.csv' });
+      assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/2024-01-05/part-3.csv', on_error: 'fail' });
       assert.deepEqual(params, { day: '2024-01-05', shard: '3' });
       assert.deepEqual(spec.params, { day: '2024-01-05', shard: 3 });
     },
@@ -182,7 +182,7 @@ sinks:
     yaml: "name: daily\nparams:\n  day: '2024-01-05'\nsources:\n  sales:\n    type: file\n    path: data/${param:day}.csv\nstandardize:\n  - { type: filter, input: sales, where: \"day = '${param:day}'\" }\n",
     options: { params: { day: '2025-02-28', extra: 'x' } },
     check: ({ spec, params }) => {
-      assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/2025-02-28.csv' });
+      assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/2025-02-28.csv', on_error: 'fail' });
       assert.deepEqual(spec.standardize, [{ type: 'filter', input: 'sales', where: "day = '2025-02-28'" }]);
       assert.deepEqual(params, { day: '2025-02-28', extra: 'x' });
     },
@@ -190,7 +190,7 @@ sinks:
   {
     name: '${param:x:-default} uses the inline default when x is not given',
     yaml: 'name: daily\nsources:\n  sales:\n    type: file\n    path: data/${param:day:-latest}.csv\n',
-    check: ({ spec }) => assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/latest.csv' }),
+    check: ({ spec }) => assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/latest.csv', on_error: 'fail' }),
   },
 ];
 
