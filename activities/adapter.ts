@@ -13,7 +13,8 @@ import type { TableEngine } from '../src/table/engine.js';
 import type { ConnectionSpec, resolveConnection } from '../src/connect/connections.js';
 
 /** Progress that is heartbeated; the next attempt receives the last one as `resume`. */
-export type Progress = { rows?: number; page?: number; batch?: number; cursor?: unknown; note?: string };
+/** `activity` (e.g. `ingest customers`) is filled in by the boundary, so progress views can name it. */
+export type Progress = { activity?: string; rows?: number; page?: number; batch?: number; cursor?: unknown; note?: string };
 
 type AdapterContext = {
   /** Working directory for temp files, removed after the activity. */

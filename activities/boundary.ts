@@ -40,7 +40,7 @@ export async function withActivityContext<T>(
   const done = (r: Partial<ActivityReport>) =>
     reporter?.report?.({ label, workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, durationMs: Date.now() - started, ...r });
   const workdir = await mkdtemp(join(tmpdir(), 'ferry-'));
-  let latest: Progress = {};
+  let latest: Progress = { activity: label };
   const beat = () => ctx.heartbeat(latest);
   // Heartbeat on a timer too, so a long COPY or download does not look like a dead worker.
   const timer = setInterval(beat, Math.max(1000, Math.min(10_000, (info.heartbeatTimeoutMs ?? 30_000) / 3)));

@@ -8,6 +8,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TransientError } from './errors.js';
 import type { RunPlan, RunReport } from './run.js';
+import type { Progress } from '../activities/adapter.js';
 import { settings } from './config.js';
 
 export async function connectClient(address = settings().temporalAddress): Promise<Client> {
@@ -31,6 +32,22 @@ export async function startRun(client: Client, plan: RunPlan, options: { id?: st
     taskQueue: options.taskQueue ?? settings().taskQueue,
     workflowId: options.id ?? defaultRunId(plan.pipeline),
   });
+}
+
+/** What running activities last heartbeated ("ingest customers: page 2 · 8 rows"), for live views. */
+export async function runningActivities(handle: WorkflowHandle): Promise<string[]> {
+  try {
+    const desc = await handle.describe();
+    return (desc.raw.pendingActivities ?? []).flatMap((a) => {
+      const data = a.heartbeatDetails?.payloads?.[0]?.data;
+      if (!data) return [];
+      const p = JSON.parse(Buffer.from(data).toString('utf8')) as Progress;
+      const parts = [p.page && `page ${p.page}`, p.batch && `batch ${p.batch}`, p.rows !== undefined && `${p.rows} rows`, p.note].filter(Boolean);
+      return [`${p.activity ?? a.activityType?.name}${a.attempt && a.attempt > 1 ? ` (attempt ${a.attempt})` : ''}: ${parts.join(' · ') || 'started'}`];
+    });
+  } catch {
+    return [];
+  }
 }
 
 export async function queryProgress(handle: WorkflowHandle): Promise<RunReport | undefined> {

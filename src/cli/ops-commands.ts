@@ -3,13 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { connectClient, queryProgress } from '../client.js';
+import { connectClient, queryProgress, runningActivities } from '../client.js';
 import { createWorker } from '../worker.js';
 import { closePgPools } from '../connect/pg.js';
 import { settings, workflowUrl } from '../config.js';
 import { bold, dim, red, green, formatMs, progressLines, reportText, rootMessage } from './render.js';
 import type { RunReport } from '../run.js';
-import type { Progress } from '../../activities/adapter.js';
 
 export async function statusCommand(id: string): Promise<number> {
   const client = await connectClient();
@@ -29,11 +28,7 @@ export async function statusCommand(id: string): Promise<number> {
   const progress = await queryProgress(handle);
   if (progress) process.stdout.write(`${progressLines(progress).join('\n')}\n`);
   // Running activities report rows and pages through their heartbeats.
-  for (const a of desc.raw.pendingActivities ?? []) {
-    const details = a.heartbeatDetails?.payloads?.[0]?.data;
-    const beat = details ? describeProgress(Buffer.from(details).toString('utf8')) : '';
-    process.stdout.write(`  ${dim('running')} ${a.activityType?.name} attempt ${a.attempt}${beat ? ` ${dim(beat)}` : ''}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message}` : ''}\n`);
-  }
+  for (const line of await runningActivities(handle)) process.stdout.write(`  ${dim('running')} ${line}\n`);
   process.stdout.write(`  ${dim(workflowUrl(id))}\n`);
   return 0;
 }
@@ -95,14 +90,4 @@ export function devCommand(action = 'start'): number {
     process.stdout.write(`\nTemporal UI: ${settings().uiUrl}\nFor a client shell: eval "$(bash scripts/services.sh env)"\n`);
   }
   return res.status ?? 1;
-}
-
-/** "page 3 · 120 rows" from the heartbeat details of a running activity. */
-function describeProgress(json: string): string {
-  try {
-    const p = JSON.parse(json) as Progress;
-    return [p.page && `page ${p.page}`, p.batch && `batch ${p.batch}`, p.rows !== undefined && `${p.rows} rows`, p.note].filter(Boolean).join(' · ');
-  } catch {
-    return '';
-  }
 }

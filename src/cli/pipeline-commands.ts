@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadPipeline, SpecError, formatIssue, type LoadedPipeline } from '../spec/load.js';
-import { connectClient, startRun, queryProgress } from '../client.js';
+import { connectClient, startRun, queryProgress, runningActivities } from '../client.js';
 import { workflowUrl } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { envRefNames } from '../spec/interpolate.js';
@@ -64,7 +64,7 @@ export async function runCommand(file: string, opts: { params: Record<string, st
   result.catch(() => undefined);
   while (!done) {
     const progress = await queryProgress(handle);
-    if (progress) view.update(progress);
+    if (progress) view.update(progress, await runningActivities(handle));
     await Promise.race([sleep(500), result.catch(() => undefined)]);
   }
   try {

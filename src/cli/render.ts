@@ -65,10 +65,11 @@ export class ProgressView {
   private drawn = 0;
   private readonly seen = new Map<number, string>();
 
-  update(report: RunReport): void {
+  update(report: RunReport, running: string[] = []): void {
     const lines = progressLines(report);
     if (process.stdout.isTTY) {
-      if (this.drawn) process.stdout.write(`\x1b[${this.drawn}A`);
+      lines.push(...running.map((r) => `      ${dim(r)}`));
+      if (this.drawn) process.stdout.write(`\x1b[${this.drawn}A\x1b[0J`);
       process.stdout.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
       this.drawn = lines.length;
       return;
