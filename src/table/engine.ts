@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { totalmem } from 'node:os';
 import { once } from 'node:events';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
@@ -43,7 +44,7 @@ export class TableEngine {
     await mkdir(join(workdir, 'spill'), { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: join(workdir, 'spill'),
-      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
       ...(options.threads ? { threads: String(options.threads) } : {}),
       // Ferry runs offline-capable: never try to download an extension at run time.
       autoinstall_known_extensions: 'false',
@@ -150,6 +151,15 @@ export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | 
   out.end();
   await once(out, 'finish');
   return rows;
+}
+
+/**
+ * Several activities share a worker, each with its own engine: by default each may use an eighth of
+ * the machine's memory before spilling to disk (FERRY_MEMORY_LIMIT overrides, e.g. `4GB`).
+ */
+export function defaultMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FERRY_MEMORY_LIMIT) return env.FERRY_MEMORY_LIMIT;
+  return `${Math.max(512, Math.floor(totalmem() / 8 / 1024 / 1024))}MB`;
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
