@@ -35,7 +35,7 @@ export class FerryError extends Error {
     super(message, { cause: options.cause });
     this.name = `Ferry${code.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, ch: string) => ch.toUpperCase())}Error`;
     this.code = code;
-    this.context = context;
+    this.context = { ...context }; // a copy: withContext adds to it
     this.retryAfterMs = options.retryAfterMs;
   }
 
@@ -101,10 +101,14 @@ export function formatContext(ctx: ErrorContext): string {
   return parts.length ? `${parts.join(', ')}: ` : '';
 }
 
-/** Adds context to a FerryError as it leaves an adapter (Kedro's load wrapper), keeping the code. */
+/**
+ * Adds context to a FerryError as it leaves an adapter (Kedro's load wrapper): the same error, its
+ * own context winning over the outer one. Anything else becomes a TransientError (worth a retry).
+ */
 export function withContext(err: unknown, context: ErrorContext): FerryError {
   if (err instanceof FerryError) {
-    return new FerryError(err.code, err.message, { ...context, ...err.context }, { cause: err.cause, retryAfterMs: err.retryAfterMs });
+    Object.assign(err.context, { ...context, ...err.context });
+    return err;
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TransientError(message, context, { cause: err });

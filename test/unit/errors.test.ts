@@ -100,6 +100,7 @@ describe('withContext', () => {
     assert.equal(outer.code, 'DATA');
     assert.equal(outer.retryable, false);
     assert.equal(outer.name, 'FerryDataError');
+    assert.ok(outer instanceof DataError, 'the subclass survives');
     assert.equal(outer.describe(), 'dataset sales, sales.csv:3: bad row');
   });
 
