@@ -15,7 +15,7 @@ export const progressQuery = defineQuery<RunReport>('progress');
 type Activities = ReturnType<typeof createActivities>;
 
 // Mirrors NON_RETRYABLE_TYPES in src/errors.ts (workflow code cannot import it at run time).
-const NON_RETRYABLE = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'];
+export const NON_RETRYABLE = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'];
 
 export async function pipeline(plan: RunPlan): Promise<RunReport> {
   const { spec } = plan;
