@@ -8,6 +8,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { RunPlan, RunReport, StageReport, DatasetRef, DatasetSummary } from '../src/run.js';
 import type { StageName } from '../src/spec/schema.js';
+import type { RetrySpec } from '../src/spec/retry.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
 export const progressQuery = defineQuery<RunReport>('progress');
@@ -20,21 +21,25 @@ export const NON_RETRYABLE = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'];
 export async function pipeline(plan: RunPlan): Promise<RunReport> {
   const { spec } = plan;
   const s = spec.settings;
-  const options: ActivityOptions = {
-    startToCloseTimeout: s.activity_timeout,
-    heartbeatTimeout: s.heartbeat_timeout,
-    retry: {
-      initialInterval: s.retry.initial_interval,
-      backoffCoefficient: s.retry.backoff,
-      maximumInterval: s.retry.maximum_interval,
-      maximumAttempts: s.retry.maximum_attempts,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+  // Sources and sinks talk to the outside world and ride out outages (settings.retry, or their own
+  // `retry:`); a transform runs SQL over staged files, where a failure is almost always
+  // deterministic, so it gets a few attempts only.
+  const activities = (retry: Partial<RetrySpec> = {}) => {
+    const r = { ...s.retry, ...retry };
+    const options: ActivityOptions = {
+      startToCloseTimeout: s.activity_timeout,
+      heartbeatTimeout: s.heartbeat_timeout,
+      retry: {
+        initialInterval: r.initial_interval,
+        backoffCoefficient: r.backoff,
+        maximumInterval: r.maximum_interval,
+        maximumAttempts: r.maximum_attempts,
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    };
+    return proxyActivities<Activities>(options);
   };
-  // Sources and sinks talk to the outside world and ride out outages; a transform runs SQL over
-  // staged files, where a failure is almost always deterministic, so it gets a few attempts only.
-  const { ingest, deliver } = proxyActivities<Activities>(options);
-  const { transform } = proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: Math.min(3, s.retry.maximum_attempts || 3) } });
+  const { transform } = activities({ maximum_attempts: Math.min(3, s.retry.maximum_attempts || 3) });
 
   const report: RunReport = {
     pipeline: plan.pipeline,
@@ -78,7 +83,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
 
   await stage('ingest', false, async (r) => {
     await Promise.all(Object.keys(spec.sources).map(async (dataset) => {
-      const out = await ingest({ plan, dataset });
+      const out = await activities(spec.sources[dataset]!.retry).ingest({ plan, dataset });
       record(r, out.ref);
       for (const ref of out.extra ?? []) record(r, ref);
     }));
@@ -95,7 +100,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     await Promise.all(Object.entries(spec.sinks).map(async ([sink, sinkSpec]) => {
       const input = datasets[sinkSpec.input];
       if (!input) throw ApplicationFailure.nonRetryable(`sink ${sink}: dataset ${sinkSpec.input} was not produced`, 'CONFIG');
-      const out = await deliver({ plan, sink, input });
+      const out = await activities(sinkSpec.retry).deliver({ plan, sink, input });
       report.sinks.push(out);
       r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
     }));

@@ -9,6 +9,7 @@
  *       path: out/sales.csv
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
@@ -17,6 +18,7 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('file'),
+  ...adapterCommon,
   input: z.string().describe('the dataset to deliver'),
   path: z.string().min(1).describe('written beside, then renamed into place'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
@@ -30,10 +32,17 @@ export const fileSink = {
   async write(spec, ctx) {
     const format = spec.format ?? formatFromPath(spec.path);
     if (!format) throw new ConfigError(`cannot tell the format of ${spec.path}: set format`, { file: spec.path });
-    await mkdir(dirname(spec.path), { recursive: true });
     const partial = `${spec.path}.partial${spec.path.endsWith('.gz') ? '.gz' : ''}`;
-    await writeTableFile(ctx.table, ctx.dataset, partial, { format, csv: spec.csv });
-    await rename(partial, spec.path);
+    try {
+      await mkdir(dirname(spec.path), { recursive: true });
+      await writeTableFile(ctx.table, ctx.dataset, partial, { format, csv: spec.csv });
+      await rename(partial, spec.path);
+    } catch (err) {
+      // A path under a file, a read-only or forbidden place will not heal by retrying.
+      const code = (err as { code?: string }).code ?? '';
+      if (['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code)) throw new ConfigError(`cannot write ${spec.path}: ${(err as Error).message}`, { file: spec.path }, { cause: err });
+      throw err;
+    }
     return { target: spec.path, rows: ctx.rows, detail: format };
   },
 } satisfies SinkAdapter<FileSinkSpec>;

@@ -13,12 +13,14 @@
  *       wrap: records        # body {"records": [...]}; omit to send a bare array
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { httpJson } from '../../src/connect/http.js';
 import { ident } from '../../src/table/engine.js';
 import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
   path: z.string().default('/'),

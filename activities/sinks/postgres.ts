@@ -14,6 +14,7 @@
  *       keys: [sale_id]
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -26,6 +27,7 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('postgres'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
   table: z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected table or schema.table'),

@@ -11,6 +11,7 @@
  *       key: curated/sales_enriched.csv
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { basename, join } from 'node:path';
 import { s3Client, uploadFile, s3Uri, ensureBucket } from '../../src/connect/s3.js';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
@@ -19,6 +20,7 @@ import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('s3'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
   bucket: z.string().min(1),

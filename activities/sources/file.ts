@@ -8,6 +8,7 @@
  *       columns: { amount: DOUBLE }   # optional: declared types are enforced
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { access } from 'node:fs/promises';
 import { NotFoundError } from '../../src/errors.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
@@ -15,6 +16,7 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('file'),
+  ...adapterCommon,
   path: z.string().min(1).describe('relative to the worker\'s working directory'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),

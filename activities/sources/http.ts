@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { httpJson, atPath } from '../../src/connect/http.js';
 import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
 import { DataError } from '../../src/errors.js';
@@ -20,6 +21,7 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   path: z.string().default('/').describe('relative to the connection\'s base_url'),
   query: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('query parameters of every request'),

@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import type { FieldDef } from 'pg';
 import { pgPool, pgError } from '../../src/connect/pg.js';
 import { writeNdjson, type Column, type Row } from '../../src/table/engine.js';
@@ -18,6 +19,7 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('postgres'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   query: z.string().min(1).describe('SQL with $1, $2… placeholders'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]).describe('values for $1, $2…'),

@@ -10,6 +10,7 @@
  *       key: raw/sales.csv
  */
 import { z } from 'zod';
+import { adapterCommon } from '../../src/spec/retry.js';
 import { basename, join } from 'node:path';
 import { s3Client, downloadObject, s3Uri } from '../../src/connect/s3.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
@@ -17,6 +18,7 @@ import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('s3'),
+  ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   bucket: z.string().min(1),
   key: z.string().min(1),

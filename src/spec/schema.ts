@@ -8,15 +8,11 @@ import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
 import { stepSchema } from '../table/steps/index.js';
 import { durationSchema } from './duration.js';
+import { retrySchema } from './retry.js';
+
+export { retrySchema };
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of letters, digits and _ (not starting with a digit)');
-
-export const retrySchema = z.strictObject({
-  initial_interval: durationSchema.default('1s'),
-  backoff: z.number().min(1).default(2),
-  maximum_interval: durationSchema.default('1m'),
-  maximum_attempts: z.number().int().min(0).default(30).describe('0 = unlimited; the default rides out a sink outage of about 25 minutes'),
-});
 
 export const settingsSchema = z.strictObject({
   retry: retrySchema.default(retrySchema.parse({})),

@@ -86,3 +86,28 @@ test('a file pipeline with S3 staging writes exact CSV, Parquet and gzipped NDJS
     t.close();
   }
 });
+
+test('a sink with its own retry policy gives up after its own maximum_attempts', async () => {
+  await writeFile(`${dir}/connections.yaml`, 'down:\n  type: http\n  base_url: http://127.0.0.1:1\n');
+  const file = `${dir}/down.yaml`;
+  await writeFile(file, `
+name: files
+sources:
+  customers: { type: file, path: ${dir}/customers.json }
+sinks:
+  # Nothing listens on port 1: every attempt fails with a retryable connection error.
+  api: { type: http, connection: down, input: customers, path: /in, retry: { maximum_attempts: 2, initial_interval: 100ms } }
+`);
+  process.env.FERRY_CONNECTIONS = `${dir}/connections.yaml`;
+  try {
+    const handle = await h.start(file);
+    await assert.rejects(handle.result());
+    const events = (await handle.fetchHistory()).events!;
+    const failed = events.find((e) => e.activityTaskFailedEventAttributes)!;
+    const started = events.find((e) => Number(e.eventId) === Number(failed.activityTaskFailedEventAttributes!.startedEventId))!;
+    assert.equal(started.activityTaskStartedEventAttributes!.attempt, 2, "stopped at the sink's own maximum_attempts");
+    assert.match(failed.activityTaskFailedEventAttributes!.failure!.message!, /^stage deliver, dataset customers, POST http:\/\/127\.0\.0\.1:1\/in: request failed: .*ECONNREFUSED/);
+  } finally {
+    delete process.env.FERRY_CONNECTIONS;
+  }
+});
