@@ -51,6 +51,8 @@ export type SinkContext = AdapterContext & {
   /** The dataset to deliver, readable in `table` under this name. */
   dataset: string;
   rows: number;
+  /** ISO time the run began: the same on every attempt, for time-based names. */
+  runStartedAt: string;
 };
 
 /** `extra`: further datasets the source created in `table` (e.g. quarantined rows), staged beside it. */

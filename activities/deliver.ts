@@ -7,7 +7,7 @@ import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
-  return async function deliver({ plan, sink, input }: DeliverInput): Promise<DeliverOutput> {
+  return async function deliver({ plan, sink, input, runStartedAt }: DeliverInput): Promise<DeliverOutput> {
     const spec = plan.spec.sinks[sink]!;
     return withActivityContext(`deliver ${sink}`, { stage: 'deliver', dataset: input.dataset }, async (scope) => {
       await scope.table.loadParquet(input.dataset, await staging.readPath(input.uri, scope.workdir));
@@ -17,6 +17,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         sink,
         dataset: input.dataset,
         rows: input.rows,
+        runStartedAt,
         connections: plan.connections,
         connection: (name, kind) => resolveConnection(plan.connections, name, kind),
         // Per execution, not per workflow id: a re-run with the same --id must load again.

@@ -25,7 +25,8 @@ export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef
 export type TransformInput = { plan: RunPlan; stage: 'standardize' | 'preprocess'; inputs: Record<string, DatasetRef> };
 export type TransformOutput = { datasets: Record<string, DatasetRef> };
 
-export type DeliverInput = { plan: RunPlan; sink: string; input: DatasetRef };
+/** `runStartedAt`: when the run began (workflow time), so time-based names are the same on every retry. */
+export type DeliverInput = { plan: RunPlan; sink: string; input: DatasetRef; runStartedAt: string };
 export type DeliverOutput = { sink: string; type: string; target: string; rows: number; detail?: string };
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';

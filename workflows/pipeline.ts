@@ -100,7 +100,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     await Promise.all(Object.entries(spec.sinks).map(async ([sink, sinkSpec]) => {
       const input = datasets[sinkSpec.input];
       if (!input) throw ApplicationFailure.nonRetryable(`sink ${sink}: dataset ${sinkSpec.input} was not produced`, 'CONFIG');
-      const out = await activities(sinkSpec.retry).deliver({ plan, sink, input });
+      const out = await activities(sinkSpec.retry).deliver({ plan, sink, input, runStartedAt: report.startedAt });
       report.sinks.push(out);
       r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
     }));

@@ -38,7 +38,7 @@ export const s3Sink = {
   schema,
   connectionKind: 's3',
   async write(spec, ctx) {
-    const key = spec.key.replaceAll('{run_id}', ctx.runId).replaceAll('{date}', new Date().toISOString().slice(0, 10));
+    const key = spec.key.replaceAll('{run_id}', ctx.runId).replaceAll('{date}', ctx.runStartedAt.slice(0, 10));
     const format = spec.format ?? formatFromPath(key);
     if (!format) throw new ConfigError(`cannot tell the format of ${key}: set format`, { field: 'key' });
     const local = join(ctx.workdir, basename(key));
