@@ -57,6 +57,11 @@ export async function runCommand(file: string, opts: { params: Record<string, st
   if (!opts.wait) return 0;
 
   const view = new ProgressView();
+  // Ctrl-C stops watching, not the run: it is durable and goes on in Temporal.
+  process.once('SIGINT', () => {
+    process.stdout.write(`\nstopped watching; the run goes on. Follow it with: ferry status ${handle.workflowId}\n`);
+    process.exit(130);
+  });
   let done = false;
   const result = handle.result().finally(() => {
     done = true;
