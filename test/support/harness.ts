@@ -12,7 +12,7 @@ import { GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startRun } from '../../src/client.js';
 import { createWorker } from '../../src/worker.js';
-import { loadPipeline } from '../../src/spec/load.js';
+import { loadPipeline, loadConnections } from '../../src/spec/load.js';
 import { planOf } from '../../src/cli/pipeline-commands.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';
@@ -115,10 +115,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   return h;
 }
 
-async function connections() {
-  const { loadConnections } = await import('../../src/spec/load.js');
-  return loadConnections('config/connections.yaml');
-}
+const connections = () => loadConnections('config/connections.yaml');
 
 /** The rows the retail example must deliver, in sale_id order (see examples/retail/data). */
 export const RETAIL_ROWS = [
