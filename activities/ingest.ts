@@ -1,7 +1,8 @@
 /** The ingest activity: runs one source adapter and stages its dataset as Parquet. */
 import type { IngestInput, IngestOutput, DatasetRef } from '../src/run.js';
 import { resolveConnection } from '../src/connect/connections.js';
-import { stagingKey, checkpointKey, type StagingStore } from '../src/staging/store.js';
+import { checkpointKey, type StagingStore } from '../src/staging/store.js';
+import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
@@ -21,16 +22,10 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
         connections: plan.connections,
         connection: (name, kind) => resolveConnection(plan.connections, name, kind),
       });
-      const stage = async (name: string): Promise<DatasetRef> => {
-        const key = stagingKey(plan.pipeline, scope.workflowId, 'ingest', name);
-        const file = staging.writePath(key, scope.workdir);
-        const stats = await scope.table.exportParquet(name, file);
-        await staging.commit(key, file);
-        return { dataset: name, stage: 'ingest', uri: staging.uri(key), ...stats };
-      };
-      const ref = await stage(dataset);
-      const extraRefs = [];
-      for (const name of extra) extraRefs.push(await stage(name));
+      const at = { pipeline: plan.pipeline, workflowId: scope.workflowId, stage: 'ingest', workdir: scope.workdir };
+      const ref = await stageDataset(staging, scope.table, dataset, at);
+      const extraRefs: DatasetRef[] = [];
+      for (const name of extra) extraRefs.push(await stageDataset(staging, scope.table, name, at));
       return { ref, detail, ...(extraRefs.length ? { extra: extraRefs } : {}) };
     }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}` });
   };

@@ -3,7 +3,8 @@
  * datasets the steps read, runs the steps in DuckDB, and stages every dataset the steps wrote.
  */
 import type { TransformInput, TransformOutput, DatasetRef } from '../src/run.js';
-import { stagingKey, type StagingStore } from '../src/staging/store.js';
+import type { StagingStore } from '../src/staging/store.js';
+import { stageDataset } from '../src/staging/stage.js';
 import { applySteps, stepOf } from '../src/table/steps/index.js';
 import { withActivityContext, type Reporter } from './boundary.js';
 
@@ -24,13 +25,8 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
         scope.progress({ note: `step ${index + 1}/${steps.length}` });
       });
       const datasets: Record<string, DatasetRef> = {};
-      for (const dataset of written) {
-        const key = stagingKey(plan.pipeline, scope.workflowId, stage, dataset);
-        const file = staging.writePath(key, scope.workdir);
-        const stats = await scope.table.exportParquet(dataset, file);
-        await staging.commit(key, file);
-        datasets[dataset] = { dataset, stage, uri: staging.uri(key), ...stats };
-      }
+      const at = { pipeline: plan.pipeline, workflowId: scope.workflowId, stage, workdir: scope.workdir };
+      for (const dataset of written) datasets[dataset] = await stageDataset(staging, scope.table, dataset, at);
       return { datasets };
     }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', ') });
   };

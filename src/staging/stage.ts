@@ -1,0 +1,13 @@
+/** Publishing a dataset of the table engine to the staging store: the one way a stage hands on data. */
+import type { TableEngine } from '../table/engine.js';
+import { stagingKey, type DatasetRef, type StagingStore } from './store.js';
+
+export type StageTarget = { pipeline: string; workflowId: string; stage: string; workdir: string };
+
+export async function stageDataset(store: StagingStore, table: TableEngine, dataset: string, at: StageTarget): Promise<DatasetRef> {
+  const key = stagingKey(at.pipeline, at.workflowId, at.stage, dataset);
+  const file = store.writePath(key, at.workdir);
+  const stats = await table.exportParquet(dataset, file);
+  await store.commit(key, file);
+  return { dataset, stage: at.stage, uri: store.uri(key), ...stats };
+}
