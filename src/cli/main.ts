@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { validateCommand, runCommand, parseParams } from './pipeline-commands.js';
-import { statusCommand, runsCommand, historyCommand, workerCommand, devCommand } from './ops-commands.js';
+import { statusCommand, runsCommand, historyCommand, workerCommand, devCommand, pruneCommand } from './ops-commands.js';
 import { printError } from './render.js';
 
 const USAGE = `usage: ferry <command> [options]
@@ -20,6 +20,7 @@ const USAGE = `usage: ferry <command> [options]
   status <workflow-id>                        progress of one run
   runs [--limit N]                            recent runs
   history <workflow-id> [--out FILE]          export a run's history as JSON (for replay tests)
+  prune [--older-than 7d] [--dry-run]         delete staged files of runs last written before then
 
 environment: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), FERRY_TASK_QUEUE (ferry),
              FERRY_STAGING (.ferry/staging or s3://bucket/prefix), FERRY_CONNECTIONS (config/connections.yaml)
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
       'task-queue': { type: 'string' },
       out: { type: 'string' },
       limit: { type: 'string' },
+      'older-than': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       return runsCommand(values.limit ? Number(values.limit) : 20);
     case 'history':
       return historyCommand(need('a workflow id'), values.out);
+    case 'prune':
+      return pruneCommand(values['older-than'], values['dry-run']);
     case undefined:
     case 'help':
     case '--help':

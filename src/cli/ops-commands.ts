@@ -6,6 +6,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient, queryProgress, runningActivities } from '../client.js';
 import { createWorker } from '../worker.js';
 import { closePgPools } from '../connect/pg.js';
+import { stagingFromEnv } from '../staging/store.js';
+import { pruneStaging } from '../staging/prune.js';
+import { parseDuration } from '../spec/duration.js';
 import { settings, workflowUrl } from '../config.js';
 import { bold, dim, red, green, formatMs, progressLines, reportText, rootMessage } from './render.js';
 import type { RunReport } from '../run.js';
@@ -90,4 +93,14 @@ export function devCommand(action = 'start'): number {
     process.stdout.write(`\nTemporal UI: ${settings().uiUrl}\nFor a client shell: eval "$(bash scripts/services.sh env)"\n`);
   }
   return res.status ?? 1;
+}
+
+/** `ferry prune [--older-than 7d] [--dry-run]`: deletes staged files of runs last written before then. */
+export async function pruneCommand(olderThan = '7d', dryRun = false): Promise<number> {
+  const store = stagingFromEnv();
+  const removed = await pruneStaging(store, parseDuration(olderThan), { dryRun });
+  const mb = (removed.reduce((n, r) => n + r.bytes, 0) / 1e6).toFixed(1);
+  for (const r of removed) process.stdout.write(`  ${dryRun ? 'would remove' : 'removed'} ${r.run} ${dim(`(${(r.bytes / 1e6).toFixed(1)} MB, last written ${r.lastModified.toISOString()})`)}\n`);
+  process.stdout.write(`${dryRun ? 'would free' : 'freed'} ${mb} MB in ${store.root}: ${removed.length} run${removed.length === 1 ? '' : 's'} older than ${olderThan}\n`);
+  return 0;
 }

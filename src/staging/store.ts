@@ -7,11 +7,11 @@
  *   const file = store.writePath(key, workdir);   // write the Parquet here…
  *   await store.commit(key, file);                // …then publish it
  */
-import { mkdir, copyFile } from 'node:fs/promises';
+import { mkdir, copyFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Column } from '../table/engine.js';
 
 /** A reference to a staged dataset: everything the workflow needs, nothing of the rows. */
@@ -34,7 +34,13 @@ export interface StagingStore {
   commit(key: string, localFile: string): Promise<void>;
   /** A local path holding the data of `uri` (downloaded into `workdir` when remote). */
   readPath(uri: string, workdir: string): Promise<string>;
+  /** Every staged run (`<pipeline>/<workflowId>`), with its size and when it was last written. */
+  runs(): Promise<StagedRun[]>;
+  /** Deletes everything staged for one run. */
+  removeRun(run: string): Promise<void>;
 }
+
+export type StagedRun = { run: string; bytes: number; lastModified: Date };
 
 export const stagingKey = (pipeline: string, workflowId: string, stage: string, dataset: string): string =>
   [pipeline, safeSegment(workflowId), stage, `${dataset}.parquet`].join('/');
@@ -67,7 +73,33 @@ export class LocalStagingStore implements StagingStore {
   async readPath(uri: string): Promise<string> {
     return resolve(uri);
   }
+
+  async runs(): Promise<StagedRun[]> {
+    const root = resolve(this.root);
+    const found: StagedRun[] = [];
+    for (const pipeline of await dirs(root)) {
+      for (const run of await dirs(join(root, pipeline))) {
+        const files = await readdir(join(root, pipeline, run), { recursive: true, withFileTypes: true });
+        let bytes = 0;
+        let last = 0;
+        for (const f of files.filter((e) => e.isFile())) {
+          const s = await stat(join(f.parentPath, f.name));
+          bytes += s.size;
+          last = Math.max(last, s.mtimeMs);
+        }
+        found.push({ run: `${pipeline}/${run}`, bytes, lastModified: new Date(last) });
+      }
+    }
+    return found;
+  }
+
+  async removeRun(run: string): Promise<void> {
+    await rm(join(resolve(this.root), run), { recursive: true, force: true });
+  }
 }
+
+const dirs = async (path: string): Promise<string[]> =>
+  (await readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
 
 export class S3StagingStore implements StagingStore {
   private readonly bucket: string;
@@ -92,6 +124,35 @@ export class S3StagingStore implements StagingStore {
     this.bucketReady ??= ensureBucket(this.s3, this.bucket);
     await this.bucketReady;
     await uploadFile(this.s3, localFile, parseS3Uri(this.uri(key)), key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : undefined);
+  }
+
+  async runs(): Promise<StagedRun[]> {
+    const byRun = new Map<string, StagedRun>();
+    for await (const o of this.objects()) {
+      const run = o.key.slice(this.prefix ? this.prefix.length + 1 : 0).split('/').slice(0, 2).join('/');
+      const r = byRun.get(run) ?? { run, bytes: 0, lastModified: new Date(0) };
+      r.bytes += o.size;
+      if (o.lastModified > r.lastModified) r.lastModified = o.lastModified;
+      byRun.set(run, r);
+    }
+    return [...byRun.values()];
+  }
+
+  async removeRun(run: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const o of this.objects(`${run}/`)) keys.push(o.key);
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+    }
+  }
+
+  private async *objects(under = ''): AsyncGenerator<{ key: string; size: number; lastModified: Date }> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix ? `${this.prefix}/` : ''}${under}`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
+      token = page.NextContinuationToken;
+    } while (token);
   }
 
   async readPath(uri: string, workdir: string): Promise<string> {

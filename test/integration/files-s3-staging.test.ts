@@ -73,6 +73,13 @@ test('a file pipeline with S3 staging writes exact CSV, Parquet and gzipped NDJS
   assert.deepEqual(ndjson[1], { order_id: 2, customer: 'c2', total: 99, placed: '2024-03-02', region: 'south', big: true });
   assert.equal(ndjson.length, 4);
 
+  // The run is listed in the S3 staging store with its size, and can be pruned from it.
+  const store = stagingFromEnv(stagingEnv());
+  const run = (await store.runs()).find((r) => r.run === `files/${report.workflowId}`);
+  assert.ok(run && run.bytes > 0, 'the run is listed');
+  await store.removeRun(run.run);
+  assert.equal((await store.runs()).some((r) => r.run === run.run), false, 'and is gone after removeRun');
+
   const t = await TableEngine.open(`${dir}/engine`);
   try {
     const rows = await t.rows(`SELECT order_id, total, region FROM read_parquet('${dir}/out/orders.parquet') ORDER BY order_id`);
