@@ -27,7 +27,7 @@ const schema = z.strictObject({
   query: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('query parameters of every request'),
   records: z.string().optional().describe('dotted path to the array of records; omit when the body is the array'),
   paginate: paginateSchema.default({ type: 'none' }).describe('see Paginators'),
-  max_pages: z.number().int().positive().default(10_000).describe('safety stop'),
+  max_pages: z.number().int().positive().default(10_000).describe('safety stop: more pages than this fail the run rather than lose rows'),
   columns: columnTypesSchema,
 });
 
@@ -69,6 +69,10 @@ export const httpSource = {
       }
       state = { pages: page, rows: state.rows + objects.length, parts, next: nextPage(spec.paginate, request, { body: res.body, records, headers: res.headers }) };
       ctx.progress({ page, rows: state.rows, cursor: state });
+    }
+    if (state.next) {
+      // Stopping quietly would deliver a partial dataset as if it were whole.
+      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${spec.path}`, page: state.pages, field: 'max_pages' });
     }
     const columns = spec.columns ? Object.entries(spec.columns).map(([name, type]) => ({ name, type })) : undefined;
     await ctx.table.loadNdjson(ctx.dataset, files, columns);

@@ -45,7 +45,7 @@ after(async () => {
 });
 
 /** One attempt of the activity: its own workdir and engine; the checkpoint store outlives it. */
-async function attempt(checkpoints: string, resume?: Progress, token = 'good') {
+async function attempt(checkpoints: string, resume?: Progress, token = 'good', extra: Record<string, unknown> = {}) {
   const workdir = await mkdtemp(join(dir, 'attempt-'));
   const table = await TableEngine.open(workdir);
   const progress: Progress[] = [];
@@ -59,7 +59,7 @@ async function attempt(checkpoints: string, resume?: Progress, token = 'good') {
       restore: async (name: string) => join(checkpoints, name),
     },
   } as unknown as SourceContext;
-  const spec = httpSource.schema.parse({ type: 'http', connection: 'api', path: '/people', records: 'data', paginate: { type: 'page_number', size_param: 'per_page', size: 4 } });
+  const spec = httpSource.schema.parse({ type: 'http', connection: 'api', path: '/people', records: 'data', paginate: { type: 'page_number', size_param: 'per_page', size: 4 }, ...extra });
   try {
     const result = await httpSource.read(spec, ctx).catch((err: unknown) => err);
     const rows = result instanceof Error ? [] : await table.rows('SELECT * FROM people ORDER BY id');
@@ -101,4 +101,11 @@ test('a rejected token is a non-retryable auth error naming the endpoint and pag
   assert.ok(result instanceof FerryError);
   assert.equal(result.code, 'AUTH');
   assert.equal(result.describe(), `GET ${url}/people, page 1: HTTP 401 Unauthorized: {"error":"no"} (check the credentials of the connection)`);
+});
+
+test('more pages than max_pages fail the run instead of delivering part of the data', async () => {
+  const { result } = await attempt(await mkdtemp(join(dir, 'cp-')), undefined, 'good', { max_pages: 2 });
+  assert.ok(result instanceof FerryError);
+  assert.equal(result.code, 'DATA');
+  assert.equal(result.describe(), 'GET /people, page 2, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
 });
