@@ -5,11 +5,13 @@
  *   - { type: join, left: sales, right: customers, on: { cust: customer_id } }   # different key names
  *   - { type: union, inputs: [sales_2023, sales_2024], output: sales }
  *
- * A join keeps every column of the left side and the right side's other columns; a right column
+ * `unique_right: true` makes a lookup join fail instead of silently repeating left rows when the
+ * right side has a key twice. A join keeps every column of the left side and the right side's other columns; a right column
  * whose name is already taken is prefixed with the right dataset's name (`products_name`).
  */
 import { z } from 'zod';
 import { ident } from '../engine.js';
+import { DataError } from '../../errors.js';
 import { requireColumns, materialize, type Step } from './step.js';
 
 const joinSchema = z.strictObject({
@@ -18,6 +20,7 @@ const joinSchema = z.strictObject({
   right: z.string(),
   on: z.union([z.array(z.string()).min(1), z.record(z.string(), z.string())]).describe('key columns, or left: right pairs'),
   how: z.enum(['inner', 'left', 'right', 'full']).default('inner'),
+  unique_right: z.boolean().default(false).describe('fail if a key occurs twice on the right (a lookup join that would multiply rows)'),
   output: z.string().optional(),
   description: z.string().optional(),
 });
@@ -32,6 +35,14 @@ export const join = {
     const leftCols = await requireColumns(ctx.table, s.left, pairs.map(([l]) => l), 'on');
     const rightCols = await requireColumns(ctx.table, s.right, pairs.map(([, r]) => r), 'on');
     const rightKeys = new Set(pairs.map(([, r]) => r));
+    if (s.unique_right) {
+      const keys = pairs.map(([, r]) => ident(r)).join(', ');
+      const [dup] = await ctx.table.rows(`SELECT ${keys}, count(*) AS n FROM ${ident(s.right)} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1`);
+      if (dup) {
+        const shown = pairs.map(([, r]) => `${r} = ${JSON.stringify(dup[r])}`).join(', ');
+        throw new DataError(`${shown} occurs ${dup.n} times in ${s.right}, so the join would repeat rows of ${s.left}`, { dataset: s.right, stage: ctx.stage, field: 'unique_right' });
+      }
+    }
     const taken = new Set(leftCols);
     const select = leftCols.map((c) => {
       // In a right or full join the key may exist only on the right side.

@@ -485,3 +485,25 @@ describe('sql', () => {
     assert.deepEqual(await rows('SELECT * FROM by_country ORDER BY country'), [{ country: 'DE', total: 7 }, { country: 'FR', total: 15 }]);
   });
 });
+
+describe('join unique_right', () => {
+  it('fails with the repeated key instead of multiplying rows, and passes when keys are unique', async () => {
+    const t = await TableEngine.open(await mkdtemp(join(tmpdir(), 'ferry-join-')));
+    try {
+      await t.run(`CREATE TABLE orders AS SELECT * FROM (VALUES (1, 'p1'), (2, 'p2')) t(id, product_id)`);
+      await t.run(`CREATE TABLE products AS SELECT * FROM (VALUES ('p1', 'a'), ('p2', 'b'), ('p2', 'b again')) t(product_id, name)`);
+      const spec = stepSchema.parse({ type: 'join', left: 'orders', right: 'products', on: ['product_id'], how: 'left', unique_right: true, output: 'o' });
+      await assert.rejects(applySteps(t, 'standardize', [spec]), (err: unknown) => {
+        assert.ok(err instanceof FerryError);
+        assert.equal(err.code, 'DATA');
+        assert.equal(err.message, 'product_id = "p2" occurs 2 times in products, so the join would repeat rows of orders');
+        return true;
+      });
+      await t.run(`DELETE FROM products WHERE name = 'b again'`);
+      await applySteps(t, 'standardize', [spec]);
+      assert.deepEqual(await t.rows('SELECT * FROM o ORDER BY id'), [{ id: 1, product_id: 'p1', name: 'a' }, { id: 2, product_id: 'p2', name: 'b' }]);
+    } finally {
+      t.close();
+    }
+  });
+});
