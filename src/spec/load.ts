@@ -89,6 +89,9 @@ function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
     } else if (issue.code === 'invalid_type') {
       const got = parsed.doc.getIn(path.map(String));
       message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}`;
+    } else if (issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big') {
+      const got = parsed.doc.getIn(path.map(String));
+      if (got !== null && typeof got !== 'object') message = `${message} (got ${JSON.stringify(got)})`;
     } else if (issue.code === 'invalid_key') {
       message = issue.issues[0]?.message ?? message;
     } else if (issue.code === 'invalid_union') {

@@ -121,7 +121,7 @@ settings:
 `,
     check: ({ spec }) => {
       assert.equal(spec.description, 'steps and sinks');
-      assert.deepEqual(spec.standardize[0], { type: 'join', left: 'sales', right: 'products', on: ['product_id'], how: 'left', output: 'enriched' });
+      assert.deepEqual(spec.standardize[0], { type: 'join', left: 'sales', right: 'products', on: ['product_id'], how: 'left', unique_right: false, output: 'enriched' });
       assert.deepEqual(spec.standardize[1], {
         type: 'dates', input: 'enriched', columns: ['sale_date'],
         formats: ['%Y-%m-%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S'], to: 'date', on_error: 'fail',
@@ -235,7 +235,7 @@ const INVALID: InvalidCase[] = [
   {
     name: 'bad duration',
     yaml: `${FILE_SOURCE}settings:\n  heartbeat_timeout: 30 secs\n`,
-    issues: [{ line: 7, column: 22, path: 'settings.heartbeat_timeout', message: 'expected a duration such as 500ms, 30s, 5m or 2h' }],
+    issues: [{ line: 7, column: 22, path: 'settings.heartbeat_timeout', message: 'expected a duration such as 500ms, 30s, 5m or 2h (got "30 secs")' }],
   },
   {
     name: 'a pipeline without sources',
@@ -268,7 +268,7 @@ const INVALID: InvalidCase[] = [
     issues: [
       { line: 4, column: 5, path: 'sources.a.path', message: 'required: expected string' },
       { line: 5, column: 10, path: 'sources.a.pth', message: "unknown key 'pth'" },
-      { line: 7, column: 21, path: 'settings.activity_timeout', message: 'expected a duration such as 500ms, 30s, 5m or 2h' },
+      { line: 7, column: 21, path: 'settings.activity_timeout', message: 'expected a duration such as 500ms, 30s, 5m or 2h (got "later")' },
     ],
   },
   {
