@@ -28,13 +28,15 @@ export type DemoApi = {
   received: Received[];
   /** Every POST seen, including replays of a key already accepted. */
   posts: number;
+  /** Milliseconds /customers waits before answering (tests change it between runs). */
+  customersDelayMs: number;
   close(): Promise<void>;
 };
 
 export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
   const customers = data('customers.json') as unknown[];
   const rates = data('rates.json');
-  const state: DemoApi = { url: '', received: [], posts: 0, close: async () => undefined };
+  const state: DemoApi = { url: '', received: [], posts: 0, customersDelayMs: options.customersDelayMs ?? 0, close: async () => undefined };
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -51,7 +53,7 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.headers.authorization !== `Bearer ${options.token}`) return send(res, 401, { error: 'invalid or missing bearer token' });
     if (req.method === 'GET' && url.pathname === '/customers') {
-      await wait(options.customersDelayMs);
+      await wait(state.customersDelayMs);
       const page = Number(url.searchParams.get('page') ?? 1);
       const perPage = Number(url.searchParams.get('per_page') ?? 4);
       const totalPages = Math.ceil(customers.length / perPage);

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { validateCommand, runCommand, parseParams } from './pipeline-commands.js';
-import { statusCommand, runsCommand, historyCommand, workerCommand, devCommand, pruneCommand } from './ops-commands.js';
+import { statusCommand, runsCommand, historyCommand, workerCommand, devCommand, pruneCommand, cancelCommand } from './ops-commands.js';
 import { printError } from './render.js';
 
 const USAGE = `usage: ferry <command> [options]
@@ -19,6 +19,7 @@ const USAGE = `usage: ferry <command> [options]
   dev [start|stop|status|env]                 local Temporal dev server and MinIO (built if missing)
   status <workflow-id>                        progress of one run
   runs [--limit N]                            recent runs
+  cancel <workflow-id>                        stop a run (activities stop at their next heartbeat)
   history <workflow-id> [--out FILE]          export a run's history as JSON (for replay tests)
   prune [--older-than 7d] [--dry-run]         delete staged files of runs last written before then
 
@@ -58,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       return devCommand(positionals[0]);
     case 'status':
       return statusCommand(need('a workflow id'));
+    case 'cancel':
+      return cancelCommand(need('a workflow id'));
     case 'runs':
       return runsCommand(values.limit ? Number(values.limit) : 20);
     case 'history':

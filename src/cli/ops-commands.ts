@@ -104,3 +104,11 @@ export async function pruneCommand(olderThan = '7d', dryRun = false): Promise<nu
   process.stdout.write(`${dryRun ? 'would free' : 'freed'} ${mb} MB in ${store.root}: ${removed.length} run${removed.length === 1 ? '' : 's'} older than ${olderThan}\n`);
   return 0;
 }
+
+/** `ferry cancel <id>`: asks the run to stop; running activities are cancelled at their next heartbeat. */
+export async function cancelCommand(id: string): Promise<number> {
+  const client = await connectClient();
+  await client.workflow.getHandle(id).cancel();
+  process.stdout.write(`cancellation requested for ${id}\n  ${dim(workflowUrl(id))}\n`);
+  return 0;
+}

@@ -81,3 +81,19 @@ test('`ferry worker` stops gracefully on SIGTERM and exits 0', async () => {
   assert.equal(await exited, 0);
   assert.match(stdout, /worker stopped\n$/);
 });
+
+test('`ferry cancel` stops a run in flight', async () => {
+  const id = `cancel-${randomId()}`;
+  // The /customers endpoint is slow for this run, so the run is still ingesting when it is cancelled.
+  h.api.customersDelayMs = 5000;
+  try {
+    assert.equal((await ferry(['run', RETAIL, '--id', id, '--task-queue', h.taskQueue])).code, 0);
+    const res = await ferry(['cancel', id]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`^cancellation requested for ${id}\n`));
+    await assert.rejects(h.client.workflow.getHandle(id).result());
+    assert.equal((await h.client.workflow.getHandle(id).describe()).status.name, 'CANCELLED');
+  } finally {
+    h.api.customersDelayMs = 0;
+  }
+});
