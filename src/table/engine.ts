@@ -76,6 +76,11 @@ export class TableEngine {
     return rows.length > 0;
   }
 
+  /** True for a materialized table (which has a rowid), false for a view. */
+  async isTable(dataset: string): Promise<boolean> {
+    return (await this.rows(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1`, [dataset])).length > 0;
+  }
+
   async datasets(): Promise<string[]> {
     const rows = await this.rows(`SELECT table_name AS name FROM duckdb_tables() WHERE NOT internal UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal`);
     return rows.map((r) => String(r.name));

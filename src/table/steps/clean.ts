@@ -54,7 +54,12 @@ export const dedupe = {
     await requireColumns(ctx.table, s.input, s.keys, 'keys');
     const keys = s.keys.map(ident).join(', ');
     if (!s.order_by) {
-      // The first row of each key in input order: a hash aggregate and a semi-join, no sort.
+      // The first row of each key in input order: a hash aggregate and a semi-join, no sort. A table
+      // has its rowid for that order; a view (a staged Parquet file) gets its rows numbered.
+      if (await ctx.table.isTable(s.input)) {
+        await materialize(ctx, writesOutput(s), `SELECT * ${from(s.input)} WHERE rowid IN (SELECT min(rowid) ${from(s.input)} GROUP BY ${keys})`);
+        return;
+      }
       await materialize(
         ctx,
         writesOutput(s),

@@ -507,3 +507,20 @@ describe('join unique_right', () => {
     }
   });
 });
+
+describe('dedupe over a view', () => {
+  it('keeps the first row per key in input order, as over a table', async () => {
+    const t = await TableEngine.open(await mkdtemp(join(tmpdir(), 'ferry-dedupe-')));
+    try {
+      await t.run(`CREATE TABLE raw AS SELECT * FROM (VALUES (2, 'b1'), (1, 'a1'), (2, 'b2'), (3, 'c1'), (1, 'a2')) t(k, v)`);
+      await t.run('CREATE VIEW staged AS SELECT * FROM raw');
+      await applySteps(t, 'preprocess', [stepSchema.parse({ type: 'dedupe', input: 'staged', keys: ['k'], output: 'from_view' })]);
+      await applySteps(t, 'preprocess', [stepSchema.parse({ type: 'dedupe', input: 'raw', keys: ['k'], output: 'from_table' })]);
+      const expected = [{ k: 2, v: 'b1' }, { k: 1, v: 'a1' }, { k: 3, v: 'c1' }];
+      assert.deepEqual(await t.rows('SELECT * FROM from_view'), expected);
+      assert.deepEqual(await t.rows('SELECT * FROM from_table'), expected);
+    } finally {
+      t.close();
+    }
+  });
+});
