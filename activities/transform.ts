@@ -13,15 +13,14 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
     const steps = plan.spec[stage];
     return withActivityContext(stage, { stage }, async (scope) => {
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
+      // sql steps may read datasets they did not declare: then open them all, they are only views.
+      const openAll = steps.some((s) => s.type === 'sql');
       for (const [name, ref] of Object.entries(inputs)) {
-        // sql steps may read datasets they did not declare: open them all, they are only views.
-        if (needed.has(name) || steps.some((s) => s.type === 'sql')) await scope.table.loadParquet(name, await staging.readPath(ref.uri, scope.workdir));
+        if (openAll || needed.has(name)) await scope.table.loadParquet(name, await staging.readPath(ref.uri, scope.workdir));
       }
       const written = new Set<string>();
-      await applySteps(scope.table, stage, steps, (index, output) => {
-        written.add(output);
-        const s = steps[index];
-        if (s?.type === 'outliers' && s.rejects) written.add(s.rejects);
+      await applySteps(scope.table, stage, steps, (index, outputs) => {
+        for (const output of outputs) written.add(output);
         scope.progress({ note: `step ${index + 1}/${steps.length}` });
       });
       const datasets: Record<string, DatasetRef> = {};

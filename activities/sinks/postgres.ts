@@ -22,7 +22,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
 import { pgPool, pgError } from '../../src/connect/pg.js';
 import { ConfigError, DataError } from '../../src/errors.js';
-import { ident, lit, type Column } from '../../src/table/engine.js';
+import { ident, lit, type Column, type TableEngine } from '../../src/table/engine.js';
 import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -96,7 +96,7 @@ export const postgresSink = {
   },
 } satisfies SinkAdapter<PostgresSinkSpec>;
 
-async function assertUniqueKeys(table: SinkAdapterTable, dataset: string, keys: string[]): Promise<void> {
+async function assertUniqueKeys(table: TableEngine, dataset: string, keys: string[]): Promise<void> {
   const k = keys.map(ident).join(', ');
   const dupes = await table.rows(`SELECT ${k}, count(*) AS n FROM ${ident(dataset)} GROUP BY ${k} HAVING count(*) > 1 LIMIT 3`);
   if (dupes.length) {
@@ -104,7 +104,6 @@ async function assertUniqueKeys(table: SinkAdapterTable, dataset: string, keys: 
     throw new DataError(`upsert keys must be unique, but (${keys.join(', ')}) = (${keys.map((c) => String(first[c])).join(', ')}) occurs ${first.n} times; add a dedupe step`, { dataset });
   }
 }
-type SinkAdapterTable = Parameters<SinkAdapter<PostgresSinkSpec>['write']>[1]['table'];
 
 async function createTableIfMissing(client: PoolClient, schemaName: string, tableName: string, columns: Column[], keys: string[]): Promise<void> {
   const defs = columns.map((c) => `${ident(c.name)} ${pgType(c.type)}`);

@@ -5,7 +5,7 @@ import { loadPipeline, SpecError, formatIssue, type LoadedPipeline } from '../sp
 import { connectClient, startRun, queryProgress, runningActivities } from '../client.js';
 import { workflowUrl } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { envRefNames } from '../spec/interpolate.js';
+import { missingEnvRefs } from '../spec/interpolate.js';
 import type { RunPlan, RunReport } from '../run.js';
 import { bold, green, red, dim, ProgressView, reportText, rootMessage } from './render.js';
 
@@ -24,7 +24,7 @@ export async function validateCommand(file: string, params: Record<string, strin
     process.stdout.write(`${green('✔')} ${loaded.file}: pipeline ${bold(spec.name)} is valid — ${Object.keys(spec.sources).length} sources, ` +
       `${spec.standardize.length} standardize and ${spec.preprocess.length} preprocess steps, ${Object.keys(spec.sinks).length} sinks\n`);
     // Not an error: secrets are resolved on the workers, whose environment may differ from this one.
-    const unset = [...new Set(envRefNames(loaded.connections))].filter((name) => !process.env[name] && !hasDefault(loaded.connections, name));
+    const unset = missingEnvRefs(loaded.connections);
     if (unset.length) process.stdout.write(`${dim(`note: ${unset.join(', ')} not set here; the workers need ${unset.length > 1 ? 'them' : 'it'}`)}\n`);
     return 0;
   } catch (err) {
@@ -35,9 +35,6 @@ export async function validateCommand(file: string, params: Record<string, strin
     throw err;
   }
 }
-
-/** True when every reference to the variable carries a `:-default`. */
-const hasDefault = (value: unknown, name: string): boolean => !JSON.stringify(value).includes(`\${env:${name}}`);
 
 export const planOf = (loaded: LoadedPipeline): RunPlan => ({
   pipeline: loaded.spec.name,

@@ -9,7 +9,6 @@ export const bold = paint(1);
 export const dim = paint(2);
 export const red = paint(31);
 export const green = paint(32);
-export const yellow = paint(33);
 
 const ICONS: Record<StageReport['status'], string> = { pending: '·', running: '▶', completed: '✔', failed: '✖', skipped: '–' };
 

@@ -8,7 +8,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { S3Client, GetObjectCommand, HeadObjectCommand, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { S3Client, GetObjectCommand, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AuthError, NotFoundError, TransientError, type ErrorContext, FerryError } from '../errors.js';
 import type { S3Connection } from './connections.js';
@@ -52,17 +52,6 @@ export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: strin
     return res.ContentLength ?? 0;
   } catch (err) {
     throw s3Error(err, { file: s3Uri(obj) });
-  }
-}
-
-export async function objectExists(s3: S3Client, obj: ObjectRef): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key }));
-    return true;
-  } catch (err) {
-    const e = s3Error(err, { file: s3Uri(obj) });
-    if (e.code === 'NOT_FOUND') return false;
-    throw e;
   }
 }
 

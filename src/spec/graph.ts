@@ -6,7 +6,7 @@ import type { PipelineSpec } from './schema.js';
 import type { ConnectionSpec } from '../connect/connections.js';
 import { SOURCES } from '../../activities/sources/index.js';
 import { SINKS } from '../../activities/sinks/index.js';
-import { stepOf } from '../table/steps/index.js';
+import { stepOf, outputsOf } from '../table/steps/index.js';
 import { STEP_STAGES } from './schema.js';
 import { rejectsOf } from '../table/formats.js';
 
@@ -36,8 +36,7 @@ export function checkGraph(spec: PipelineSpec, connections: Record<string, Conne
       for (const input of step.reads(s)) {
         if (!known.has(input)) issues.push({ path: [stage, i], message: `${s.type} reads dataset '${input}', which does not exist at this point; known: ${list()}` });
       }
-      const outputs = [step.writes(s), ...(s.type === 'outliers' && s.rejects ? [s.rejects] : [])];
-      for (const output of outputs) {
+      for (const output of outputsOf(s)) {
         // Chaining in place (output = input) is fine; silently replacing another source is not.
         if (sources.has(output) && !step.reads(s).includes(output)) {
           issues.push({ path: [stage, i], message: `${s.type} writes '${output}', which is a source dataset: give the output another name` });

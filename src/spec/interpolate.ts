@@ -32,6 +32,16 @@ export function envRefNames(value: unknown): string[] {
   return names;
 }
 
+/** Variables referenced without a `:-default` that are not set in `env` (the workers will need them). */
+export function missingEnvRefs(value: unknown, env: NodeJS.ProcessEnv = process.env): string[] {
+  const missing = new Set<string>();
+  walkStrings(value, (s) => {
+    for (const m of s.matchAll(ENV_REF)) if (m[2] === undefined && !env[m[1]!]) missing.add(m[1]!);
+    return s;
+  });
+  return [...missing];
+}
+
 /** Deep-resolves env references; `where` names the config location for the error message. */
 export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, where = 'config'): T {
   return walkStrings(value, (s, path) =>

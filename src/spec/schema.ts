@@ -32,10 +32,8 @@ export const pipelineSchema = z.strictObject({
 });
 
 export type PipelineSpec = z.infer<typeof pipelineSchema>;
-export type Settings = z.infer<typeof settingsSchema>;
 
 /** The stages of a run, in order. Step stages run the declarative steps of the same name. */
 export const STAGES = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
 export type StageName = (typeof STAGES)[number];
 export const STEP_STAGES = ['standardize', 'preprocess'] as const;
-export type StepStage = (typeof STEP_STAGES)[number];

@@ -81,11 +81,6 @@ export class TableEngine {
     return (await this.rows(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1`, [dataset])).length > 0;
   }
 
-  async datasets(): Promise<string[]> {
-    const rows = await this.rows(`SELECT table_name AS name FROM duckdb_tables() WHERE NOT internal UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal`);
-    return rows.map((r) => String(r.name));
-  }
-
   /** Exposes a Parquet file as a dataset (a view: nothing is copied until it is used). */
   async loadParquet(dataset: string, file: string): Promise<void> {
     await this.run(`CREATE OR REPLACE VIEW ${ident(dataset)} AS SELECT * FROM read_parquet(${lit(file)})`);
@@ -117,17 +112,9 @@ export class TableEngine {
   }
 
   /**
-   * Loads plain records (from an API or a driver) through newline-delimited JSON, which DuckDB's
-   * reader ingests far faster than row-by-row inserts. `columns` fixes the types; otherwise inferred.
+   * Creates a dataset from NDJSON files (none: an empty dataset with the declared columns). Records
+   * from an API or a driver enter this way: DuckDB's JSON reader beats row-by-row appends by far.
    */
-  async loadRecords(dataset: string, batches: AsyncIterable<Row[]> | Row[][], columns?: Column[]): Promise<number> {
-    const file = join(this.workdir, `${dataset}.${++this.tempCounter}.ndjson`);
-    const rows = await writeNdjson(file, batches);
-    await this.loadNdjson(dataset, rows ? [file] : [], columns);
-    return rows;
-  }
-
-  /** Creates a dataset from NDJSON files (none: an empty dataset with the declared columns). */
   async loadNdjson(dataset: string, files: string[], columns?: Column[]): Promise<void> {
     if (files.length === 0) {
       const cols = columns?.length ? columns : [{ name: 'no_records', type: 'VARCHAR' }];

@@ -24,8 +24,11 @@ export type StepSpec = z.infer<typeof stepSchema>;
 type AnyStep = Step<StepSpec>;
 export const stepOf = (spec: StepSpec): AnyStep => STEPS[spec.type] as unknown as AnyStep;
 
+/** Every dataset a step writes: its output, and the rejects dataset of an outliers step. */
+export const outputsOf = (spec: StepSpec): string[] => [stepOf(spec).writes(spec), ...(spec.type === 'outliers' && spec.rejects ? [spec.rejects] : [])];
+
 /** Runs steps in order; an error leaves with the stage and step number it came from. */
-export async function applySteps(table: TableEngine, stage: string, steps: StepSpec[], onStep?: (index: number, output: string) => void): Promise<void> {
+export async function applySteps(table: TableEngine, stage: string, steps: StepSpec[], onStep?: (index: number, outputs: string[]) => void): Promise<void> {
   for (const [index, spec] of steps.entries()) {
     const step = stepOf(spec);
     try {
@@ -33,6 +36,6 @@ export async function applySteps(table: TableEngine, stage: string, steps: StepS
     } catch (err) {
       throw withContext(err, { stage, field: err instanceof FerryError && err.context.field ? err.context.field : `${stage}[${index}] (${spec.type})` });
     }
-    onStep?.(index, step.writes(spec));
+    onStep?.(index, outputsOf(spec));
   }
 }

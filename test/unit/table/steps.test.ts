@@ -56,13 +56,13 @@ describe('registry', () => {
     assert.equal(stepOf(spec).writes(spec), 'a');
   });
 
-  it('onStep is told the index and output of each step', async () => {
+  it('onStep is told the index and outputs of each step', async () => {
     await table('cb', 'a', '(1), (2)');
     const seen: [number, string][] = [];
     await applySteps(engine, 'preprocess', [
       stepSchema.parse({ type: 'filter', input: 'cb', where: 'a > 1' }),
       stepSchema.parse({ type: 'select', input: 'cb', output: 'cb2', columns: ['a'] }),
-    ], (i, out) => seen.push([i, out]));
+    ], (i, [out]) => seen.push([i, out!]));
     assert.deepEqual(seen, [[0, 'cb'], [1, 'cb2']]);
     assert.deepEqual(await rows('SELECT * FROM cb2'), [{ a: 2 }]);
   });
