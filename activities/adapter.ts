@@ -28,21 +28,30 @@ type AdapterContext = {
   /** The last progress heartbeated by a previous attempt of this activity, if any. */
   resume: Progress | undefined;
   signal: AbortSignal;
-  runId: string;
+  /**
+   * The logical run: the workflow id (a manual run's `--id`, later a schedule's run date). Load
+   * records, Idempotency-Keys and S3 keys derive from it, never from Temporal's run id, so a re-run
+   * or `ferry retry` of the same logical run delivers nothing twice.
+   */
+  runKey: string;
+  /**
+   * Durable scratch space in the staging store for this activity in this logical run: what is saved
+   * here survives the worker, so the next attempt resumes from it instead of a throttled heartbeat.
+   */
+  checkpoint: Checkpoint;
+};
+
+export type Checkpoint = {
+  save(name: string, localFile: string): Promise<void>;
+  /** Copies a saved part to a local file and returns its path. */
+  restore(name: string): Promise<string>;
+  /** The names saved so far by any attempt, sorted. */
+  list(): Promise<string[]>;
 };
 
 export type SourceContext = AdapterContext & {
   /** The dataset to produce: the adapter creates a table of this name in `table`. */
   dataset: string;
-  /**
-   * Durable scratch space in the staging store for this source in this run: a part saved here
-   * survives the worker, so the next attempt can restore it instead of fetching it again.
-   */
-  checkpoint: {
-    save(name: string, localFile: string): Promise<void>;
-    /** Copies a saved part to a local file and returns its path. */
-    restore(name: string): Promise<string>;
-  };
 };
 
 export type SinkContext = AdapterContext & {

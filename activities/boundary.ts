@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { FerryError} from '../src/errors.js';
 import { withContext, type ErrorContext } from '../src/errors.js';
-import { maskSecrets } from '../src/spec/interpolate.js';
+import { maskSecrets } from '../src/pipeline/interpolate.js';
 import { TableEngine } from '../src/table/engine.js';
 import type { Progress } from './adapter.js';
 
@@ -21,7 +21,8 @@ export type ActivityScope = {
   resume: Progress | undefined;
   signal: AbortSignal;
   workflowId: string;
-  runId: string;
+  /** The logical run (see SourceContext.runKey). */
+  runKey: string;
 };
 
 /** One line per finished attempt, for whoever runs the worker (`ferry worker` prints them). */
@@ -57,7 +58,7 @@ export async function withActivityContext<T>(
       resume: info.heartbeatDetails as Progress | undefined,
       signal: ctx.cancellationSignal,
       workflowId: info.workflowExecution?.workflowId ?? info.activityId,
-      runId: info.workflowExecution?.runId ?? info.activityId,
+      runKey: info.workflowExecution?.workflowId ?? info.activityId,
     });
     done({ summary: reporter?.summarize(result) });
     return result;

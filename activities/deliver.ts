@@ -1,7 +1,8 @@
 /** The deliver activity: runs one sink adapter over a staged dataset. */
 import type { DeliverInput, DeliverOutput } from '../src/run.js';
 import { resolveConnection } from '../src/connect/connections.js';
-import type { StagingStore } from '../src/staging/store.js';
+import { checkpointKey, type StagingStore } from '../src/staging/store.js';
+import { checkpointIn } from '../src/staging/checkpoint.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
@@ -20,8 +21,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         runStartedAt,
         connections: plan.connections,
         connection: (name, kind) => resolveConnection(plan.connections, name, kind),
-        // Per execution, not per workflow id: a re-run with the same --id must load again.
-        runId: scope.runId,
+        checkpoint: checkpointIn(staging, checkpointKey(plan.pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
       });
       return { sink, type: spec.type, ...result };
     }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}` });

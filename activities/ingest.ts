@@ -2,6 +2,7 @@
 import type { IngestInput, IngestOutput, DatasetRef } from '../src/run.js';
 import { resolveConnection } from '../src/connect/connections.js';
 import { checkpointKey, type StagingStore } from '../src/staging/store.js';
+import { checkpointIn } from '../src/staging/checkpoint.js';
 import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
@@ -15,10 +16,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
       const { detail, extra = [] } = await adapter.read(spec, {
         ...scope,
         dataset,
-        checkpoint: {
-          save: (name, file) => staging.commit(checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset, name), file),
-          restore: (name) => staging.readPath(staging.uri(checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset, name)), scope.workdir),
-        },
+        checkpoint: checkpointIn(staging, checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset), scope.workdir),
         connections: plan.connections,
         connection: (name, kind) => resolveConnection(plan.connections, name, kind),
       });

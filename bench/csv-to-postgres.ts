@@ -45,7 +45,7 @@ const psqlSeconds = seconds(t0);
 
 // Ferry: the same adapters the activities run (no Temporal round trips in the figure).
 const table = await TableEngine.open(join(dir, 'ferry'));
-const base = { workdir: dir, table, connections: {}, signal: new AbortController().signal, progress: () => undefined, resume: undefined, runId: 'bench', connection: () => conn };
+const base = { workdir: dir, table, connections: {}, signal: new AbortController().signal, progress: () => undefined, resume: undefined, runKey: 'bench', connection: () => conn };
 t0 = process.hrtime.bigint();
 await fileSource.read(fileSource.schema.parse({ type: 'file', path: csv }), { ...base, dataset: 'events' } as unknown as SourceContext);
 const readSeconds = seconds(t0);

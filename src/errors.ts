@@ -18,12 +18,17 @@ export type ErrorContext = {
   connection?: string;
 };
 
-export type ErrorCode =
-  | 'CONFIG' // the pipeline or connection config is wrong: fix the YAML
-  | 'DATA' // the input data is malformed: fix the data or quarantine it
-  | 'AUTH' // credentials rejected by a source or sink
-  | 'NOT_FOUND' // a file, object, table or endpoint does not exist
-  | 'TRANSIENT'; // worth retrying: network failure, 5xx, 429, sink down
+import { NON_RETRYABLE_TYPES, type FailureType } from './failures.js';
+
+export { NON_RETRYABLE_TYPES };
+
+/**
+ * CONFIG: the pipeline or connection config is wrong (fix the YAML) · DATA: the input data is
+ * malformed (fix it or quarantine it) · AUTH: credentials rejected · NOT_FOUND: a file, object,
+ * table or endpoint does not exist · TRANSIENT: an outage worth retrying (network, 5xx, 429) ·
+ * RESOURCE: out of memory or disk, retried · UNKNOWN: unclassified, retried a few times only.
+ */
+export type ErrorCode = FailureType;
 
 export class FerryError extends Error {
   readonly code: ErrorCode;
@@ -40,7 +45,7 @@ export class FerryError extends Error {
   }
 
   get retryable(): boolean {
-    return this.code === 'TRANSIENT';
+    return !(NON_RETRYABLE_TYPES as readonly string[]).includes(this.code);
   }
 
   /** "dataset sales, file s3://demo/sales.csv, line 7: malformed CSV row" */
@@ -78,9 +83,6 @@ export class TransientError extends FerryError {
     super('TRANSIENT', message, context, options);
   }
 }
-
-/** Temporal failure types that the workflow's retry policy treats as non-retryable. */
-export const NON_RETRYABLE_TYPES = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'] as const;
 
 export function formatContext(ctx: ErrorContext): string {
   const parts: string[] = [];

@@ -3,7 +3,7 @@
  * and outputs, progress and the run report. All small and JSON: datasets travel as `DatasetRef`s.
  * Workflow code imports this module for types only.
  */
-import type { PipelineSpec, StageName } from './spec/schema.js';
+import type { PipelineSpec, StageName } from './pipeline/schema.js';
 import type { ConnectionSpec } from './connect/connections.js';
 import type { DatasetRef } from './staging/store.js';
 

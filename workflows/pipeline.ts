@@ -7,16 +7,15 @@ import { proxyActivities, defineQuery, setHandler, workflowInfo, ApplicationFail
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { RunPlan, RunReport, StageReport, DatasetRef, DatasetSummary } from '../src/run.js';
-import type { StageName } from '../src/spec/schema.js';
-import type { RetrySpec } from '../src/spec/retry.js';
+import type { StageName } from '../src/pipeline/schema.js';
+import type { RetrySpec } from '../src/pipeline/retry.js';
+import { NON_RETRYABLE_TYPES } from '../src/failures.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
 export const progressQuery = defineQuery<RunReport>('progress');
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Mirrors NON_RETRYABLE_TYPES in src/errors.ts (workflow code cannot import it at run time).
-export const NON_RETRYABLE = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND'];
 
 export async function pipeline(plan: RunPlan): Promise<RunReport> {
   const { spec } = plan;
@@ -34,7 +33,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
         backoffCoefficient: r.backoff,
         maximumInterval: r.maximum_interval,
         maximumAttempts: r.maximum_attempts,
-        nonRetryableErrorTypes: NON_RETRYABLE,
+        nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
       },
     };
     return proxyActivities<Activities>(options);

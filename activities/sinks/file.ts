@@ -9,7 +9,7 @@
  *       path: out/sales.csv
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';

@@ -13,7 +13,7 @@
  *       wrap: records        # body {"records": [...]}; omit to send a bare array
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { httpJson } from '../../src/connect/http.js';
 import { ident } from '../../src/table/engine.js';
 import type { SinkAdapter } from '../adapter.js';
@@ -48,7 +48,7 @@ export const httpSink = {
         method: spec.method,
         path: spec.path,
         body: spec.wrap ? { [spec.wrap]: records } : records,
-        headers: { 'idempotency-key': `${ctx.runId}-${ctx.sink}-${batch}` },
+        headers: { 'idempotency-key': `${ctx.runKey}-${ctx.sink}-${batch}` },
         context: { dataset: ctx.dataset },
         signal: ctx.signal,
       });

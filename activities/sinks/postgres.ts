@@ -14,7 +14,7 @@
  *       keys: [sale_id]
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -62,7 +62,7 @@ export const postgresSink = {
       await client.query('BEGIN');
       if (spec.create_table) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schemaName)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${ident(schemaName)}.ferry_loads (run_id text, sink text, target text, rows bigint, loaded_at timestamptz DEFAULT now(), PRIMARY KEY (run_id, sink))`);
-      const done = await client.query('SELECT rows FROM ' + `${ident(schemaName)}.ferry_loads WHERE run_id = $1 AND sink = $2`, [ctx.runId, ctx.sink]);
+      const done = await client.query('SELECT rows FROM ' + `${ident(schemaName)}.ferry_loads WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
       if (done.rowCount) {
         await client.query('ROLLBACK');
         return { target: `postgres ${spec.table}`, rows: Number(done.rows[0].rows), detail: 'already loaded by an earlier attempt' };
@@ -80,7 +80,7 @@ export const postgresSink = {
         if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
         await copy(target);
       }
-      await client.query(`INSERT INTO ${ident(schemaName)}.ferry_loads (run_id, sink, target, rows) VALUES ($1, $2, $3, $4)`, [ctx.runId, ctx.sink, spec.table, ctx.rows]);
+      await client.query(`INSERT INTO ${ident(schemaName)}.ferry_loads (run_id, sink, target, rows) VALUES ($1, $2, $3, $4)`, [ctx.runKey, ctx.sink, spec.table, ctx.rows]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -11,7 +11,7 @@
  *       key: curated/sales_enriched.csv
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { basename, join } from 'node:path';
 import { s3Client, uploadFile, s3Uri, ensureBucket } from '../../src/connect/s3.js';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
@@ -38,7 +38,7 @@ export const s3Sink = {
   schema,
   connectionKind: 's3',
   async write(spec, ctx) {
-    const key = spec.key.replaceAll('{run_id}', ctx.runId).replaceAll('{date}', ctx.runStartedAt.slice(0, 10));
+    const key = spec.key.replaceAll('{run_id}', ctx.runKey).replaceAll('{date}', ctx.runStartedAt.slice(0, 10));
     const format = spec.format ?? formatFromPath(key);
     if (!format) throw new ConfigError(`cannot tell the format of ${key}: set format`, { field: 'key' });
     const local = join(ctx.workdir, basename(key));

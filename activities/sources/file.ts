@@ -8,7 +8,7 @@
  *       columns: { amount: DOUBLE }   # optional: declared types are enforced
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { access } from 'node:fs/promises';
 import { NotFoundError } from '../../src/errors.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { httpJson, atPath } from '../../src/connect/http.js';
 import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
 import { DataError } from '../../src/errors.js';

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import type { FieldDef } from 'pg';
 import { pgPool, pgError } from '../../src/connect/pg.js';
 import { writeNdjson, type Column, type Row } from '../../src/table/engine.js';

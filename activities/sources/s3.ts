@@ -10,7 +10,7 @@
  *       key: raw/sales.csv
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/spec/retry.js';
+import { adapterCommon } from '../../src/pipeline/retry.js';
 import { basename, join } from 'node:path';
 import { s3Client, downloadObject, s3Uri } from '../../src/connect/s3.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';

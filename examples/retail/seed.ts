@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { loadConnections, findConnectionsFile } from '../../src/spec/load.js';
+import { loadConnections, findConnectionsFile } from '../../src/pipeline/load.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';
 import { s3Client, uploadFile, ensureBucket } from '../../src/connect/s3.js';

@@ -8,7 +8,7 @@ import { createWorker } from '../worker.js';
 import { closePgPools } from '../connect/pg.js';
 import { stagingFromEnv } from '../staging/store.js';
 import { pruneStaging } from '../staging/prune.js';
-import { parseDuration } from '../spec/duration.js';
+import { parseDuration } from '../pipeline/duration.js';
 import { settings, workflowUrl } from '../config.js';
 import { bold, dim, red, green, formatMs, progressLines, reportText, rootMessage } from './render.js';
 import type { RunReport } from '../run.js';

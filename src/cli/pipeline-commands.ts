@@ -1,11 +1,11 @@
 /** `ferry validate` and `ferry run`: the commands that take a pipeline file. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
-import { loadPipeline, SpecError, formatIssue, type LoadedPipeline } from '../spec/load.js';
+import { loadPipeline, SpecError, formatIssue, type LoadedPipeline } from '../pipeline/load.js';
 import { connectClient, startRun, queryProgress, runningActivities } from '../client.js';
 import { workflowUrl } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { missingEnvRefs } from '../spec/interpolate.js';
+import { missingEnvRefs } from '../pipeline/interpolate.js';
 import type { RunPlan, RunReport } from '../run.js';
 import { bold, green, red, dim, ProgressView, reportText, rootMessage } from './render.js';
 

@@ -1,7 +1,7 @@
 /** How runs look in a terminal: the live progress view, the final report, errors for humans. */
 import type { RunReport, StageReport } from '../run.js';
 import { FerryError } from '../errors.js';
-import { maskSecrets } from '../spec/interpolate.js';
+import { maskSecrets } from '../pipeline/interpolate.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);

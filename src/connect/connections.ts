@@ -9,8 +9,8 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { resolveEnv } from '../spec/interpolate.js';
-import { durationSchema } from '../spec/duration.js';
+import { resolveEnv } from '../pipeline/interpolate.js';
+import { durationSchema } from '../pipeline/duration.js';
 
 /** A number, or a string that becomes one once its `${env:…}` references are resolved. */
 const intLike = z.union([z.number().int(), z.string()]);

@@ -7,7 +7,7 @@
  */
 import { request } from 'undici';
 import { AuthError, DataError, NotFoundError, TransientError, ConfigError, type ErrorContext } from '../errors.js';
-import { parseDuration } from '../spec/duration.js';
+import { parseDuration } from '../pipeline/duration.js';
 import type { HttpConnection } from './connections.js';
 
 export type HttpCall = {

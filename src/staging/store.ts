@@ -8,7 +8,7 @@
  *   await store.commit(key, file);                // …then publish it
  */
 import { mkdir, copyFile, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -34,6 +34,8 @@ export interface StagingStore {
   commit(key: string, localFile: string): Promise<void>;
   /** A local path holding the data of `uri` (downloaded into `workdir` when remote). */
   readPath(uri: string, workdir: string): Promise<string>;
+  /** The keys staged under a key prefix (e.g. a checkpoint folder), sorted. */
+  list(prefix: string): Promise<string[]>;
   /** Every staged run (`<pipeline>/<workflowId>`), with its size and when it was last written. */
   runs(): Promise<StagedRun[]>;
   /** Deletes everything staged for one run. */
@@ -45,9 +47,9 @@ export type StagedRun = { run: string; bytes: number; lastModified: Date };
 export const stagingKey = (pipeline: string, workflowId: string, stage: string, dataset: string): string =>
   [pipeline, safeSegment(workflowId), stage, `${dataset}.parquet`].join('/');
 
-/** Durable scratch files of one activity (e.g. the pages an http source has fetched so far). */
-export const checkpointKey = (pipeline: string, workflowId: string, stage: string, dataset: string, name: string): string =>
-  [pipeline, safeSegment(workflowId), stage, `${dataset}.parts`, name].join('/');
+/** The folder of one activity's durable scratch files (e.g. the pages an http source has fetched so far). */
+export const checkpointKey = (pipeline: string, workflowId: string, stage: string, name: string): string =>
+  [pipeline, safeSegment(workflowId), stage, `${name}.parts`].join('/');
 
 const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
 
@@ -72,6 +74,12 @@ export class LocalStagingStore implements StagingStore {
 
   async readPath(uri: string): Promise<string> {
     return resolve(uri);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = resolve(this.uri(prefix));
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile()).map((e) => relative(resolve(this.root), join(e.parentPath, e.name)).split(sep).join('/')).sort();
   }
 
   async runs(): Promise<StagedRun[]> {
@@ -124,6 +132,13 @@ export class S3StagingStore implements StagingStore {
     this.bucketReady ??= ensureBucket(this.s3, this.bucket);
     await this.bucketReady;
     await uploadFile(this.s3, localFile, parseS3Uri(this.uri(key)), key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : undefined);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const start = this.prefix ? this.prefix.length + 1 : 0;
+    for await (const o of this.objects(prefix.replace(/\/?$/, '/'))) keys.push(o.key.slice(start));
+    return keys.sort();
   }
 
   async runs(): Promise<StagedRun[]> {

@@ -65,7 +65,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   const report = (await handle.result()) as RunReport;
 
   assert.equal(report.status, 'completed');
-  const { runId } = await handle.describe();
+  const runId = handle.workflowId; // keys follow the logical run
   // Every batch arrived exactly once (replays of an acknowledged key are dropped by the receiver).
   assert.deepEqual(h.api.received.map((b) => b.key), [1, 2, 3].map((n) => `${runId}-api-${n}`));
   assert.deepEqual(h.api.received.flatMap((b) => b.records.map((r) => r.sale_id)).sort(), RETAIL_ROWS.map((r) => r[0]));

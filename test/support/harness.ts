@@ -12,7 +12,7 @@ import { GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startRun } from '../../src/client.js';
 import { createWorker } from '../../src/worker.js';
-import { loadPipeline, loadConnections } from '../../src/spec/load.js';
+import { loadPipeline, loadConnections } from '../../src/pipeline/load.js';
 import { planOf } from '../../src/cli/pipeline-commands.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';

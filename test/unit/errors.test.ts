@@ -64,9 +64,9 @@ describe('FerryError and its subclasses', () => {
     assert.equal(new NotFoundError('gone').name, 'FerryNotFoundError');
   });
 
-  it('retryable only for TRANSIENT, and NON_RETRYABLE_TYPES lists the other codes', () => {
-    const codes = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND', 'TRANSIENT'] as const;
-    assert.deepEqual(codes.filter((c) => new FerryError(c, 'm').retryable), ['TRANSIENT']);
+  it('retryable for TRANSIENT, RESOURCE and UNKNOWN, and NON_RETRYABLE_TYPES lists the other codes', () => {
+    const codes = ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND', 'TRANSIENT', 'RESOURCE', 'UNKNOWN'] as const;
+    assert.deepEqual(codes.filter((c) => new FerryError(c, 'm').retryable), ['TRANSIENT', 'RESOURCE', 'UNKNOWN']);
     assert.deepEqual([...NON_RETRYABLE_TYPES], ['CONFIG', 'DATA', 'AUTH', 'NOT_FOUND']);
   });
 

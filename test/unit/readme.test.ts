@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPipeline } from '../../src/spec/load.js';
+import { loadPipeline } from '../../src/pipeline/load.js';
 
 test("the README's example pipeline validates", async () => {
   const readme = await readFile('README.md', 'utf8');

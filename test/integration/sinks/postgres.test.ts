@@ -11,7 +11,7 @@ import { postgresSink } from '../../../activities/sinks/postgres.js';
 import type { SinkContext } from '../../../activities/adapter.js';
 import { TableEngine } from '../../../src/table/engine.js';
 import { resolveConnection } from '../../../src/connect/connections.js';
-import { loadConnections } from '../../../src/spec/load.js';
+import { loadConnections } from '../../../src/pipeline/load.js';
 import { pgPool, closePgPools } from '../../../src/connect/pg.js';
 import { FerryError } from '../../../src/errors.js';
 import { testEnv, randomId } from '../../support/harness.js';
@@ -40,8 +40,8 @@ after(async () => {
   await closePgPools();
 });
 
-const ctx = (runId: string): SinkContext => ({
-  workdir, table, sink: 'db', dataset: 'items', rows: 3, runId, resume: undefined,
+const ctx = (runKey: string): SinkContext => ({
+  workdir, table, sink: 'db', dataset: 'items', rows: 3, runKey, resume: undefined,
   connections: {}, signal: new AbortController().signal, progress: () => undefined,
   connection: () => conn,
 }) as unknown as SinkContext;

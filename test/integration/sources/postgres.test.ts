@@ -11,7 +11,7 @@ import { postgresSource } from '../../../activities/sources/postgres.js';
 import type { Progress, SourceContext } from '../../../activities/adapter.js';
 import { TableEngine } from '../../../src/table/engine.js';
 import { resolveConnection } from '../../../src/connect/connections.js';
-import { loadConnections } from '../../../src/spec/load.js';
+import { loadConnections } from '../../../src/pipeline/load.js';
 import { pgPool, closePgPools } from '../../../src/connect/pg.js';
 import { FerryError } from '../../../src/errors.js';
 import { testEnv, randomId } from '../../support/harness.js';
@@ -41,7 +41,7 @@ async function read(query: string, extra: Record<string, unknown> = {}) {
   const table = await TableEngine.open(await mkdtemp(join(workdir, 'a-')));
   const progress: Progress[] = [];
   const ctx = {
-    workdir: table.workdir, table, dataset: 'items', runId: 'r', resume: undefined, connections: {}, signal: new AbortController().signal,
+    workdir: table.workdir, table, dataset: 'items', runKey: 'r', resume: undefined, connections: {}, signal: new AbortController().signal,
     connection: () => conn, progress: (p: Progress) => progress.push(p), checkpoint: {},
   } as unknown as SourceContext;
   try {

@@ -53,7 +53,7 @@ function context(resume?: Progress): { ctx: SinkContext; progress: Progress[] } 
   const progress: Progress[] = [];
   const conn = httpConnectionSchema.parse({ type: 'http', base_url: url });
   const ctx = {
-    workdir, table, sink: 'api', dataset: 'sales', rows: 10, runId: 'run-1', resume,
+    workdir, table, sink: 'api', dataset: 'sales', rows: 10, runKey: 'run-1', resume,
     connections: {}, signal: new AbortController().signal,
     progress: (p: Progress) => progress.push(p),
     connection: () => conn,

@@ -51,7 +51,7 @@ async function attempt(checkpoints: string, resume?: Progress, token = 'good', e
   const progress: Progress[] = [];
   const conn = httpConnectionSchema.parse({ type: 'http', base_url: url, auth: { type: 'bearer', token } });
   const ctx = {
-    workdir, table, dataset: 'people', runId: 'r', resume, connections: {}, signal: new AbortController().signal,
+    workdir, table, dataset: 'people', runKey: 'r', resume, connections: {}, signal: new AbortController().signal,
     connection: () => conn,
     progress: (p: Progress) => progress.push(structuredClone(p)),
     checkpoint: {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPipeline, loadConnections, findConnectionsFile, formatIssue, formatPath, SpecError, type LoadedPipeline, type LoadOptions, type SpecIssue } from '../../../src/spec/load.js';
+import { loadPipeline, loadConnections, findConnectionsFile, formatIssue, formatPath, SpecError, type LoadedPipeline, type LoadOptions, type SpecIssue } from '../../../src/pipeline/load.js';
 import { ConfigError, FerryError } from '../../../src/errors.js';
 
 const CONNECTIONS = `# test connections

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { renderReference } from '../../../src/spec/reference.js';
+import { renderReference } from '../../../src/pipeline/reference.js';
 
 test('docs/reference.md matches the schemas (run `npm run docs` after changing one)', () => {
   assert.equal(readFileSync('docs/reference.md', 'utf8'), renderReference());

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveEnv, resolveParams, maskSecrets, hasEnvRef, envRefNames } from '../../../src/spec/interpolate.js';
+import { resolveEnv, resolveParams, maskSecrets, hasEnvRef, envRefNames } from '../../../src/pipeline/interpolate.js';
 import { ConfigError } from '../../../src/errors.js';
 
 /** Runs fn, which must throw a ConfigError, and returns it. */
