@@ -103,9 +103,52 @@ export function formatContext(ctx: ErrorContext): string {
   return parts.length ? `${parts.join(', ')}: ` : '';
 }
 
+export class ResourceError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('RESOURCE', message, context, options);
+  }
+}
+
+/** Nothing recognised it: retried a few times only (UNKNOWN_ATTEMPTS in failures.ts). */
+export class UnknownError extends FerryError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('UNKNOWN', message, context, options);
+  }
+}
+
+/**
+ * Generic Node and undici error codes, classified here once for every engine: network trouble is an
+ * outage worth riding out, a full disk or memory is a lack of resources. Engine-specific classifiers
+ * (HTTP status, SQLSTATE, S3 codes, DuckDB) run in the adapters before an error reaches this.
+ */
+const NODE_CODES: Record<string, 'TRANSIENT' | 'RESOURCE'> = {
+  ECONNREFUSED: 'TRANSIENT',
+  ECONNRESET: 'TRANSIENT',
+  ETIMEDOUT: 'TRANSIENT',
+  EPIPE: 'TRANSIENT',
+  EAI_AGAIN: 'TRANSIENT',
+  EHOSTUNREACH: 'TRANSIENT',
+  ENETUNREACH: 'TRANSIENT',
+  ENOSPC: 'RESOURCE',
+  ENOMEM: 'RESOURCE',
+};
+
+/** The code of a generic Node/undici error, looked up along its `cause` chain; undefined if none applies. */
+export function nodeErrorCode(err: unknown): 'TRANSIENT' | 'RESOURCE' | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (!code) continue;
+    if (NODE_CODES[code]) return NODE_CODES[code];
+    // undici's socket, connect and timeout errors (UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, …).
+    if (/^UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|CLOSED)$/.test(code)) return 'TRANSIENT';
+  }
+  return undefined;
+}
+
 /**
  * Adds context to a FerryError as it leaves an adapter (Kedro's load wrapper): the same error, its
- * own context winning over the outer one. Anything else becomes a TransientError (worth a retry).
+ * own context winning over the outer one. A generic Node network error becomes TRANSIENT, a full
+ * disk or memory RESOURCE; anything else UNKNOWN (a few attempts, never the whole outage budget).
  */
 export function withContext(err: unknown, context: ErrorContext): FerryError {
   if (err instanceof FerryError) {
@@ -113,5 +156,8 @@ export function withContext(err: unknown, context: ErrorContext): FerryError {
     return err;
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new TransientError(message, context, { cause: err });
+  const code = nodeErrorCode(err);
+  if (code === 'TRANSIENT') return new TransientError(message, context, { cause: err });
+  if (code === 'RESOURCE') return new ResourceError(message, context, { cause: err });
+  return new UnknownError(message, context, { cause: err });
 }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FerryError, ConfigError, DataError, AuthError, NotFoundError, TransientError,
-  formatContext, withContext, NON_RETRYABLE_TYPES, type ErrorContext,
+  ResourceError, UnknownError, formatContext, withContext, nodeErrorCode, NON_RETRYABLE_TYPES, type ErrorContext,
 } from '../../src/errors.js';
 
 describe('formatContext', () => {
@@ -104,19 +104,65 @@ describe('withContext', () => {
     assert.equal(outer.describe(), 'dataset sales, sales.csv:3: bad row');
   });
 
-  it('wraps a plain Error as TRANSIENT with the error as cause', () => {
-    const cause = new Error('ECONNRESET');
+  it('wraps a plain Error without a known code as UNKNOWN with the error as cause', () => {
+    const cause = new Error('something odd');
     const outer = withContext(cause, { connection: 'warehouse' });
-    assert.ok(outer instanceof TransientError);
-    assert.equal(outer.message, 'ECONNRESET');
+    assert.ok(outer instanceof UnknownError);
+    assert.equal(outer.code, 'UNKNOWN');
+    assert.equal(outer.message, 'something odd');
     assert.equal(outer.cause, cause);
     assert.deepEqual(outer.context, { connection: 'warehouse' });
   });
 
-  it('wraps a thrown non-Error value by its string', () => {
+  it('wraps a thrown non-Error value by its string, as UNKNOWN', () => {
     const outer = withContext('boom', {});
-    assert.equal(outer.code, 'TRANSIENT');
+    assert.equal(outer.code, 'UNKNOWN');
     assert.equal(outer.message, 'boom');
     assert.equal(outer.cause, 'boom');
+  });
+});
+
+/** An Error with a Node-style `code`, optionally as the cause of an outer error (undici wraps them). */
+const coded = (code: string, wrapped = false): Error => {
+  const inner = Object.assign(new Error(`${code} happened`), { code });
+  return wrapped ? new TypeError('fetch failed', { cause: inner }) : inner;
+};
+
+describe('generic Node errors are classified once, in withContext', () => {
+  const CASES: [string, boolean, 'TRANSIENT' | 'RESOURCE' | 'UNKNOWN'][] = [
+    ['ECONNREFUSED', false, 'TRANSIENT'],
+    ['ECONNRESET', false, 'TRANSIENT'],
+    ['ETIMEDOUT', false, 'TRANSIENT'],
+    ['EPIPE', false, 'TRANSIENT'],
+    ['EAI_AGAIN', false, 'TRANSIENT'],
+    ['UND_ERR_SOCKET', true, 'TRANSIENT'],
+    ['UND_ERR_CONNECT_TIMEOUT', true, 'TRANSIENT'],
+    ['UND_ERR_HEADERS_TIMEOUT', false, 'TRANSIENT'],
+    ['ECONNRESET', true, 'TRANSIENT'],
+    ['ENOSPC', false, 'RESOURCE'],
+    ['ENOMEM', false, 'RESOURCE'],
+    ['ENOENT', false, 'UNKNOWN'],
+    ['EACCES', false, 'UNKNOWN'],
+    ['UND_ERR_INVALID_ARG', false, 'UNKNOWN'],
+  ];
+  for (const [code, wrapped, expected] of CASES) {
+    it(`${code}${wrapped ? ' (as a cause)' : ''} → ${expected}`, () => {
+      const err = coded(code, wrapped);
+      const outer = withContext(err, { dataset: 'd' });
+      assert.equal(outer.code, expected);
+      assert.equal(outer.retryable, true, 'all three are retried (UNKNOWN only a few times, by the boundary)');
+      assert.equal(outer.cause, err);
+      assert.equal(nodeErrorCode(err), expected === 'UNKNOWN' ? undefined : expected);
+    });
+  }
+
+  it('a RESOURCE error is a ResourceError', () => {
+    assert.ok(withContext(coded('ENOSPC'), {}) instanceof ResourceError);
+    assert.ok(withContext(coded('ECONNRESET'), {}) instanceof TransientError);
+  });
+
+  it('an already classified Ferry error keeps its code even when its cause has a Node code', () => {
+    const err = new DataError('bad row', {}, { cause: coded('ECONNRESET') });
+    assert.equal(withContext(err, {}).code, 'DATA');
   });
 });
