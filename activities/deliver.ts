@@ -6,24 +6,28 @@ import { checkpointIn } from '../src/staging/checkpoint.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
+import { checkConnections, checkSink } from './slice.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
-  return async function deliver({ plan, sink, input, runStartedAt }: DeliverInput): Promise<DeliverOutput> {
-    const spec = plan.spec.sinks[sink]!;
-    return withActivityContext(`deliver ${sink}`, { stage: 'deliver', dataset: input.dataset }, async (scope) => {
-      await scope.table.loadParquet(input.dataset, await staging.readPath(input.uri, scope.workdir));
+  return async function deliver(input: DeliverInput): Promise<DeliverOutput> {
+    const { pipeline, sink } = input;
+    const context = { stage: 'deliver', dataset: input.input.dataset };
+    return withActivityContext(`deliver ${sink}`, context, async (scope) => {
+      const spec = checkSink(input.spec, context);
+      const connections = checkConnections(input.connections, spec, context);
+      await scope.table.loadParquet(input.input.dataset, await staging.readPath(input.input.uri, scope.workdir));
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
       const result = await adapter.write(spec, {
         ...scope,
         sink,
-        dataset: input.dataset,
-        rows: input.rows,
-        runStartedAt,
-        connections: plan.connections,
-        connection: (name, kind) => resolveConnection(plan.connections, name, kind),
-        checkpoint: checkpointIn(staging, checkpointKey(plan.pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
+        dataset: input.input.dataset,
+        rows: input.input.rows,
+        runStartedAt: input.runStartedAt,
+        connections,
+        connection: (name, kind) => resolveConnection(connections, name, kind),
+        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
       });
       return { sink, type: spec.type, ...result };
-    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}` });
+    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout });
   };
 }

@@ -9,6 +9,7 @@ import type { Reporter } from './boundary.js';
 import { ingestActivity } from './ingest.js';
 import { transformActivity } from './transform.js';
 import { deliverActivity } from './deliver.js';
+import { verifyActivity } from './verify.js';
 
 export type ActivityDeps = {
   staging: StagingStore;
@@ -21,5 +22,6 @@ export function createActivities({ staging, report }: ActivityDeps) {
     ingest: ingestActivity(staging, report),
     transform: transformActivity(staging, report),
     deliver: deliverActivity(staging, report),
+    verifyStaged: verifyActivity(staging, report),
   };
 }

@@ -7,24 +7,29 @@ import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
+import { checkConnections, checkSource } from './slice.js';
 
 export function ingestActivity(staging: StagingStore, report?: Reporter) {
-  return async function ingest({ plan, dataset }: IngestInput): Promise<IngestOutput> {
-    const spec = plan.spec.sources[dataset]!;
-    return withActivityContext(`ingest ${dataset}`, { stage: 'ingest', dataset }, async (scope) => {
+  return async function ingest(input: IngestInput): Promise<IngestOutput> {
+    const { pipeline, dataset } = input;
+    const context = { stage: 'ingest', dataset };
+    return withActivityContext(`ingest ${dataset}`, context, async (scope) => {
+      const spec = checkSource(input.source, context);
+      const connections = checkConnections(input.connections, spec, context);
       const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
       const { detail, extra = [] } = await adapter.read(spec, {
         ...scope,
         dataset,
-        checkpoint: checkpointIn(staging, checkpointKey(plan.pipeline, scope.workflowId, 'ingest', dataset), scope.workdir),
-        connections: plan.connections,
-        connection: (name, kind) => resolveConnection(plan.connections, name, kind),
+        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'ingest', dataset), scope.workdir),
+        connections,
+        connection: (name, kind) => resolveConnection(connections, name, kind),
       });
-      const at = { pipeline: plan.pipeline, workflowId: scope.workflowId, stage: 'ingest', workdir: scope.workdir };
+      const at = { pipeline, workflowId: scope.workflowId, stage: 'ingest', workdir: scope.workdir };
       const ref = await stageDataset(staging, scope.table, dataset, at);
       const extraRefs: DatasetRef[] = [];
       for (const name of extra) extraRefs.push(await stageDataset(staging, scope.table, name, at));
       return { ref, detail, ...(extraRefs.length ? { extra: extraRefs } : {}) };
-    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}` });
+    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}`, stallTimeout: input.stallTimeout });
   };
 }
+

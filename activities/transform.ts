@@ -7,11 +7,12 @@ import type { StagingStore } from '../src/staging/store.js';
 import { stageDataset } from '../src/staging/stage.js';
 import { applySteps, stepOf } from '../src/table/steps/index.js';
 import { withActivityContext, type Reporter } from './boundary.js';
+import { checkSteps } from './slice.js';
 
 export function transformActivity(staging: StagingStore, report?: Reporter) {
-  return async function transform({ plan, stage, inputs }: TransformInput): Promise<TransformOutput> {
-    const steps = plan.spec[stage];
+  return async function transform({ pipeline, stage, steps: rawSteps, inputs }: TransformInput): Promise<TransformOutput> {
     return withActivityContext(stage, { stage }, async (scope) => {
+      const steps = checkSteps(rawSteps, { stage });
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
       // sql steps may read datasets they did not declare: then open them all, they are only views.
       const openAll = steps.some((s) => s.type === 'sql');
@@ -24,7 +25,7 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
         scope.progress({ note: `step ${index + 1}/${steps.length}` });
       });
       const datasets: Record<string, DatasetRef> = {};
-      const at = { pipeline: plan.pipeline, workflowId: scope.workflowId, stage, workdir: scope.workdir };
+      const at = { pipeline, workflowId: scope.workflowId, stage, workdir: scope.workdir };
       for (const dataset of written) datasets[dataset] = await stageDataset(staging, scope.table, dataset, at);
       return { datasets };
     }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', ') });

@@ -11,6 +11,8 @@ import { createActivities } from '../activities/index.js';
 import type { Reporter } from '../activities/boundary.js';
 import { stagingFromEnv, type StagingStore } from './staging/store.js';
 import { settings } from './config.js';
+import { sdkLogFunction } from './worker-log.js';
+import { sweepWorkdirs } from '../activities/workdirs.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -25,12 +27,15 @@ export type WorkerOptions = {
 
 let runtimeInstalled = false;
 
-/** Quiets the SDK's own logging to warnings unless FERRY_LOG_LEVEL says otherwise (once per process). */
+/**
+ * Quiets the SDK's own logging to warnings unless FERRY_LOG_LEVEL says otherwise, one line each
+ * (activity failures are reported by the boundary instead; see worker-log.ts). Once per process.
+ */
 export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    logger: new DefaultLogger(level),
+    logger: new DefaultLogger(level, sdkLogFunction()),
     // Core's own logs go through the same logger and level, instead of straight to stderr.
     telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
   });
@@ -39,6 +44,8 @@ export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as
 export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const s = settings();
   installRuntime();
+  // Work folders of workers that were killed (SIGKILL runs no cleanup) go now.
+  await sweepWorkdirs();
   const connection = await NativeConnection.connect({ address: options.address ?? s.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -48,6 +55,9 @@ export async function createWorker(options: WorkerOptions = {}): Promise<{ worke
     activities: createActivities({ staging: options.staging ?? stagingFromEnv(), report: options.report }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
+    // Heartbeats reach the server at least every 2 s (not 0.8 × heartbeat_timeout): a cancelled run's
+    // activities learn of it within seconds, and a killed worker's last beat is at most 2 s old.
+    maxHeartbeatThrottleInterval: '2s',
   });
   return { worker, connection };
 }

@@ -10,7 +10,7 @@ export const dim = paint(2);
 export const red = paint(31);
 export const green = paint(32);
 
-const ICONS: Record<StageReport['status'], string> = { pending: '·', running: '▶', completed: '✔', failed: '✖', skipped: '–' };
+const ICONS: Record<StageReport['status'], string> = { pending: '·', running: '▶', completed: '✔', failed: '✖', cancelled: '■', skipped: '–', reused: '↺' };
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '';

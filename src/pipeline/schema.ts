@@ -16,7 +16,10 @@ const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of le
 
 export const settingsSchema = z.strictObject({
   retry: retrySchema.default(retrySchema.parse({})),
-  heartbeat_timeout: durationSchema.default('60s').describe('a worker that stops heartbeating this long is presumed dead; its activity is retried elsewhere'),
+  // 20 s: a killed worker's activity runs again elsewhere within about 22 s (the worker beats every
+  // 2 s; the server waits this long after the last beat, then the first retry follows in 1 s).
+  heartbeat_timeout: durationSchema.default('20s').describe('a worker that stops heartbeating this long is presumed dead; its activity is retried elsewhere'),
+  stall_timeout: durationSchema.default('5m').describe('a source or sink attempt that reports no progress this long fails and is retried (a heartbeat means progress, not a live timer)'),
   activity_timeout: durationSchema.default('2h').describe('longest a single attempt of one activity may run'),
 });
 

@@ -77,7 +77,8 @@ const VALID: ValidCase[] = [
         sinks: {},
         settings: {
           retry: { initial_interval: '1s', backoff: 2, maximum_interval: '1m', maximum_attempts: 30 },
-          heartbeat_timeout: '60s',
+          heartbeat_timeout: '20s',
+          stall_timeout: '5m',
           activity_timeout: '2h',
         },
       });
@@ -134,6 +135,7 @@ settings:
       assert.deepEqual(spec.settings, {
         retry: { initial_interval: '1s', backoff: 2, maximum_interval: '1m', maximum_attempts: 3 },
         heartbeat_timeout: '30s',
+        stall_timeout: '5m',
         activity_timeout: '2h',
       });
     },

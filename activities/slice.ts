@@ -1,0 +1,62 @@
+/**
+ * Activities re-validate the plan slice they receive (their source or sink spec, the connections it
+ * names, their stage's steps) with the same zod schemas `ferry validate` uses: a client that starts
+ * a workflow without validating gains nothing. An invalid slice is a non-retryable CONFIG failure.
+ *
+ *   const source = checkSource(input.source, { stage: 'ingest', dataset });
+ */
+import type { z } from 'zod';
+import { ConfigError, type ErrorContext } from '../src/errors.js';
+import { connectionSchema, type ConnectionSpec } from '../src/connect/connections.js';
+import { stepSchema, type StepSpec } from '../src/table/steps/index.js';
+import { parseDuration } from '../src/pipeline/duration.js';
+import { sourceSchema, type SourceSpec } from './sources/index.js';
+import { sinkSchema, type SinkSpec } from './sinks/index.js';
+
+const invalid = (issues: string[], context: ErrorContext) =>
+  new ConfigError(`invalid activity input (was the pipeline validated?): ${issues.join('; ')}`, context);
+
+function issuesOf<T>(schema: z.ZodType<T>, value: unknown, what: string): { data?: T; issues: string[] } {
+  const res = schema.safeParse(value);
+  if (res.success) return { data: res.data, issues: [] };
+  return { issues: res.error.issues.map((i) => `${[what, ...i.path].join('.')}: ${i.message}`) };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string, context: ErrorContext): T {
+  const { data, issues } = issuesOf(schema, value, what);
+  if (issues.length) throw invalid(issues, context);
+  return data as T;
+}
+
+export const checkSource = (spec: unknown, context: ErrorContext): SourceSpec => parse(sourceSchema, spec, 'source', context);
+
+export const checkSink = (spec: unknown, context: ErrorContext): SinkSpec => parse(sinkSchema, spec, 'sink', context);
+
+export function checkSteps(steps: unknown, context: ErrorContext): StepSpec[] {
+  if (!Array.isArray(steps)) throw invalid(['steps: expected a list'], context);
+  const checked = steps.map((s, i) => issuesOf(stepSchema, s, `steps.${i}`));
+  const issues = checked.flatMap((c) => c.issues);
+  if (issues.length) throw invalid(issues, context);
+  return checked.map((c) => c.data!);
+}
+
+/** The connections of the slice, and exactly the one the spec names (no more, no fewer). */
+export function checkConnections(connections: unknown, spec: SourceSpec | SinkSpec, context: ErrorContext): Record<string, ConnectionSpec> {
+  if (!connections || typeof connections !== 'object' || Array.isArray(connections)) {
+    throw invalid(['connections: expected an object'], context);
+  }
+  const out: Record<string, ConnectionSpec> = {};
+  for (const [name, c] of Object.entries(connections)) out[name] = parse(connectionSchema, c, `connections.${name}`, { ...context, connection: name });
+  const named = 'connection' in spec ? spec.connection : undefined;
+  if (named && !out[named]) throw new ConfigError(`invalid activity input: connection '${named}' is not in the slice`, { ...context, connection: named });
+  return out;
+}
+
+export function checkDuration(text: unknown, what: string, context: ErrorContext): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(String(text));
+  } catch {
+    throw new ConfigError(`invalid activity input: ${what}: expected a duration such as 30s or 5m (got ${JSON.stringify(text)})`, context);
+  }
+}

@@ -1,0 +1,28 @@
+/** The SDK's log lines on a worker: activity failures are the reporter's one line; the rest stays, on one line. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import type { LogEntry } from '@temporalio/worker';
+import { sdkLogFunction } from '../../src/worker-log.js';
+
+const entry = (message: string, meta?: Record<string, unknown>, level: LogEntry['level'] = 'WARN'): LogEntry => ({ message, level, timestampNanos: 0n, meta });
+
+test('Ferry activity failures print nothing; other SDK problems print one line without a stack', () => {
+  const lines: string[] = [];
+  const log = sdkLogFunction((l) => lines.push(l));
+  const failure = ApplicationFailure.create({ message: 'stage ingest, dataset customers: HTTP 503', type: 'TRANSIENT' });
+  log(entry('Activity failed', { activityType: 'ingest', workflowId: 'w1', error: failure, durationMs: 12 }));
+  const crash = new TypeError('Cannot read properties of undefined (reading \'x\')\n    at foo (file.ts:1:1)');
+  log(entry('Activity failed', { activityType: 'ingest', workflowId: 'w1', error: crash }));
+  log(entry('Failed to encode heartbeat details, cancelling Activity', { activityType: 'deliver' }));
+  log(entry('Connection to server lost', undefined, 'ERROR'));
+
+  assert.equal(lines.length, 3);
+  assert.ok(lines.every((l) => l.endsWith('\n') && l.split('\n').length === 2), 'one line each');
+  const body = lines.map((l) => l.slice(9)); // without the hh:mm:ss stamp
+  assert.deepEqual(body, [
+    '[WARN] Activity failed (ingest w1): TypeError: Cannot read properties of undefined (reading \'x\')\n',
+    '[WARN] Failed to encode heartbeat details, cancelling Activity (deliver)\n',
+    '[ERROR] Connection to server lost\n',
+  ]);
+});

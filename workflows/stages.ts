@@ -1,0 +1,71 @@
+/**
+ * How the workflow runs activities and stages: retry policies from settings, cancellation that
+ * waits for the activity to stop, and a stage runner that keeps the report honest (running →
+ * completed, failed or cancelled; a skipped or reused stage says so). Workflow code.
+ *
+ *   const acts = activityProxies(plan.spec.settings);
+ *   await runStage(report, 'ingest', async (r) => { … });
+ */
+import { proxyActivities, ActivityCancellationType } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { RunReport, StageReport, StageStatus } from '../src/run.js';
+import type { StageName, PipelineSpec } from '../src/pipeline/schema.js';
+import type { RetrySpec } from '../src/pipeline/retry.js';
+import { NON_RETRYABLE_TYPES } from '../src/failures.js';
+import { stageStarted, stageFinished, runStopped, stageOf } from './report.js';
+
+export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Sources and sinks talk to the outside world and ride out outages (settings.retry, or their own
+ * `retry:`); a transform runs SQL over staged files, where a failure is almost always
+ * deterministic, so it gets a few attempts only.
+ */
+export function activityProxies(settings: PipelineSpec['settings']) {
+  const withRetry = (retry: Partial<RetrySpec> = {}) => {
+    const r = { ...settings.retry, ...retry };
+    const options: ActivityOptions = {
+      startToCloseTimeout: settings.activity_timeout,
+      heartbeatTimeout: settings.heartbeat_timeout,
+      // A cancelled run waits until its activities have really stopped, so its report is true.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        initialInterval: r.initial_interval,
+        backoffCoefficient: r.backoff,
+        maximumInterval: r.maximum_interval,
+        maximumAttempts: r.maximum_attempts,
+        nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+      },
+    };
+    return proxyActivities<Activities>(options);
+  };
+  const few = withRetry({ maximum_attempts: Math.min(3, settings.retry.maximum_attempts || 3) });
+  return { withRetry, transform: few.transform, verifyStaged: few.verifyStaged };
+}
+
+/**
+ * Runs one stage's work and records its outcome. `work` returns the status to record when it ends
+ * normally ('completed', or 'reused' when nothing had to be computed again).
+ */
+export async function runStage(
+  report: RunReport,
+  name: StageName,
+  skip: boolean,
+  work: (r: StageReport) => Promise<StageStatus | void>,
+): Promise<void> {
+  if (skip) {
+    stageOf(report, name).status = 'skipped';
+    return;
+  }
+  const r = stageStarted(report, name, now());
+  try {
+    stageFinished(report, name, (await work(r)) ?? 'completed', now());
+  } catch (err) {
+    runStopped(report, name, err, now());
+    throw err;
+  }
+}
+
+/** Workflow time (deterministic: the SDK replaces Date in workflow code). */
+export const now = (): string => new Date().toISOString();
