@@ -5,7 +5,7 @@
  *   const handle = await startRun(client, plan, { id: 'retail-manual-1' });
  *   const report = await handle.result();
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TransientError } from './errors.js';
 import type { RunPlan, RunReport } from './run.js';
 import type { Progress } from '../activities/adapter.js';
@@ -26,7 +26,7 @@ export function defaultRunId(pipeline: string, now = new Date()): string {
   return `${pipeline}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export async function startRun(client: Client, plan: RunPlan, options: { id?: string; taskQueue?: string } = {}): Promise<WorkflowHandle> {
+export async function startRun(client: Client, plan: RunPlan, options: { id?: string; taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('pipeline', {
     args: [plan],
     taskQueue: options.taskQueue ?? settings().taskQueue,
