@@ -1,12 +1,15 @@
 /**
  * A killed worker costs time, never rows: SIGKILL the worker process while the HTTP sink is
- * delivering, start a new one, and the run completes with exactly the same result.
+ * delivering, start a new one, and the run completes with exactly the same result. At the default
+ * settings the killed activity runs again on the new worker within 30 s, and the new worker sweeps
+ * the killed one's work folder.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
@@ -63,6 +66,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
 
   await startWorkerProcess();
   const report = (await handle.result()) as RunReport;
+  await rm(dir, { recursive: true, force: true });
 
   assert.equal(report.status, 'completed');
   const runId = handle.workflowId; // keys follow the logical run
@@ -75,4 +79,68 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   const history = await handle.fetchHistory();
   const attempts = history.events!.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
   assert.ok(attempts.some((a) => a >= 2), `expected a retried activity, attempts: ${attempts.join(',')}`);
+});
+
+/** PendingActivityState.PENDING_ACTIVITY_STATE_STARTED */
+const STARTED = 2;
+
+/** The worker script of test/support, with default settings, in its own process and work root. */
+async function startDefaultWorker(workRoot: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+    env: { ...process.env, FERRY_TASK_QUEUE: h.taskQueue, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR', FERRY_WORK_ROOT: workRoot },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await h.waitFor('the worker to start', () => out.includes(`ready ${child.pid}`), 60_000);
+  return child;
+}
+
+test('at default settings, a SIGKILLed worker\'s activity runs again on another worker within 30 s, with exact rows', async (t) => {
+  await h.seed();
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
+  const workRoot = join(dir, 'work');
+  const file = join(dir, 'retail.yaml');
+  // The example sets heartbeat_timeout: 30s; this run uses what a user gets by default.
+  const yaml = (await readFile(RETAIL, 'utf8')).replace(/\nsettings:\n {2}heartbeat_timeout: 30s\n?$/, '\n');
+  assert.ok(!yaml.includes('settings:'), 'no settings left: defaults only');
+  await writeFile(file, yaml);
+  process.env.FERRY_CONNECTIONS = 'config/connections.yaml';
+  try {
+    const first = await startDefaultWorker(workRoot);
+    const handle = await h.start(file);
+    await h.waitFor('the first batch to reach the API', () => h.api.received.length >= 1, 90_000);
+    const [firstDir] = (await readdir(workRoot)).filter((d) => d.startsWith(`${first.pid}-`));
+    assert.ok(firstDir, 'the first worker has its work folder');
+
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const killedAt = Date.now();
+    assert.ok(h.api.received.length < 3, 'the worker died before delivery finished');
+
+    await startDefaultWorker(workRoot);
+    assert.equal(existsSync(join(workRoot, firstDir)), false, 'the new worker swept the killed worker\'s work folder');
+
+    // The moment the deliver activity's next attempt is running on the new worker.
+    let retriedAfterMs = -1;
+    await h.waitFor('the next attempt to start', async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const retried = pending.some((a) => (a.attempt ?? 1) >= 2 && Number(a.state) === STARTED);
+      if (retried) retriedAfterMs = Date.now() - killedAt;
+      return retried || (await handle.describe()).status.name !== 'RUNNING';
+    }, 60_000);
+    t.diagnostic(`next attempt started ${(retriedAfterMs / 1000).toFixed(1)} s after SIGKILL (default settings)`);
+    assert.ok(retriedAfterMs > 0 && retriedAfterMs < 30_000, `next attempt after ${retriedAfterMs} ms`);
+
+    const report = (await handle.result()) as RunReport;
+    assert.equal(report.status, 'completed');
+    const runId = handle.workflowId;
+    assert.deepEqual(h.api.received.map((b) => b.key), [1, 2, 3].map((n) => `${runId}-api-${n}`));
+    assert.deepEqual(h.api.received.flatMap((b) => b.records.map((r) => r.sale_id)).sort(), RETAIL_ROWS.map((r) => r[0]));
+    assert.deepEqual(await warehouseRows(h), RETAIL_ROWS);
+  } finally {
+    delete process.env.FERRY_CONNECTIONS;
+    await rm(dir, { recursive: true, force: true });
+  }
 });
