@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { startHarness, historyText, warehouseRows, RETAIL, RETAIL_ROWS, RETAIL_COLUMNS } from '../support/harness.js';
+import { startHarness, historyText, recordHistory, warehouseRows, RETAIL, RETAIL_ROWS, RETAIL_COLUMNS } from '../support/harness.js';
 import { workflowsPath } from '../../src/worker.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
@@ -51,6 +51,8 @@ test('the retail pipeline delivers the exact rows to PostgreSQL, S3 and the HTTP
   assert.deepEqual(h.api.received.flatMap((b) => b.records).sort((a, b) => String(a.sale_id).localeCompare(String(b.sale_id))), expectedApiRecords);
 
   firstRun = { workflowId: handle.workflowId, history: historyToJSON(await handle.fetchHistory()) };
+  // FERRY_RECORD_HISTORIES=1 re-records test/replay/histories/retail.json from this run.
+  await recordHistory(handle, 'retail', [h.token, process.env.AWS_SECRET_ACCESS_KEY!]);
 });
 
 test('running the same pipeline twice leaves no duplicate rows in the upsert sink', async () => {
@@ -69,6 +71,30 @@ test('the API token and the S3 secret never appear in the workflow history', () 
   assert.ok(text.includes('${env:DEMO_API_TOKEN}'), 'the reference travels instead of the secret');
   assert.ok(!text.includes(h.token), 'bearer token leaked into history');
   assert.ok(!text.includes(process.env.AWS_SECRET_ACCESS_KEY!), 'S3 secret leaked into history');
+});
+
+test('each activity input is its slice of the plan: no other source\'s or sink\'s spec', (t) => {
+  assert.ok(firstRun, 'needs the first run');
+  const events = (JSON.parse(firstRun.history) as { events: Record<string, any>[] }).events; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const decode = (p: { data: string }) => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const plan = decode(events[0]!.workflowExecutionStartedEventAttributes.input.payloads[0]);
+  const specs = { ...plan.spec.sources, ...plan.spec.sinks } as Record<string, unknown>;
+  const inputs = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []))
+    .map((a) => ({ type: a.activityType.name as string, payload: a.input.payloads[0] as { data: string } }));
+  assert.equal(inputs.length, 10);
+  let bytes = 0;
+  for (const { type, payload } of inputs) {
+    const input = decode(payload);
+    const text = JSON.stringify(input);
+    bytes += Buffer.from(payload.data, 'base64').length;
+    assert.equal(input.plan, undefined, `${type} carries the plan`);
+    const own = type === 'ingest' ? input.dataset : type === 'deliver' ? input.sink : undefined;
+    for (const [name, spec] of Object.entries(specs)) {
+      if (name !== own) assert.ok(!text.includes(JSON.stringify(spec)), `${type} ${own ?? input.stage} carries the spec of ${name}`);
+    }
+    if (own) assert.deepEqual(input[type === 'ingest' ? 'source' : 'spec'], specs[own]);
+  }
+  t.diagnostic(`activity inputs: ${bytes} bytes in all, ${Math.round(bytes / inputs.length)} on average; the plan is ${Buffer.from(events[0]!.workflowExecutionStartedEventAttributes.input.payloads[0].data, 'base64').length} bytes, once`);
 });
 
 test('the recorded history replays against the current workflow code', async () => {

@@ -7,6 +7,10 @@
  *   await h.stop();
  */
 import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -155,4 +159,27 @@ export function historyText(historyJson: string): string {
   };
   walk(JSON.parse(historyJson));
   return `${historyJson}\n${decoded.join('\n')}`;
+}
+
+/**
+ * Records a run's history for the replay suite (what `ferry history <id> --out FILE` writes), when
+ * FERRY_RECORD_HISTORIES=1: worker identities (pid@host) are replaced, and the file is checked to
+ * carry no machine path and no secret.
+ *
+ *   FERRY_RECORD_HISTORIES=1 node --import tsx --test test/integration/retail.test.ts
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string, secrets: string[]): Promise<string> {
+  const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as { events: Record<string, unknown>[] };
+  const scrub = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'identity' ? 'ferry-test-worker' : scrub(x)]));
+    return v;
+  };
+  const json = `${JSON.stringify(scrub(history), null, 2)}\n`;
+  // Searched: the decoded payloads and everything else, but not the base64 itself (where "/tmp" can occur by chance).
+  const text = historyText(json).replace(/"data": "[A-Za-z0-9+/=]*"/g, '');
+  for (const path of [process.cwd(), tmpdir(), homedir()]) assert.ok(!text.includes(path), `history ${name} carries the machine path ${path}`);
+  for (const secret of secrets.filter(Boolean)) assert.ok(!text.includes(secret), `history ${name} carries a secret`);
+  if (process.env.FERRY_RECORD_HISTORIES === '1') await writeFile(new URL(`../replay/histories/${name}.json`, import.meta.url), json);
+  return json;
 }
