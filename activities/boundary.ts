@@ -186,11 +186,15 @@ export function toActivityFailure(err: FerryError, attempt = 1): ApplicationFail
   // Unclassified errors get a few attempts, never the whole outage budget.
   const giveUp = err.code === 'UNKNOWN' && attempt >= UNKNOWN_ATTEMPTS;
   const message = maskSecrets(err.describe()) + (giveUp ? ` (unclassified error: not retried after attempt ${attempt})` : '');
-  return ApplicationFailure.create({
+  const failure = ApplicationFailure.create({
     message,
     type: err.code,
     nonRetryable: !err.retryable || giveUp,
     details: [JSON.parse(maskSecrets(JSON.stringify(err.context))) as ErrorContext],
     nextRetryDelay: err.retryAfterMs,
   });
+  // The message and its context locate the problem; a stack of this boundary would only put the
+  // worker's file paths into workflow history.
+  failure.stack = '';
+  return failure;
 }

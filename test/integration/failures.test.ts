@@ -4,13 +4,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, mkdtemp, readFile } from 'node:fs/promises';
+import { writeFile, mkdtemp, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { startHarness, randomId, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
+import { startHarness, randomId, recordHistory, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
 import type { RunReport } from '../../src/run.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
@@ -20,7 +20,7 @@ before(async () => {
 after(async () => h?.stop());
 
 /** Runs the pipeline, expecting it to fail; returns the activity failure and its cause. */
-async function expectFailure(): Promise<{ activity: ActivityFailure; cause: ApplicationFailure; failedAttempts: number[] }> {
+async function expectFailure(): Promise<{ activity: ActivityFailure; cause: ApplicationFailure; failedAttempts: number[]; handle: WorkflowHandle }> {
   const handle = await h.start(RETAIL);
   const err = await handle.result().then(() => assert.fail('the run should fail'), (e: unknown) => e);
   assert.ok(err instanceof WorkflowFailedError);
@@ -35,7 +35,7 @@ async function expectFailure(): Promise<{ activity: ActivityFailure; cause: Appl
     const started = events.find((s) => Number(s.eventId) === Number(e.activityTaskFailedEventAttributes!.startedEventId));
     return [started?.activityTaskStartedEventAttributes?.attempt ?? 0];
   });
-  return { activity, cause, failedAttempts };
+  return { activity, cause, failedAttempts, handle };
 }
 
 async function assertSinksUntouched(): Promise<void> {
@@ -54,12 +54,23 @@ test('a malformed CSV row fails the run with the file, line and column, and noth
   await writeFile(bad, lines.join('\n'));
   await h.seed(bad);
 
-  const { cause, failedAttempts } = await expectFailure();
+  const { cause, failedAttempts, handle } = await expectFailure();
   assert.equal(cause.type, 'DATA');
   assert.equal(cause.nonRetryable, true);
   assert.equal(cause.message, 'stage ingest, dataset sales, s3://ferry-demo/raw/sales.csv:4:8: malformed CSV row: expected 7 fields, found 8');
   assert.deepEqual(failedAttempts, [1], 'the failed ingest was not retried');
   await assertSinksUntouched();
+  // The report of a failed run: the stage, its error, and every sink not started.
+  const report = await handle.query<RunReport>('progress');
+  assert.equal(report.status, 'failed');
+  assert.equal(report.error, `ingest: ${cause.message}`);
+  assert.deepEqual(report.stages.map((st) => st.status), ['failed', 'pending', 'pending', 'pending']);
+  assert.deepEqual(report.sinks.map((sk) => [sk.sink, sk.status, sk.target]), [
+    ['warehouse', 'not started', 'postgres retail.sales_enriched'],
+    ['lake', 'not started', 's3://ferry-demo/curated/sales_enriched.csv'],
+    ['api', 'not started', 'http demo_api /ingest'],
+  ]);
+  await recordHistory(handle, 'failed-bad-csv', [h.token, process.env.AWS_SECRET_ACCESS_KEY!]);
 });
 
 test('with on_error: quarantine the same bad row goes to sales_rejects and the rest is delivered', async () => {
@@ -68,7 +79,9 @@ test('with on_error: quarantine the same bad row goes to sales_rejects and the r
   const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
   await writeFile(join(dir, 'sales.csv'), lines.join('\n'));
   await h.seed(join(dir, 'sales.csv'));
-  const pipeline = join(dir, 'retail.yaml');
+  // Under the working directory, so the plan (and the recorded history) names it by a relative path.
+  await mkdir('.ferry/test-pipelines', { recursive: true });
+  const pipeline = `.ferry/test-pipelines/retail-quarantine-${randomId()}.yaml`;
   await writeFile(pipeline, (await readFile(RETAIL, 'utf8')).replace('    key: raw/sales.csv\n', '    key: raw/sales.csv\n    on_error: quarantine\n'));
   process.env.FERRY_CONNECTIONS = 'config/connections.yaml';
   try {
@@ -82,6 +95,7 @@ test('with on_error: quarantine the same bad row goes to sales_rejects and the r
     const preprocess = Object.fromEntries(report.stages[2]!.datasets.map((d) => [d.dataset, d.rows]));
     assert.deepEqual(preprocess, { enriched: 7, abnormal_sales: 2, sales_final: 7 });
     assert.deepEqual(await warehouseRows(h), RETAIL_ROWS.filter((r) => r[0] !== 'S003' && r[0] !== 'S008'));
+    await recordHistory(handle, 'quarantine', [h.token, process.env.AWS_SECRET_ACCESS_KEY!]);
   } finally {
     delete process.env.FERRY_CONNECTIONS;
   }
