@@ -111,12 +111,16 @@ export async function withActivityContext<T>(
     done({ summary: options.summarize(result) });
     return result;
   } catch (err) {
-    if (ctx.cancellationSignal.aborted) {
+    const reason = ctx.cancellationSignal.aborted ? (ctx.cancellationSignal.reason as unknown) : undefined;
+    // A worker that shuts down (SIGTERM) past its grace time: a plain retryable failure, so another
+    // worker takes the activity over at once instead of after a heartbeat timeout.
+    const shutdown = reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN';
+    if (reason && !shutdown) {
       // Rethrown as the SDK's own cancellation, so Temporal records the attempt as cancelled.
-      done({ error: `cancelled (${String(ctx.cancellationSignal.reason?.message ?? ctx.cancellationSignal.reason ?? 'requested')})`, willRetry: false });
-      throw ctx.cancellationSignal.reason instanceof CancelledFailure ? ctx.cancellationSignal.reason : new CancelledFailure('cancelled');
+      done({ error: `cancelled (${reason instanceof Error ? reason.message : 'requested'})`, willRetry: false });
+      throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
-    const failure = toActivityFailure(withContext(err, context), info.attempt);
+    const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt);
     done({ error: failure.message, willRetry: !failure.nonRetryable });
     throw failure;
   } finally {

@@ -32,12 +32,12 @@ after(async () => {
 async function run<T>(
   fn: (scope: ActivityScope) => Promise<T>,
   info: { attempt?: number; heartbeatDetails?: unknown; heartbeatTimeoutMs?: number } = {},
-  options: { stallTimeout?: string | number; cancelAfterMs?: number } = {},
+  options: { stallTimeout?: string | number; cancelAfterMs?: number; cancelReason?: 'CANCELLED' | 'WORKER_SHUTDOWN' } = {},
 ) {
   const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 800, ...info }, { logger: new DefaultLogger('ERROR') });
   const beats: Progress[] = [];
   env.on('heartbeat', (d: Progress) => beats.push(d));
-  if (options.cancelAfterMs !== undefined) setTimeout(() => env.cancel(), options.cancelAfterMs);
+  if (options.cancelAfterMs !== undefined) setTimeout(() => env.cancel(options.cancelReason), options.cancelAfterMs);
   const started = Date.now();
   const outcome = await env.run(() => withActivityContext('ingest customers', { stage: 'ingest', dataset: 'customers' }, fn, { summarize: () => 'ok', stallTimeout: options.stallTimeout }))
     .then((value) => ({ value: value as T | undefined, error: undefined as unknown }), (error: unknown) => ({ value: undefined as T | undefined, error }));
@@ -123,6 +123,12 @@ describe('cancellation', () => {
     const { error, ms } = await run(() => new Promise(() => undefined), {}, { cancelAfterMs: 100 });
     assert.ok(error instanceof CancelledFailure, String(error));
     assert.ok(ms < 2500, `took ${ms} ms`);
+  });
+
+  it('a worker shutting down fails the attempt retryably (another worker takes over at once)', async () => {
+    const { error } = await run(() => new Promise(() => undefined), {}, { cancelAfterMs: 100, cancelReason: 'WORKER_SHUTDOWN' });
+    assert.ok(error instanceof ApplicationFailure, String(error));
+    assert.deepEqual([error.type, error.nonRetryable, error.message], ['TRANSIENT', false, 'stage ingest, dataset customers: the worker shut down during this attempt']);
   });
 
   it('interrupts a running DuckDB query', async () => {
