@@ -11,7 +11,10 @@ export function verifyActivity(staging: StagingStore, report?: Reporter) {
   return async function verifyStaged({ refs }: VerifyInput): Promise<VerifyOutput> {
     return withActivityContext('verify staged data', {}, async (scope) => {
       const verified: string[] = [];
+      const root = staging.uri('');
       for (const ref of refs) {
+        // Only files of the staging store are looked at, whatever a client puts in the input.
+        if (typeof ref.uri !== 'string' || !ref.uri.startsWith(root) || ref.uri.includes('..')) continue;
         const digest = await staging.readPath(ref.uri, scope.workdir).then(fileDigest).catch(() => undefined);
         if (digest && digest.sha256 === ref.sha256 && digest.bytes === ref.bytes) verified.push(ref.uri);
         scope.progress({ note: `${verified.length}/${refs.length} verified` });
