@@ -6,10 +6,11 @@ import { checkpointIn } from '../src/staging/checkpoint.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkSink } from './slice.js';
+import { checkConnections, checkSink, fromLegacy } from './slice.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
-  return async function deliver(input: DeliverInput): Promise<DeliverOutput> {
+  return async function deliver(raw: DeliverInput): Promise<DeliverOutput> {
+    const input = fromLegacy(raw);
     const { pipeline, sink } = input;
     const context = { stage: 'deliver', dataset: input.input.dataset };
     return withActivityContext(`deliver ${sink}`, context, async (scope) => {

@@ -7,10 +7,11 @@ import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkSource } from './slice.js';
+import { checkConnections, checkSource, fromLegacy } from './slice.js';
 
 export function ingestActivity(staging: StagingStore, report?: Reporter) {
-  return async function ingest(input: IngestInput): Promise<IngestOutput> {
+  return async function ingest(raw: IngestInput): Promise<IngestOutput> {
+    const input = fromLegacy(raw);
     const { pipeline, dataset } = input;
     const context = { stage: 'ingest', dataset };
     return withActivityContext(`ingest ${dataset}`, context, async (scope) => {

@@ -60,3 +60,28 @@ export function checkDuration(text: unknown, what: string, context: ErrorContext
     throw new ConfigError(`invalid activity input: ${what}: expected a duration such as 30s or 5m (got ${JSON.stringify(text)})`, context);
   }
 }
+
+/**
+ * Activity inputs scheduled before plan slices existed carried the whole plan (`{ plan, dataset }`,
+ * `{ plan, sink, … }`, `{ plan, stage, … }`). A retry of such an attempt on an upgraded worker takes
+ * its slice from that plan, so runs in flight during an upgrade go on. Remove once no run from
+ * before the change can be open.
+ */
+type LegacyPlan = { pipeline: string; spec: { sources: Record<string, unknown>; sinks: Record<string, unknown>; standardize: unknown[]; preprocess: unknown[] }; connections: Record<string, unknown> };
+
+function legacyConnections(plan: LegacyPlan, spec: unknown): Record<string, unknown> {
+  const name = spec && typeof spec === 'object' && 'connection' in spec ? String(spec.connection) : undefined;
+  return name && plan.connections[name] ? { [name]: plan.connections[name] } : {};
+}
+
+export function fromLegacy<T extends object>(input: T): T {
+  if (!('plan' in input) || !input.plan || typeof input.plan !== 'object') return input;
+  const { plan, ...rest } = input as T & { plan: LegacyPlan; dataset?: string; sink?: string; stage?: 'standardize' | 'preprocess' };
+  if ('input' in rest && rest.sink) {
+    const spec = plan.spec.sinks[rest.sink];
+    return { ...rest, pipeline: plan.pipeline, spec, connections: legacyConnections(plan, spec) } as unknown as T;
+  }
+  if (rest.stage) return { ...rest, pipeline: plan.pipeline, steps: plan.spec[rest.stage] } as unknown as T;
+  const source = plan.spec.sources[rest.dataset ?? ''];
+  return { ...rest, pipeline: plan.pipeline, source, connections: legacyConnections(plan, source) } as unknown as T;
+}

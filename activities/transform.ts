@@ -7,10 +7,11 @@ import type { StagingStore } from '../src/staging/store.js';
 import { stageDataset } from '../src/staging/stage.js';
 import { applySteps, stepOf } from '../src/table/steps/index.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkSteps } from './slice.js';
+import { checkSteps, fromLegacy } from './slice.js';
 
 export function transformActivity(staging: StagingStore, report?: Reporter) {
-  return async function transform({ pipeline, stage, steps: rawSteps, inputs }: TransformInput): Promise<TransformOutput> {
+  return async function transform(raw: TransformInput): Promise<TransformOutput> {
+    const { pipeline, stage, steps: rawSteps, inputs } = fromLegacy(raw);
     return withActivityContext(stage, { stage }, async (scope) => {
       const steps = checkSteps(rawSteps, { stage });
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));

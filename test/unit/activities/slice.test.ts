@@ -41,6 +41,12 @@ describe('ingest', () => {
     assert.equal(out.detail, join(dir, 'sales.csv'));
   });
 
+  it('an input scheduled before slices existed ({ plan, dataset }) still runs, from its plan', async () => {
+    const legacy = { plan: { pipeline: 'p', file: 'p.yaml', params: {}, connections: {}, spec: { sources: { sales: good().source, other: { type: 'file', path: 'x.csv' } }, sinks: {}, standardize: [], preprocess: [] } }, dataset: 'sales' };
+    const out = await run(acts.ingest, legacy as unknown as IngestInput);
+    assert.equal(out.ref.rows, 2);
+  });
+
   const BAD: [string, (i: IngestInput) => unknown, RegExp][] = [
     ['an unknown source type', (i) => ({ ...i, source: { type: 'shell', command: 'cat /etc/passwd' } }), /source\.type: /],
     ['a field the schema does not know', (i) => ({ ...i, source: { ...i.source, query: 'COPY x TO y' } }), /source: Unrecognized key/i],

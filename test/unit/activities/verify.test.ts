@@ -26,7 +26,7 @@ test('verifyStaged keeps the refs whose file still has the recorded sha256 and s
     const missing = { ...same, uri: store.uri('p/run/ingest/gone.parquet') };
     const outside = await refOf('../outside.parquet', 'ooo');
     const { verified } = await new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') })
-      .run(verifyActivity(store), { refs: [same, changed, missing, outside] });
+      .run(verifyActivity(store), { refs: [same, changed, missing, outside] }) as { verified: string[] };
     assert.deepEqual(verified, [same.uri]);
   } finally {
     delete process.env.FERRY_WORK_ROOT;
