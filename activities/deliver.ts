@@ -17,6 +17,8 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
       const spec = checkSink(input.spec, context);
       const connections = checkConnections(input.connections, spec, context);
       await scope.table.loadParquet(input.input.dataset, await staging.readPath(input.input.uri, scope.workdir));
+      // The stall clock measures the adapter: downloading the staged file was progress of its own.
+      scope.progress({ note: 'staged data opened' });
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
       const result = await adapter.write(spec, {
         ...scope,

@@ -25,6 +25,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
         connections,
         connection: (name, kind) => resolveConnection(connections, name, kind),
       });
+      scope.progress({ note: 'staging' }); // the adapter is done; staging is the boundary's own work
       const at = { pipeline, workflowId: scope.workflowId, stage: 'ingest', workdir: scope.workdir };
       const ref = await stageDataset(staging, scope.table, dataset, at);
       const extraRefs: DatasetRef[] = [];
