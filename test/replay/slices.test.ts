@@ -1,0 +1,33 @@
+/**
+ * The recorded histories hold the plan once (the workflow input): every activity input is its own
+ * slice, with no other source's or sink's spec, and nothing in them names a worker.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+
+type Payload = { data: string };
+type Event = { workflowExecutionStartedEventAttributes?: { input: { payloads: Payload[] } }; activityTaskScheduledEventAttributes?: { activityType: { name: string }; input: { payloads: Payload[] } } };
+
+const dir = new URL('./histories/', import.meta.url);
+const decode = (p: Payload) => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as Record<string, unknown>;
+
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+  test(`${file}: activity inputs are plan slices`, () => {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    const events = (JSON.parse(text) as { events: Event[] }).events;
+    const plan = decode(events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!) as { spec: { sources: Record<string, unknown>; sinks: Record<string, unknown> } };
+    const specs = { ...plan.spec.sources, ...plan.spec.sinks };
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+    assert.ok(scheduled.length > 0);
+    for (const a of scheduled) {
+      const input = decode(a.input.payloads[0]!);
+      const own = a.activityType.name === 'ingest' ? input.dataset : a.activityType.name === 'deliver' ? input.sink : undefined;
+      assert.equal(input.plan, undefined, `${a.activityType.name} carries the whole plan`);
+      for (const [name, spec] of Object.entries(specs)) {
+        if (name !== own) assert.ok(!JSON.stringify(input).includes(JSON.stringify(spec)), `${a.activityType.name} ${String(own ?? input.stage)} carries the spec of ${name}`);
+      }
+    }
+    assert.deepEqual([...new Set(text.match(/"identity": "[^"]*"/g) ?? [])], ['"identity": "ferry-test-worker"']);
+  });
+}
