@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startHarness, randomId, historyText } from '../support/harness.js';
-import type { RunReport } from '../../src/run.js';
 
 /** Written by hand: JSON.stringify could not even produce these numbers. */
 const PAGES = [
