@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { httpText } from '../../src/connect/http.js';
 import { parseJsonText, nodeAt, toPlain, JsonSyntaxError, type JsonNode } from '../../src/connect/json-text.js';
-import { recordsToNdjson, loadRecords, mergeStats, NotObjectError, type StatsMap } from '../../src/connect/json-records.js';
+import { recordsToNdjson, loadRecords, mergeStats, checkColumnTypes, NotObjectError, type StatsMap } from '../../src/connect/json-records.js';
 import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
 import { DataError, FerryError, type ErrorContext } from '../../src/errors.js';
 import { columnTypesSchema } from '../../src/table/formats.js';
@@ -60,6 +60,7 @@ export const httpSource = {
   connectionKind: 'http',
   async read(spec, ctx) {
     const conn = ctx.connection(spec.connection, 'http');
+    await checkColumnTypes(ctx.table, spec.columns);
     const saved = await restore(ctx.checkpoint);
     let state: PageState = saved?.state ?? { page: 0, rows: 0, next: firstPage(spec.paginate, { path: spec.path, query: spec.query }), stats: {} };
     const files = saved?.files ?? [];
@@ -105,12 +106,19 @@ export const httpSource = {
       await loadRecords(ctx.table, ctx.dataset, files, state.stats, spec.columns, spec.nested ?? 'json');
     } catch (err) {
       if (err instanceof FerryError) throw err;
-      throw new DataError(`records do not fit their column types: ${(err as Error).message}`, { endpoint: `GET ${spec.path}`, field: 'columns' }, { cause: err });
+      throw loadError(err as Error, spec.path);
     }
     const pages = `${state.page} page${state.page === 1 ? '' : 's'}`;
     return { detail: `GET ${spec.path} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})` };
   },
 } satisfies SourceAdapter<HttpSourceSpec>;
+
+/** DuckDB names its NDJSON file and line: say the page and record instead (and no machine path). */
+function loadError(err: Error, path: string): DataError {
+  const m = /in file "[^"]*page-(\d+)\.ndjson", in line (\d+): ([^\n]*)/.exec(err.message);
+  if (m) return new DataError(`record ${Number(m[2])}: ${m[3]} (a value that does not fit its column type)`, { endpoint: `GET ${path}`, page: Number(m[1]), field: 'columns' }, { cause: err });
+  return new DataError(`records do not fit their column types: ${err.message.split('\n')[0]!.replace(/"\/[^"]*"/g, '"…"')}`, { endpoint: `GET ${path}`, field: 'columns' }, { cause: err });
+}
 
 function parseBody(text: string, where: ErrorContext): JsonNode {
   try {

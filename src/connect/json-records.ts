@@ -20,6 +20,7 @@
  */
 import type { TableEngine } from '../table/engine.js';
 import { ident, lit } from '../table/engine.js';
+import { ConfigError } from '../errors.js';
 import { compact, type JsonNode } from './json-text.js';
 
 export type NestedMode = 'json' | 'flatten';
@@ -173,7 +174,22 @@ export async function loadRecords(table: TableEngine, dataset: string, files: st
   const select = names.map((n) => {
     const type = types.get(n) ?? 'VARCHAR';
     if (readAs(n, type) === type) return ident(n);
-    return /^JSON$/i.test(type) ? `CAST(${ident(n)} AS JSON) AS ${ident(n)}` : `CAST(CAST(${ident(n)} AS JSON) AS ${type}) AS ${ident(n)}`;
+    return /^JSON$/i.test(type) ? `CAST(${ident(n)} AS JSON) AS ${ident(n)}` : `json_transform(CAST(${ident(n)} AS JSON), ${typeLiteral(type)}) AS ${ident(n)}`;
   }).join(', ');
   await table.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT ${select} FROM read_json(${list}, format = 'newline_delimited', columns = {${columns}})`);
+}
+
+/** A type as a string literal for json_transform: a declared type never becomes SQL text. */
+const typeLiteral = (type: string): string => lit(JSON.stringify(type));
+
+/** Declared column types must be DuckDB types: a CONFIG error naming the column, before any request. */
+export async function checkColumnTypes(table: TableEngine, declared: Record<string, string> = {}): Promise<void> {
+  for (const [name, type] of Object.entries(declared)) {
+    try {
+      await table.run(`SELECT json_transform('null', ${typeLiteral(type)})`);
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
+      throw new ConfigError(`${JSON.stringify(type)} is not a DuckDB type (${reason})`, { field: `columns.${name}` }, { cause: err });
+    }
+  }
 }

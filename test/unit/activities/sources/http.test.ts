@@ -36,6 +36,7 @@ before(async () => {
     requests.push(u.search);
     if (req.headers.authorization !== 'Bearer good-token') return void res.writeHead(401).end('{"error":"no"}');
     if (u.pathname === '/exact') return void res.writeHead(200, { 'content-type': 'application/json' }).end(EXACT_BODY);
+    if (u.pathname === '/bad-amount') return void res.writeHead(200).end('{"data": [{"amount": 1.5}, {"amount": "abc"}]}');
     const page = Number(u.searchParams.get('page'));
     if (page === failPage) {
       failPage = undefined; // fails once, like a server that comes back
@@ -213,4 +214,20 @@ test('more pages than max_pages fail the run instead of delivering part of the d
   assert.ok(result instanceof FerryError);
   assert.equal(result.code, 'DATA');
   assert.equal(result.describe(), 'GET /people, page 2, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
+});
+
+test('a declared type that is not a DuckDB type is a CONFIG error before any request', async () => {
+  requests = [];
+  const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { columns: { amount: 'DECIMAL(x)' } });
+  assert.ok(result instanceof FerryError);
+  assert.equal(result.code, 'CONFIG');
+  assert.equal(result.describe(), 'field columns.amount: "DECIMAL(x)" is not a DuckDB type (Value "DECIMAL(x)" can not be converted to a DuckDB Type.)');
+  assert.deepEqual(requests, []);
+});
+
+test('a value that does not fit its declared type names the page and record', async () => {
+  const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { path: '/bad-amount', paginate: { type: 'none' }, columns: { amount: 'DECIMAL(12,2)' } });
+  assert.ok(result instanceof FerryError);
+  assert.equal(result.code, 'DATA');
+  assert.equal(result.describe(), 'GET /bad-amount, page 1, field columns: record 2: Failed to cast value to decimal: "abc" (a value that does not fit its column type)');
 });
