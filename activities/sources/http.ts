@@ -91,6 +91,10 @@ export const httpSource = {
         files.push(file);
       }
       const next = nextPage(spec.paginate, request, { valueAt: (path) => toPlain(nodeAt(doc, path)), count: lines.length, headers: res.headers });
+      if (next && JSON.stringify(next) === JSON.stringify(request)) {
+        // A cursor or next URL that repeats would fetch the same page until max_pages.
+        throw new DataError(`the API answered with the same next request again (${spec.paginate.type} does not advance); stopping rather than looping`, { ...where, field: 'paginate' });
+      }
       state = { page, rows: state.rows + lines.length, next, stats: mergeStats(state.stats, pageStats) };
       // The page is durable first, then the state that points past it: a kill between the two costs one refetch.
       const stateFile = join(ctx.workdir, stateName(page));

@@ -36,6 +36,7 @@ before(async () => {
     requests.push(u.search);
     if (req.headers.authorization !== 'Bearer good-token') return void res.writeHead(401).end('{"error":"no"}');
     if (u.pathname === '/exact') return void res.writeHead(200, { 'content-type': 'application/json' }).end(EXACT_BODY);
+    if (u.pathname === '/stuck') return void res.writeHead(200).end('{"data": [{"id": 1}], "meta": {"next": "c1"}}');
     if (u.pathname === '/bad-amount') return void res.writeHead(200).end('{"data": [{"amount": 1.5}, {"amount": "abc"}]}');
     const page = Number(u.searchParams.get('page'));
     if (page === failPage) {
@@ -230,4 +231,13 @@ test('a value that does not fit its declared type names the page and record', as
   assert.ok(result instanceof FerryError);
   assert.equal(result.code, 'DATA');
   assert.equal(result.describe(), 'GET /bad-amount, page 1, field columns: record 2: Failed to cast value to decimal: "abc" (a value that does not fit its column type)');
+});
+
+test('a cursor that does not advance fails at the repeat instead of looping to max_pages', async () => {
+  requests = [];
+  const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { path: '/stuck', paginate: { type: 'cursor', cursor_path: 'meta.next' } });
+  assert.ok(result instanceof FerryError);
+  assert.equal(result.code, 'DATA');
+  assert.equal(result.describe(), `GET ${url}/stuck?cursor=c1, page 2, field paginate: the API answered with the same next request again (cursor does not advance); stopping rather than looping`);
+  assert.deepEqual(requests, ['', '?cursor=c1']);
 });
