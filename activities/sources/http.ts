@@ -30,6 +30,7 @@ import { recordsToNdjson, loadRecords, mergeStats, checkColumnTypes, NotObjectEr
 import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
 import { DataError, FerryError, type ErrorContext } from '../../src/errors.js';
 import { columnTypesSchema } from '../../src/table/formats.js';
+import { maskUrl } from '../../src/pipeline/secrets.js';
 import type { Checkpoint, SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -104,16 +105,16 @@ export const httpSource = {
     }
     if (state.next) {
       // Stopping quietly would deliver a partial dataset as if it were whole.
-      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${spec.path}`, page: state.page, field: 'max_pages' });
+      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${maskUrl(spec.path)}`, page: state.page, field: 'max_pages' });
     }
     try {
       await loadRecords(ctx.table, ctx.dataset, files, state.stats, spec.columns, spec.nested ?? 'json');
     } catch (err) {
       if (err instanceof FerryError) throw err;
-      throw loadError(err as Error, spec.path);
+      throw loadError(err as Error, maskUrl(spec.path));
     }
     const pages = `${state.page} page${state.page === 1 ? '' : 's'}`;
-    return { detail: `GET ${spec.path} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})` };
+    return { detail: `GET ${maskUrl(spec.path)} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})` };
   },
 } satisfies SourceAdapter<HttpSourceSpec>;
 

@@ -203,6 +203,11 @@ test('nested: flatten turns objects into columns (address.city → address_city)
   assert.equal(text[1]!.address_city, null);
 });
 
+test('a credential in the path is masked in the report', async () => {
+  const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { path: '/exact?sig=abc123', paginate: { type: 'none' } });
+  assert.deepEqual(result, { detail: 'GET /exact?sig=*** (1 page)' });
+});
+
 test('a rejected token is a non-retryable auth error naming the endpoint and page', async () => {
   const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, {}, 'bad-token');
   assert.ok(result instanceof FerryError);
