@@ -25,6 +25,8 @@ export class JsonSyntaxError extends Error {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** Characters a string may hold without escaping. */
+const PLAIN = /[^"\\\u0000-\u001f]*/y;
 const MAX_DEPTH = 512;
 
 export function parseJsonText(text: string): JsonNode {
@@ -42,17 +44,20 @@ export function parseJsonText(text: string): JsonNode {
   const readString = (): { value: string; raw: string } => {
     const start = i++;
     let escaped = false;
-    while (i < text.length) {
+    for (;;) {
+      PLAIN.lastIndex = i;
+      PLAIN.test(text); // skips ordinary characters in one step
+      i = PLAIN.lastIndex;
+      if (i >= text.length) fail('Unterminated string');
       const c = text.charCodeAt(i);
       if (c === 0x22) break; // "
-      if (c < 0x20) fail('Bad control character in string literal:');
       if (c === 0x5c) {
         escaped = true;
-        i++;
+        i += 2;
+        continue;
       }
-      i++;
+      fail('Bad control character in string literal:');
     }
-    if (i >= text.length) fail('Unterminated string');
     const raw = text.slice(start, ++i);
     if (!escaped) return { value: raw.slice(1, -1), raw };
     try {
