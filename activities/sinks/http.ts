@@ -1,7 +1,5 @@
 /**
- * `http` sink: POSTs a dataset as JSON in batches. Every batch carries an `Idempotency-Key` of
- * run id, sink and batch number, and each acknowledged batch is heartbeated, so a retry resumes
- * after the last acknowledged batch and a receiver can drop a batch it has already seen.
+ * `http` sink: sends a dataset as JSON in batches.
  *
  *   sinks:
  *     api:
@@ -11,12 +9,28 @@
  *       path: /ingest
  *       batch_size: 500
  *       wrap: records        # body {"records": [...]}; omit to send a bare array
+ *
+ * Values are exact: each record's JSON text is built by DuckDB (`to_json` per column, the exact
+ * text of JSON columns) and never passes through JS numbers, so BIGINT and DECIMAL values
+ * keep every digit. Dates travel as ISO dates.
+ *
+ * Failure semantics: batches are cut from the staged rows in their staged order (DuckDB keeps
+ * insertion order), so they are the same on every attempt. Each batch carries
+ * `Idempotency-Key: <runKey>-<sink>-<batch>`, and after the receiver acknowledges it a tiny marker
+ * is saved to the activity's checkpoint. A new attempt resumes after the last durably acknowledged
+ * batch (at most one batch is sent twice, with the same key), after checking that this batch's body
+ * is byte-for-byte what was acknowledged. Cancellation aborts the request in flight.
  */
+import { createHash } from 'node:crypto';
+import { writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
-import { httpJson } from '../../src/connect/http.js';
-import { ident } from '../../src/table/engine.js';
-import type { SinkAdapter } from '../adapter.js';
+import { buildUrl, httpText } from '../../src/connect/http.js';
+import { maskUrl } from '../../src/pipeline/secrets.js';
+import { DataError } from '../../src/errors.js';
+import { ident, lit, type Column } from '../../src/table/engine.js';
+import type { Checkpoint, SinkAdapter, SinkContext } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
@@ -31,33 +45,86 @@ const schema = z.strictObject({
 
 export type HttpSinkSpec = z.infer<typeof schema>;
 
+/** The durable record of one acknowledged batch. */
+type Acked = { batch: number; rows: number; sha256: string };
+
+const ackedName = (batch: number) => `acked-${String(batch).padStart(6, '0')}.json`;
+
 export const httpSink = {
   schema,
   connectionKind: 'http',
   async write(spec, ctx) {
     const conn = ctx.connection(spec.connection, 'http');
-    const batches = Math.ceil(ctx.rows / spec.batch_size);
-    const resumeAfter = ctx.resume?.batch ?? 0; // batches 1..resumeAfter were acknowledged earlier
-    for (let batch = resumeAfter + 1; batch <= batches; batch++) {
-      // to_json renders dates as ISO strings and decimals as numbers, as a JSON API expects.
-      const rows = await ctx.table.rows(
-        `SELECT to_json(t)::VARCHAR AS j FROM (SELECT * FROM ${ident(ctx.dataset)} LIMIT ${spec.batch_size} OFFSET ${(batch - 1) * spec.batch_size}) t`,
-      );
-      const records = rows.map((r) => JSON.parse(String(r.j)) as unknown);
-      await httpJson(conn, {
+    const acked = await lastAcked(ctx.checkpoint);
+    const target = `${spec.method} ${maskUrl(buildUrl(conn, spec.path))}`;
+    let batch = 0;
+    let rows = 0;
+    for await (const records of batches(ctx, spec.batch_size)) {
+      batch += 1;
+      rows += records.length;
+      const body = spec.wrap ? `{${JSON.stringify(spec.wrap)}:[${records.join(',')}]}` : `[${records.join(',')}]`;
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      if (acked && batch <= acked.batch) {
+        if (batch === acked.batch && sha256 !== acked.sha256) {
+          throw new DataError(`batch ${batch} differs from the one acknowledged by an earlier attempt (the staged rows changed); not resending anything`, { dataset: ctx.dataset, endpoint: target });
+        }
+        continue;
+      }
+      await httpText(conn, {
         method: spec.method,
         path: spec.path,
-        body: spec.wrap ? { [spec.wrap]: records } : records,
+        bodyText: body,
         headers: { 'idempotency-key': `${ctx.runKey}-${ctx.sink}-${batch}` },
         context: { dataset: ctx.dataset },
         signal: ctx.signal,
       });
-      ctx.progress({ batch, rows: Math.min(batch * spec.batch_size, ctx.rows) });
+      const marker = join(ctx.workdir, ackedName(batch));
+      await writeFile(marker, JSON.stringify({ batch, rows, sha256 } satisfies Acked));
+      await ctx.checkpoint.save(ackedName(batch), marker);
+      ctx.progress({ batch, rows });
     }
     return {
-      target: `${spec.method} ${conn.base_url.replace(/\/$/, '')}${spec.path}`,
-      rows: ctx.rows,
-      detail: `${batches} batch${batches === 1 ? '' : 'es'}${resumeAfter ? `, resumed after batch ${resumeAfter}` : ''}`,
+      target,
+      rows,
+      detail: `${batch} batch${batch === 1 ? '' : 'es'}${acked ? `, resumed after batch ${acked.batch}` : ''}`,
     };
   },
 } satisfies SinkAdapter<HttpSinkSpec>;
+
+async function lastAcked(checkpoint: Checkpoint): Promise<Acked | undefined> {
+  const last = (await checkpoint.list()).filter((n) => /^acked-\d+\.json$/.test(n)).sort().at(-1);
+  if (!last) return undefined;
+  return JSON.parse(await readFile(await checkpoint.restore(last), 'utf8')) as Acked;
+}
+
+/**
+ * The dataset's records as JSON text, `size` at a time, in the staged order. One streaming scan:
+ * no LIMIT/OFFSET, whose row order DuckDB does not promise.
+ */
+async function* batches(ctx: SinkContext, size: number): AsyncGenerator<string[]> {
+  const columns = await ctx.table.columns(ctx.dataset);
+  const [setting] = await ctx.table.rows(`SELECT current_setting('preserve_insertion_order') AS keep`);
+  // Without insertion order (a user setting), the order must come from the data itself.
+  const order = setting?.keep === true ? '' : ' ORDER BY 1';
+  const result = await ctx.table.conn.stream(`SELECT ${recordSql(columns)} AS j FROM ${ident(ctx.dataset)}${order}`);
+  let batch: string[] = [];
+  for await (const chunk of result.yieldRowsJs()) {
+    for (const [json] of chunk) {
+      batch.push(String(json));
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** One record's JSON text: `to_json` of each value (exact for decimals and big integers), the text itself of a JSON column. */
+export function recordSql(columns: Column[]): string {
+  const fields = columns.map((c, i) => {
+    const value = /^JSON$/i.test(c.type) ? `CAST(${ident(c.name)} AS VARCHAR)` : `CAST(to_json(${ident(c.name)}) AS VARCHAR)`;
+    return `${lit(`${i ? ',' : ''}${JSON.stringify(c.name)}:`)} || coalesce(${value}, 'null')`;
+  });
+  return `'{' || ${fields.join(' || ')} || '}'`;
+}

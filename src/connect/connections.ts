@@ -1,15 +1,22 @@
 /**
- * Named connections (config/connections.yaml). Secrets stay as `${env:…}` references until an
- * activity resolves them with `resolveConnection`, so they never reach workflow history.
+ * Named connections (config/connections.yaml). Secrets are typed with `secret()`: in the file they
+ * can only be `${env:…}` references (a literal fails `ferry validate` with its file:line), they stay
+ * unresolved in workflow inputs and history, and `resolveConnection` resolves them inside an
+ * activity and registers exactly those values for masking.
  *
  *   warehouse:
  *     type: postgres
  *     host: ${env:PGHOST:-127.0.0.1}
  *     password: ${env:PGPASSWORD:-}
+ *   api:
+ *     type: http
+ *     base_url: https://api.example.com/v2
+ *     auth: { type: api_key, name: api_key, value: '${env:EXAMPLE_API_KEY}', location: query }
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { resolveEnv } from '../pipeline/interpolate.js';
+import { registerSecret, resolveEnv } from '../pipeline/interpolate.js';
+import { secret, secretPaths, secretText } from '../pipeline/secrets.js';
 import { durationSchema } from '../pipeline/duration.js';
 
 /** A number, or a string that becomes one once its `${env:…}` references are resolved. */
@@ -21,7 +28,7 @@ export const postgresConnectionSchema = z.strictObject({
   port: intLike.default(5432),
   database: z.string(),
   user: z.string().default('postgres'),
-  password: z.string().optional(),
+  password: secret('the password').optional(),
   ssl: z.boolean().default(false),
 });
 
@@ -30,21 +37,27 @@ export const s3ConnectionSchema = z.strictObject({
   endpoint: z.string().optional().describe('omit for AWS; e.g. http://127.0.0.1:9000 for MinIO'),
   region: z.string().default('us-east-1'),
   access_key_id: z.string().optional(),
-  secret_access_key: z.string().optional(),
+  secret_access_key: secret('the secret access key').optional(),
   force_path_style: z.boolean().default(true),
 });
 
 const authSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('bearer'), token: z.string() }),
-  z.strictObject({ type: z.literal('header'), name: z.string(), value: z.string() }),
-  z.strictObject({ type: z.literal('basic'), username: z.string(), password: z.string() }),
+  z.strictObject({ type: z.literal('bearer'), token: secret('sent as Authorization: Bearer <token>') }),
+  z.strictObject({ type: z.literal('header'), name: z.string(), value: secret('the header value') }),
+  z.strictObject({ type: z.literal('basic'), username: z.string(), password: secret('the password') }),
+  z.strictObject({
+    type: z.literal('api_key'),
+    name: z.string().describe('the header or query parameter name, e.g. X-API-Key or api_key'),
+    value: secret('the API key'),
+    location: z.enum(['header', 'query']).default('header').describe('send the key as a request header or as a query parameter'),
+  }),
 ]);
 
 export const httpConnectionSchema = z.strictObject({
   type: z.literal('http'),
-  base_url: z.string(),
-  headers: z.record(z.string(), z.string()).default({}),
-  auth: authSchema.optional(),
+  base_url: z.string().describe('e.g. https://api.example.com/v2; every path is relative to it'),
+  headers: z.record(z.string(), secretText('a header value')).default({}).describe('sent with every request to the base_url\'s origin, never to another host'),
+  auth: authSchema.optional().describe('bearer | basic | header | api_key; sent only to the base_url\'s origin (a next_url or redirect to another host gets no credentials)'),
   timeout: durationSchema.default('30s'),
 });
 
@@ -59,7 +72,10 @@ export type HttpAuth = z.infer<typeof authSchema>;
 
 type ByType = { postgres: PostgresConnection; s3: S3Connection; http: HttpConnection };
 
-/** Resolves `${env:…}` in a connection on the worker and checks it is of the expected kind. */
+/**
+ * Resolves `${env:…}` in a connection on the worker and checks it is of the expected kind. The
+ * values of the fields the schema types as secrets are registered for masking — those and no others.
+ */
 export function resolveConnection<K extends keyof ByType>(
   connections: Record<string, ConnectionSpec>,
   name: string,
@@ -69,7 +85,10 @@ export function resolveConnection<K extends keyof ByType>(
   const spec = connections[name];
   if (!spec) throw new ConfigError(`unknown connection '${name}'; defined: ${Object.keys(connections).join(', ') || 'none'}`, { connection: name });
   if (spec.type !== kind) throw new ConfigError(`connection '${name}' is of type ${spec.type}, expected ${kind}`, { connection: name });
-  const resolved = resolveEnv(spec, env, `connections.${name}`) as ByType[K];
+  const secrets = new Set(secretPaths(connectionSchema, spec).map((p) => p.path.join('\0')));
+  const resolved = resolveEnv(spec, env, `connections.${name}`, (path, value) => {
+    if (secrets.has(path.join('\0'))) registerSecret(value);
+  }) as ByType[K];
   if (resolved.type === 'postgres') {
     const port = Number(resolved.port);
     if (!Number.isInteger(port)) throw new ConfigError(`port must be an integer, got '${resolved.port}'`, { connection: name, field: 'port' });

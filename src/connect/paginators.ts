@@ -1,17 +1,18 @@
 /**
  * Paginators for the http source, told apart by `type` (dlt's paginator map is the model). Each
  * one starts a request, then reads a response and says what the next request is, or that there is
- * none. Their state is small and JSON, so it is heartbeated as progress.
+ * none. A request is small JSON: the http source saves it durably with each page, so a new attempt
+ * continues with the request after the last saved page.
  *
  *   paginate: { type: page_number, param: page, size_param: per_page, size: 100 }
  *   paginate: { type: cursor, cursor_path: meta.next_cursor, param: cursor }
  *   paginate: { type: next_url, next_path: links.next }
  */
 import { z } from 'zod';
-import { atPath } from './http.js';
 
 export type PageRequest = { path: string; query: Record<string, string | number | undefined> };
-export type PageResponse = { body: unknown; records: unknown[]; headers: Record<string, string> };
+/** `valueAt`: a value of the response body at a dotted path (numbers beyond 2^53 as their text); `count`: records on the page. */
+export type PageResponse = { valueAt(path: string): unknown; count: number; headers: Record<string, string> };
 
 type Paginator<S> = {
   first(spec: S, base: PageRequest): PageRequest;
@@ -50,11 +51,11 @@ const pageNumber: Paginator<Spec<'page_number'>> = {
   next(s, cur, res) {
     const page = Number(cur.query[s.param]);
     if (s.total_pages_path) {
-      const total = Number(atPath(res.body, s.total_pages_path));
+      const total = Number(res.valueAt(s.total_pages_path));
       if (Number.isFinite(total) && page - s.start + 1 >= total) return null;
     }
     // A short or empty page is the last one.
-    if (res.records.length === 0 || (s.size && res.records.length < s.size)) return null;
+    if (res.count === 0 || (s.size && res.count < s.size)) return null;
     return { ...cur, query: { ...cur.query, [s.param]: page + 1 } };
   },
 };
@@ -62,15 +63,15 @@ const pageNumber: Paginator<Spec<'page_number'>> = {
 const offset: Paginator<Spec<'offset'>> = {
   first: (s, base) => ({ ...base, query: { ...base.query, [s.offset_param]: 0, [s.limit_param]: s.limit } }),
   next(s, cur, res) {
-    if (res.records.length < s.limit) return null;
-    return { ...cur, query: { ...cur.query, [s.offset_param]: Number(cur.query[s.offset_param]) + res.records.length } };
+    if (res.count < s.limit) return null;
+    return { ...cur, query: { ...cur.query, [s.offset_param]: Number(cur.query[s.offset_param]) + res.count } };
   },
 };
 
 const cursor: Paginator<Spec<'cursor'>> = {
   first: (_s, base) => base,
   next(s, cur, res) {
-    const value = atPath(res.body, s.cursor_path);
+    const value = res.valueAt(s.cursor_path);
     if (value === undefined || value === null || value === '') return null;
     return { ...cur, query: { ...cur.query, [s.param]: String(value) } };
   },
@@ -79,7 +80,7 @@ const cursor: Paginator<Spec<'cursor'>> = {
 const nextUrl: Paginator<Spec<'next_url'>> = {
   first: (_s, base) => base,
   next(s, _cur, res) {
-    const value = atPath(res.body, s.next_path);
+    const value = res.valueAt(s.next_path);
     return typeof value === 'string' && value ? { path: value, query: {} } : null;
   },
 };

@@ -4,23 +4,37 @@
  * `${param:NAME}` references are not secret; the CLI resolves them before a run starts.
  *
  *   resolveEnv({ token: '${env:API_TOKEN}' }, process.env)  // → { token: 's3cr3t' }
+ *
+ * Which resolved values are secrets is not decided here (by a field's name) but by the schema:
+ * fields typed with `secret()` (src/pipeline/secrets.ts) are registered for masking by
+ * `resolveConnection`, through the `onResolved` hook below.
  */
 import { ConfigError } from '../errors.js';
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const PARAM_REF = /\$\{param:([A-Za-z_][A-Za-z0-9_.-]*)(?::-([^}]*))?\}/g;
+const ONE_ENV_REF = new RegExp(`^${ENV_REF.source}$`);
 
-/** Secret values resolved from the environment; error messages and logs are masked against them. */
-const resolvedSecrets = new Set<string>();
+/** Secret values resolved in this process; messages and logs are masked against them. */
+const registered = new Set<string>();
 
 /**
- * Fields whose values are secrets, besides everything under `headers` and `auth` (an S3 access key
- * id or a host name is not a secret, and masking such short common words would garble messages).
+ * Shorter values are not masked: replacing every `abc` in a message would garble it, and a
+ * credential that short protects nothing anyway.
  */
-const SECRET_FIELD = /(token|password|secret|secret_access_key|value)$/i;
+const MIN_SECRET_LENGTH = 4;
+
+export function registerSecret(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) registered.add(value);
+}
 
 export function hasEnvRef(value: string): boolean {
   return new RegExp(ENV_REF.source).test(value);
+}
+
+/** True when the whole value is one `${env:NAME}` (or `${env:NAME:-default}`) reference. */
+export function isOneEnvRef(value: string): boolean {
+  return ONE_ENV_REF.test(value);
 }
 
 export function envRefNames(value: unknown): string[] {
@@ -42,17 +56,20 @@ export function missingEnvRefs(value: unknown, env: NodeJS.ProcessEnv = process.
   return [...missing];
 }
 
+/** Called with the key path and the value of every reference resolved (from the environment or its default). */
+export type OnResolved = (path: string[], value: string) => void;
+
 /** Deep-resolves env references; `where` names the config location for the error message. */
-export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, where = 'config'): T {
+export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, where = 'config', onResolved?: OnResolved): T {
   return walkStrings(value, (s, path) =>
     s.replace(ENV_REF, (_all, name: string, fallback: string | undefined) => {
       const v = env[name];
-      if (v !== undefined && v !== '') {
-        if (v.length >= 4 && (SECRET_FIELD.test(path.at(-1) ?? '') || path.includes('headers') || path.includes('auth'))) resolvedSecrets.add(v);
-        return v;
+      const resolved = v !== undefined && v !== '' ? v : fallback;
+      if (resolved === undefined) {
+        throw new ConfigError(`environment variable ${name} is not set on the worker (referenced by \${env:${name}})`, { field: [where, ...path].join('.') });
       }
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`environment variable ${name} is not set on the worker (referenced by \${env:${name}})`, { field: [where, ...path].join('.') });
+      onResolved?.(path, resolved);
+      return resolved;
     }),
   ) as T;
 }
@@ -67,10 +84,11 @@ export function resolveParams<T>(value: T, params: Record<string, string>): T {
   ) as T;
 }
 
-/** Replaces every secret resolved in this process with `***`. */
-export function maskSecrets(text: string): string {
+/** Replaces every registered secret (and any `extra` value, e.g. one connection's own) with `***`, longest first. */
+export function maskSecrets(text: string, extra: Iterable<string> = []): string {
+  const secrets = [...registered, ...[...extra].filter((s) => s.length >= MIN_SECRET_LENGTH)].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of resolvedSecrets) out = out.split(secret).join('***');
+  for (const secret of secrets) out = out.split(secret).join('***');
   return out;
 }
 

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstPage, nextPage, paginateSchema, PAGINATORS, type PageRequest, type PageResponse, type PaginateSpec } from '../../../src/connect/paginators.js';
+import { atPath } from '../../../src/connect/http.js';
 
 const base: PageRequest = { path: '/customers', query: { active: 'true' } };
-const res = (records: unknown[], body: unknown = records, headers: Record<string, string> = {}): PageResponse => ({ body, records, headers });
+const res = (records: unknown[], body: unknown = records, headers: Record<string, string> = {}): PageResponse => ({ valueAt: (path) => atPath(body, path), count: records.length, headers });
 const spec = (raw: unknown): PaginateSpec => paginateSchema.parse(raw);
 
 describe('paginateSchema', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveEnv, resolveParams, maskSecrets, hasEnvRef, envRefNames } from '../../../src/pipeline/interpolate.js';
+import { resolveEnv, resolveParams, maskSecrets, hasEnvRef, envRefNames, registerSecret, isOneEnvRef } from '../../../src/pipeline/interpolate.js';
 import { ConfigError } from '../../../src/errors.js';
 
 /** Runs fn, which must throw a ConfigError, and returns it. */
@@ -64,40 +64,40 @@ describe('resolveEnv', () => {
 });
 
 describe('maskSecrets', () => {
-  it('masks values resolved from the environment', () => {
-    resolveEnv({ token: '${env:MASK_TOKEN}' }, { MASK_TOKEN: 'sup3r-s3cret' });
-    assert.equal(maskSecrets('HTTP 401 for token sup3r-s3cret (again: sup3r-s3cret)'), 'HTTP 401 for token *** (again: ***)');
+  it('resolveEnv alone registers nothing: a field name does not make a secret', () => {
+    resolveEnv({ token: '${env:MASK_TOKEN}', password: '${env:MASK_PW}' }, { MASK_TOKEN: 'not-registered-1', MASK_PW: 'not-registered-2' });
+    assert.equal(maskSecrets('not-registered-1 not-registered-2'), 'not-registered-1 not-registered-2');
   });
 
-  it('masks every secret field: token, password, secret_access_key, header value', () => {
-    resolveEnv(
-      { auth: { type: 'header', name: 'x-api-key', value: '${env:M_VALUE}' }, password: 'pw=${env:M_PASSWORD}', secret_access_key: '${env:M_SECRET}' },
-      { M_VALUE: 'value-1111', M_PASSWORD: 'password-2222', M_SECRET: 'secret-3333' },
-    );
-    assert.equal(maskSecrets('value-1111 password-2222 secret-3333'), '*** *** ***');
+  it('masks registered values everywhere, longest first', () => {
+    registerSecret('sup3r-s3cret');
+    registerSecret('sup3r-s3cret-longer');
+    assert.equal(maskSecrets('HTTP 401 for token sup3r-s3cret (again: sup3r-s3cret-longer)'), 'HTTP 401 for token *** (again: ***)');
   });
 
-  it('does not mask values of fields that are not secrets (host, access key id, base_url)', () => {
-    resolveEnv(
-      { host: '${env:M_HOST}', access_key_id: '${env:M_KEY_ID}', base_url: '${env:M_URL}' },
-      { M_HOST: 'db.internal.example', M_KEY_ID: 'AKIAEXAMPLE', M_URL: 'http://api.example' },
-    );
-    assert.equal(maskSecrets('db.internal.example AKIAEXAMPLE http://api.example'), 'db.internal.example AKIAEXAMPLE http://api.example');
+  it('masks extra values given for one message (a connection\'s own credentials)', () => {
+    assert.equal(maskSecrets('echo: one-off-key', ['one-off-key']), 'echo: ***');
   });
 
-  it('does not mask secret values shorter than 4 characters, nor defaults', () => {
-    resolveEnv({ token: '${env:SHORT_ONE}', password: '${env:UNSET_ONE:-default-secret}' }, { SHORT_ONE: 'abc' });
-    assert.equal(maskSecrets('abc and default-secret'), 'abc and default-secret');
+  it('does not mask values shorter than 4 characters', () => {
+    registerSecret('abc');
+    assert.equal(maskSecrets('abc', ['xyz']), 'abc');
   });
 
-  it('masks a secret passed in a custom connection header', () => {
-    resolveEnv({ headers: { authorization: 'Bearer ${env:M_HDR}', 'x-api-key': '${env:M_KEY}' } }, { M_HDR: 'hdr-token-4444', M_KEY: 'api-key-5555' });
-    assert.equal(maskSecrets('hdr-token-4444 api-key-5555'), '*** ***');
+  it('reports each resolved reference with its key path to onResolved', () => {
+    const seen: [string, string][] = [];
+    resolveEnv({ a: { b: 'x-${env:R1}-${env:R2:-dflt}' } }, { R1: 'one' }, 'config', (path, value) => seen.push([path.join('.'), value]));
+    assert.deepEqual(seen, [['a.b', 'one'], ['a.b', 'dflt']]);
   });
 
   it('leaves text without secrets unchanged', () => {
     assert.equal(maskSecrets('nothing to hide here'), 'nothing to hide here');
   });
+});
+
+describe('isOneEnvRef', () => {
+  const CASES: [string, boolean][] = [['${env:A}', true], ['${env:A:-}', true], ['${env:A:-d}', true], ['Bearer ${env:A}', false], ['${env:A}${env:B}', false], ['literal', false], ['${param:A}', false]];
+  for (const [value, one] of CASES) it(`${value} → ${one}`, () => assert.equal(isOneEnvRef(value), one));
 });
 
 describe('resolveParams', () => {
