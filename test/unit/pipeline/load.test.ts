@@ -197,7 +197,8 @@ sinks:
     yaml: `name: sized\nparams:\n  size: 100\n  pages: 50\nsources:\n  c:\n    type: http\n    connection: api\n    max_pages: \${param:pages}\nsinks:\n  api:\n    type: http\n    connection: api\n    input: c\n    batch_size: \${param:size}\n  db:\n    type: postgres\n    connection: warehouse\n    input: c\n    table: t\n    create_table: \${param:create:-false}\n`,
     options: { params: { size: '250' } },
     check: ({ spec, params }) => {
-      assert.equal(spec.sources.c!.type === 'http' && spec.sources.c.max_pages, 50);
+      const c = spec.sources.c!;
+      assert.equal(c.type === 'http' && c.max_pages, 50);
       const api = spec.sinks.api!;
       assert.equal(api.type === 'http' && api.batch_size, 250);
       const db = spec.sinks.db!;
