@@ -28,7 +28,8 @@ function failureMessage(f: temporal.api.failure.v1.IFailure | null | undefined):
   return message;
 }
 
-export type ActivityLine = { key: string; text: string; attempt: number };
+/** `progress`: the activity has reported something (page, batch, rows) beyond having started. */
+export type ActivityLine = { key: string; text: string; attempt: number; progress: boolean };
 
 export function activityLines(pending: Pending[] | null | undefined): ActivityLine[] {
   return (pending ?? []).map((a) => {
@@ -38,6 +39,6 @@ export function activityLines(pending: Pending[] | null | undefined): ActivityLi
     const attempt = a.attempt ?? 1;
     const error = failureMessage(a.lastFailure);
     const retry = attempt > 1 ? ` — attempt ${attempt}${a.maximumAttempts ? ` of ${a.maximumAttempts}` : ''}${error ? `, last error: ${error}` : ''}` : '';
-    return { key: a.activityId ?? name, attempt, text: `${name}: ${parts.join(' · ') || (a.state === 1 ? 'waiting to start' : 'started')}${retry}` };
+    return { key: a.activityId ?? name, attempt, progress: parts.length > 0, text: `${name}: ${parts.join(' · ') || (a.state === 1 ? 'waiting to start' : 'started')}${retry}` };
   });
 }

@@ -68,7 +68,7 @@ export function printError(err: unknown, write: (text: string) => void = (t) => 
 export class ProgressView {
   private drawn = 0;
   private readonly seen = new Map<number, string>();
-  private readonly printed = new Map<string, { text: string; attempt: number; at: number }>();
+  private readonly printed = new Map<string, { text: string; attempt: number; progress: boolean; at: number }>();
 
   constructor(
     private readonly write: (text: string) => void = (t) => void process.stdout.write(t),
@@ -94,9 +94,10 @@ export class ProgressView {
     });
     for (const r of running) {
       const last = this.printed.get(r.key);
-      const changed = !last || (last.text !== r.text && (r.attempt !== last.attempt || now - last.at >= this.throttleMs));
+      // New, retried, or its first progress: now; otherwise at most one line per throttle period.
+      const changed = !last || (last.text !== r.text && (r.attempt !== last.attempt || (r.progress && !last.progress) || now - last.at >= this.throttleMs));
       if (changed) {
-        this.printed.set(r.key, { text: r.text, attempt: r.attempt, at: now });
+        this.printed.set(r.key, { text: r.text, attempt: r.attempt, progress: r.progress, at: now });
         this.write(`      ${r.text}\n`);
       }
     }

@@ -69,41 +69,55 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
     done = true;
   });
   result.catch(() => undefined);
-
-  while (!done) {
-    const desc = await handle.describe().catch(() => undefined);
-    // Events 3 and 4 are the first workflow task started and completed: a worker has the run.
-    if (desc && desc.historyLength >= 3) {
-      if (warned && !pickedUp) view.note(`a worker picked ${id} up`);
-      pickedUp = true;
-    }
-    const progress = !desc || desc.historyLength >= 4 ? await within(handle.query<RunReport>('progress'), queryTimeoutMs) : undefined;
-    if (progress) last = progress;
-    if (!pickedUp && !warned && desc && Date.now() - started >= noWorkerAfterMs) {
-      const pollers = await target.pollers(desc.taskQueue).catch(() => undefined);
-      if (pollers === 0) {
-        warned = true;
-        view.note(`${red('!')} no worker has polled task queue ${desc.taskQueue} in the last ${Math.round((Date.now() - started) / 1000)}s: ` +
-          `start one with \`ferry worker --task-queue ${desc.taskQueue}\` (the run waits for it)`);
-      }
-    }
-    if (!done) view.update(last, activityLines(desc?.raw.pendingActivities));
-    await Promise.race([sleep(pollMs), result.catch(() => undefined)]);
+  // Ctrl-C stops watching, not the run: it is durable and goes on in Temporal.
+  const onInterrupt = () => {
+    view.clear();
+    cli.out(`\nstopped watching; the run goes on. Follow it with: ferry status ${id}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await watchUntilDone();
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 
-  try {
-    const report = (await result) as RunReport;
-    view.clear();
-    cli.out(reportText(report, url));
-    if (report.status === 'completed') return 0;
-    cli.err(`${red(`✖ run ${report.status}`)}${report.error ? `: ${report.error}` : ''}\n  ${dim(url)}\n`);
-    return 1;
-  } catch (err) {
-    const final = await within(handle.query<RunReport>('progress'), queryTimeoutMs);
-    if (final) view.update(final);
-    const end = endOf(err);
-    const where = end.status === 'failed' && final?.error ? ` in ${final.error.split(':')[0]}` : '';
-    cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n  ${dim(url)}\n`);
-    return 1;
+  async function watchUntilDone(): Promise<number> {
+    while (!done) {
+      const desc = await handle.describe().catch(() => undefined);
+      // Events 3 and 4 are the first workflow task started and completed: a worker has the run.
+      if (desc && desc.historyLength >= 3) {
+        if (warned && !pickedUp) view.note(`a worker picked ${id} up`);
+        pickedUp = true;
+      }
+      const progress = !desc || desc.historyLength >= 4 ? await within(handle.query<RunReport>('progress'), queryTimeoutMs) : undefined;
+      if (progress) last = progress;
+      if (!pickedUp && !warned && desc && Date.now() - started >= noWorkerAfterMs) {
+        const pollers = await target.pollers(desc.taskQueue).catch(() => undefined);
+        if (pollers === 0) {
+          warned = true;
+          view.note(`${red('!')} no worker has polled task queue ${desc.taskQueue} in the last ${Math.round((Date.now() - started) / 1000)}s: ` +
+            `start one with \`ferry worker --task-queue ${desc.taskQueue}\` (the run waits for it)`);
+        }
+      }
+      if (!done) view.update(last, activityLines(desc?.raw.pendingActivities));
+      await Promise.race([sleep(pollMs), result.catch(() => undefined)]);
+    }
+
+    try {
+      const report = (await result) as RunReport;
+      view.clear();
+      cli.out(reportText(report, url));
+      if (report.status === 'completed') return 0;
+      cli.err(`${red(`✖ run ${report.status}`)}${report.error ? `: ${report.error}` : ''}\n  ${dim(url)}\n`);
+      return 1;
+    } catch (err) {
+      const final = await within(handle.query<RunReport>('progress'), queryTimeoutMs);
+      if (final) view.update(final);
+      const end = endOf(err);
+      const where = end.status === 'failed' && final?.error ? ` in ${final.error.split(':')[0]}` : '';
+      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n  ${dim(url)}\n`);
+      return 1;
+    }
   }
 }

@@ -18,15 +18,16 @@ export function statusCommand(cli: Cli): Command {
       const handle = client.workflow.getHandle(id);
       const desc = await handle.describe();
       const status = desc.status.name;
-      const shown = status === 'COMPLETED' || status === 'RUNNING' ? status : (ENDED[status] ?? status).toUpperCase();
-      cli.out(`${bold(id)}  ${shown}  started ${desc.startTime.toISOString()}\n`);
       if (status === 'COMPLETED') {
-        // A finished run's report is its result: no worker needs to answer a query.
+        // A finished run's report is its result: no worker needs to answer a query. A run stopped by
+        // `ferry cancel` may also end with a report that says so.
         const report = (await handle.result()) as RunReport;
+        cli.out(`${bold(id)}  ${report.status.toUpperCase()}  started ${desc.startTime.toISOString()}\n`);
         cli.out(reportText(report, workflowUrl(id)));
         if (report.status !== 'completed') cli.exitCode = 1;
         return;
       }
+      cli.out(`${bold(id)}  ${status === 'RUNNING' ? status : (ENDED[status] ?? status).toUpperCase()}  started ${desc.startTime.toISOString()}\n`);
       if (status !== 'RUNNING') {
         const end = await handle.result().then(() => undefined, (err: unknown) => endOf(err));
         cli.out(`  ${red(`${end?.status ?? ENDED[status] ?? status}:`)} ${end?.cause ?? ''}\n  ${dim(workflowUrl(id))}\n`);

@@ -127,7 +127,7 @@ describe('watchRun', () => {
 
 describe('activityLines', () => {
   it('an activity that has not heartbeated yet is named by its type', () => {
-    assert.deepEqual(activityLines([{ activityId: '7', activityType: { name: 'deliver' }, state: 2, attempt: 1 }]), [{ key: '7', attempt: 1, text: 'deliver: started' }]);
+    assert.deepEqual(activityLines([{ activityId: '7', activityType: { name: 'deliver' }, state: 2, attempt: 1 }]), [{ key: '7', attempt: 1, progress: false, text: 'deliver: started' }]);
   });
   it('a batch and rows from a sink', () => {
     assert.deepEqual(activityLines([{ activityId: '8', activityType: { name: 'deliver' }, attempt: 2, heartbeatDetails: payload({ activity: 'deliver api', batch: 3, rows: 1500 }) }]).map((l) => l.text),
