@@ -165,3 +165,26 @@ describe('ferry retry', () => {
     assert.deepEqual(res, { code: 1, out: '', err: 'error: run-1 completed; there is nothing to retry\n', connected: 0 });
   });
 });
+
+describe('ProgressView in a log (not a terminal)', () => {
+  it('prints an activity when it appears, at its first progress, when retried, and else at most every 5 s', async () => {
+    const { ProgressView } = await import('../../../src/cli/render.js');
+    let text = '';
+    const view = new ProgressView((t) => void (text += t), false);
+    const line = (t: string, attempt = 1, progress = true) => [{ key: '1', text: t, attempt, progress }];
+    view.update(undefined, line('ingest a: started', 1, false), 0);
+    view.update(undefined, line('ingest a: page 1 · 10 rows'), 100);
+    view.update(undefined, line('ingest a: page 2 · 20 rows'), 200);
+    view.update(undefined, line('ingest a: page 3 · 30 rows'), 4000);
+    view.update(undefined, line('ingest a: page 9 · 90 rows'), 5200);
+    view.update(undefined, line('ingest a: page 9 · 90 rows — attempt 2, last error: HTTP 503', 2), 5300);
+    view.update(undefined, line('ingest a: page 9 · 90 rows — attempt 2, last error: HTTP 503', 2), 9000);
+    assert.equal(text, [
+      '      ingest a: started',
+      '      ingest a: page 1 · 10 rows',
+      '      ingest a: page 9 · 90 rows',
+      '      ingest a: page 9 · 90 rows — attempt 2, last error: HTTP 503',
+      '',
+    ].join('\n'));
+  });
+});
