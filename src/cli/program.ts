@@ -3,6 +3,7 @@
  * options and help. This module and the command modules import only commander; a command's action
  * imports what it needs when it runs, so `ferry --help` loads nothing heavy.
  */
+import { readFileSync } from 'node:fs';
 import { Command, type CommanderError } from 'commander';
 import type { Cli } from './context.js';
 import { validateCommand } from './commands/validate.js';
@@ -27,10 +28,13 @@ Environment:
 
 Exit codes: 0 success · 1 the run failed or the config is wrong · 2 usage error`;
 
+const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** Every command, each configured the same way: errors and help through `cli`, no process.exit. */
 export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) => void): Command {
   const program = new Command('ferry')
     .description('durable data pipelines on Temporal: validate, run and watch them')
+    .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError(true);
   for (const make of [validateCommand, runCommand, workerCommand, devCommand, statusCommand, runsCommand, cancelCommand, retryCommand, historyCommand, pruneCommand]) {
