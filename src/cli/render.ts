@@ -2,6 +2,7 @@
 import type { RunReport, StageReport } from '../run.js';
 import { FerryError } from '../errors.js';
 import { maskSecrets } from '../pipeline/interpolate.js';
+import type { ActivityLine } from './activities-view.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -24,7 +25,7 @@ export function progressLines(report: RunReport, options: { icons?: boolean; now
   const now = options.now ?? Date.now();
   return report.stages.map((s) => {
     const ms = s.durationMs ?? (s.startedAt ? now - Date.parse(s.startedAt) : undefined);
-    const icon = s.status === 'completed' ? green(ICONS[s.status]) : s.status === 'failed' ? red(ICONS[s.status]) : ICONS[s.status];
+    const icon = s.status === 'completed' ? green(ICONS[s.status]!) : s.status === 'failed' ? red(ICONS[s.status]!) : (ICONS[s.status] ?? '?');
     return `  ${options.icons === false ? '' : `${icon} `}${s.stage.padEnd(12)} ${s.status.padEnd(10)} ${formatMs(ms).padStart(7)}  ${dim(datasetList(s))}`;
   });
 }
@@ -53,39 +54,64 @@ export function rootMessage(err: unknown): string {
 }
 
 /** Prints an error without a stack trace (set FERRY_DEBUG=1 to get one). */
-export function printError(err: unknown): void {
+export function printError(err: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): void {
   const text = err instanceof FerryError ? err.describe() : rootMessage(err);
-  process.stderr.write(`${red('error:')} ${maskSecrets(text)}\n`);
-  if (process.env.FERRY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  write(`${red('error:')} ${maskSecrets(text)}\n`);
+  if (process.env.FERRY_DEBUG && err instanceof Error) write(`${maskSecrets(err.stack ?? '')}\n`);
 }
 
-/** Redraws the progress block in place on a TTY; elsewhere prints a line when something changes. */
+/**
+ * Redraws the progress block in place on a terminal; elsewhere (a log, CI, a pipe) prints a line when
+ * a stage changes status, when an activity is retried, and an activity's progress at most every few
+ * seconds, so a log shows pages and batches without a line per heartbeat.
+ */
 export class ProgressView {
   private drawn = 0;
   private readonly seen = new Map<number, string>();
+  private readonly printed = new Map<string, { text: string; attempt: number; progress: boolean; at: number }>();
 
-  update(report: RunReport, running: string[] = []): void {
-    const lines = progressLines(report);
-    if (process.stdout.isTTY) {
-      lines.push(...running.map((r) => `      ${dim(r)}`));
-      if (this.drawn) process.stdout.write(`\x1b[${this.drawn}A\x1b[0J`);
-      process.stdout.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
+  constructor(
+    private readonly write: (text: string) => void = (t) => void process.stdout.write(t),
+    private readonly tty: boolean = !!process.stdout.isTTY,
+    private readonly throttleMs = 5000,
+  ) {}
+
+  update(report: RunReport | undefined, running: ActivityLine[] = [], now = Date.now()): void {
+    const lines = report ? progressLines(report) : [];
+    if (this.tty) {
+      lines.push(...running.map((r) => `      ${dim(r.text)}`));
+      this.clear();
+      this.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
       this.drawn = lines.length;
       return;
     }
-    // Not a terminal (a log, CI): one line per stage each time its status changes.
     lines.forEach((line, i) => {
-      const status = report.stages[i]!.status;
+      const status = report!.stages[i]!.status;
       if (status !== 'pending' && this.seen.get(i) !== status) {
         this.seen.set(i, status);
-        process.stdout.write(`${line.trimEnd()}\n`);
+        this.write(`${line.trimEnd()}\n`);
       }
     });
+    for (const r of running) {
+      const last = this.printed.get(r.key);
+      // New, retried, or its first progress: now; otherwise at most one line per throttle period.
+      const changed = !last || (last.text !== r.text && (r.attempt !== last.attempt || (r.progress && !last.progress) || now - last.at >= this.throttleMs));
+      if (changed) {
+        this.printed.set(r.key, { text: r.text, attempt: r.attempt, progress: r.progress, at: now });
+        this.write(`      ${r.text}\n`);
+      }
+    }
+  }
+
+  /** A message above the live block (the block is redrawn on the next update). */
+  note(text: string): void {
+    this.clear();
+    this.write(`${text}\n`);
   }
 
   /** Clears the live block so the final report replaces it. */
   clear(): void {
-    if (process.stdout.isTTY && this.drawn) process.stdout.write(`\x1b[${this.drawn}A\x1b[0J`);
+    if (this.tty && this.drawn) this.write(`\x1b[${this.drawn}A\x1b[0J`);
     this.drawn = 0;
   }
 }

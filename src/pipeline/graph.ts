@@ -1,6 +1,10 @@
 /**
  * Checks what zod cannot: every dataset a step or sink reads exists by then, outputs do not clash
  * with sources, and every named connection exists and is of the kind the adapter needs.
+ *
+ * It also runs on a pipeline that failed zod, entry by entry (`undefined` marks a source, step or
+ * sink zod rejected), so `ferry validate` reports graph and connection problems in the same pass.
+ * After a rejected step its outputs are unknown, so "does not exist" is no longer reported.
  */
 import type { PipelineSpec } from './schema.js';
 import type { ConnectionSpec } from '../connect/connections.js';
@@ -12,29 +16,50 @@ import { rejectsOf } from '../table/formats.js';
 
 export type GraphIssue = { path: (string | number)[]; message: string };
 
-export function checkGraph(spec: PipelineSpec, connections: Record<string, ConnectionSpec>): GraphIssue[] {
+type Source = PipelineSpec['sources'][string];
+type Step = PipelineSpec['standardize'][number];
+type Sink = PipelineSpec['sinks'][string];
+
+export type GraphSpec = {
+  sources: Record<string, Source | undefined>;
+  standardize: (Step | undefined)[];
+  preprocess: (Step | undefined)[];
+  sinks: Record<string, Sink | undefined>;
+};
+
+/**
+ * `connections`: `undefined` marks a connection that is defined but invalid (its own issue says
+ * why). `connectionsKnown: false` when the connections file could not be read at all.
+ */
+export function checkGraph(spec: GraphSpec, connections: Record<string, ConnectionSpec | undefined>, options: { connectionsKnown?: boolean } = {}): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const sources = new Set(Object.keys(spec.sources));
   const known = new Set(sources);
   for (const [name, source] of Object.entries(spec.sources)) {
-    if ('on_error' in source && source.on_error === 'quarantine') known.add(rejectsOf(name));
+    if (source && 'on_error' in source && source.on_error === 'quarantine') known.add(rejectsOf(name));
   }
+  let complete = true;
   const list = () => [...known].join(', ');
 
   const checkConnection = (path: (string | number)[], name: string, kind: string | undefined) => {
+    if (options.connectionsKnown === false) return;
     const conn = connections[name];
-    if (!conn) issues.push({ path, message: `unknown connection '${name}'; defined: ${Object.keys(connections).join(', ') || 'none'}` });
-    else if (kind && conn.type !== kind) issues.push({ path, message: `connection '${name}' is of type ${conn.type}, this adapter needs ${kind}` });
+    if (!(name in connections)) issues.push({ path, message: `unknown connection '${name}'; defined: ${Object.keys(connections).join(', ') || 'none'}` });
+    else if (conn && kind && conn.type !== kind) issues.push({ path, message: `connection '${name}' is of type ${conn.type}, this adapter needs ${kind}` });
   };
 
   for (const [name, source] of Object.entries(spec.sources)) {
-    if ('connection' in source) checkConnection(['sources', name, 'connection'], source.connection, SOURCES[source.type].connectionKind);
+    if (source && 'connection' in source) checkConnection(['sources', name, 'connection'], source.connection, SOURCES[source.type].connectionKind);
   }
   for (const stage of STEP_STAGES) {
     spec[stage].forEach((s, i) => {
+      if (!s) {
+        complete = false;
+        return;
+      }
       const step = stepOf(s);
       for (const input of step.reads(s)) {
-        if (!known.has(input)) issues.push({ path: [stage, i], message: `${s.type} reads dataset '${input}', which does not exist at this point; known: ${list()}` });
+        if (complete && !known.has(input)) issues.push({ path: [stage, i], message: `${s.type} reads dataset '${input}', which does not exist at this point; known: ${list()}` });
       }
       for (const output of outputsOf(s)) {
         // Chaining in place (output = input) is fine; silently replacing another source is not.
@@ -46,7 +71,8 @@ export function checkGraph(spec: PipelineSpec, connections: Record<string, Conne
     });
   }
   for (const [name, sink] of Object.entries(spec.sinks)) {
-    if (!known.has(sink.input)) issues.push({ path: ['sinks', name, 'input'], message: `unknown dataset '${sink.input}'; known: ${list()}` });
+    if (!sink) continue;
+    if (complete && !known.has(sink.input)) issues.push({ path: ['sinks', name, 'input'], message: `unknown dataset '${sink.input}'; known: ${list()}` });
     if ('connection' in sink) checkConnection(['sinks', name, 'connection'], sink.connection, SINKS[sink.type].connectionKind);
   }
   return issues;

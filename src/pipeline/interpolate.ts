@@ -12,7 +12,6 @@
 import { ConfigError } from '../errors.js';
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const PARAM_REF = /\$\{param:([A-Za-z_][A-Za-z0-9_.-]*)(?::-([^}]*))?\}/g;
 const ONE_ENV_REF = new RegExp(`^${ENV_REF.source}$`);
 
 /** Secret values resolved in this process; messages and logs are masked against them. */
@@ -70,16 +69,6 @@ export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env, wh
       }
       onResolved?.(path, resolved);
       return resolved;
-    }),
-  ) as T;
-}
-
-export function resolveParams<T>(value: T, params: Record<string, string>): T {
-  return walkStrings(value, (s, path) =>
-    s.replace(PARAM_REF, (_all, name: string, fallback: string | undefined) => {
-      const v = params[name] ?? fallback;
-      if (v === undefined) throw new ConfigError(`parameter ${name} has no value: pass --param ${name}=… or declare a default under params:`, { field: path.join('.') });
-      return v;
     }),
   ) as T;
 }

@@ -12,9 +12,12 @@ import { parseDocument, LineCounter, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
-import { connectionsFileSchema, type ConnectionSpec } from '../connect/connections.js';
-import { resolveParams } from './interpolate.js';
-import { checkGraph } from './graph.js';
+import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
+import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
+import { checkGraph, type GraphSpec } from './graph.js';
+import { sourceSchema } from '../../activities/sources/index.js';
+import { sinkSchema } from '../../activities/sinks/index.js';
+import { stepSchema } from '../table/steps/index.js';
 
 export type SpecIssue = { file: string; line?: number; column?: number; path: string; message: string };
 
@@ -103,36 +106,108 @@ function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
 
 export type LoadOptions = { params?: Record<string, string>; connectionsFile?: string };
 
+const ENV_IN_PIPELINE = (ref: string) =>
+  `${ref} is not allowed in a pipeline file: secrets belong in connections.yaml as \${env:…}, used through a named connection`;
+
+/**
+ * zod over the resolved pipeline. A field that was exactly one `${param:…}` and where the schema
+ * wants a number or boolean is converted and parsed again; one that does not convert says so.
+ */
+function parseSpec(parsed: Parsed, resolved: unknown, whole: Map<string, string>): { spec?: PipelineSpec; issues: SpecIssue[] } {
+  const value = structuredClone(resolved);
+  for (let round = 0; round < 10; round++) {
+    const result = pipelineSchema.safeParse(value);
+    if (result.success) return { spec: result.data, issues: [] };
+    const notConverted = new Map<z.core.$ZodIssue, string>();
+    let converted = 0;
+    for (const issue of result.error.issues) {
+      const ref = whole.get(pathKey(issue.path as Path));
+      if (!ref || issue.code !== 'invalid_type') continue;
+      const expected = issue.expected === 'number' ? 'number' : issue.expected === 'boolean' ? 'boolean' : undefined;
+      if (!expected) continue;
+      const text = getAt(value, issue.path as Path);
+      const v = typeof text === 'string' ? coerceParam(text, expected) : undefined;
+      if (v === undefined) notConverted.set(issue, `expected ${expected === 'number' ? 'a number' : 'true or false'}, got ${JSON.stringify(text)} from ${ref}`);
+      else {
+        setAt(value, issue.path as Path, v);
+        converted++;
+      }
+    }
+    if (!converted) {
+      const issues = zodIssues(parsed, result.error);
+      return { issues: issues.map((i, n) => ({ ...i, message: notConverted.get(result.error.issues[n]!) ?? i.message })) };
+    }
+  }
+  return { issues: [{ file: parsed.file, path: '', message: 'parameters did not settle into valid values' }] };
+}
+
+const getAt = (v: unknown, path: Path): unknown => path.reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], v);
+function setAt(v: unknown, path: Path, value: unknown): void {
+  const parent = getAt(v, path.slice(0, -1)) as Record<string | number, unknown>;
+  parent[path.at(-1)!] = value;
+}
+
+/**
+ * Parses what can be parsed entry by entry, so the dataset graph and connections are checked even
+ * when some source, step or sink is invalid (`undefined` marks an entry zod rejected).
+ */
+function partialSpec(resolved: Record<string, unknown>): GraphSpec {
+  const entries = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : []);
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  const ok = <T>(r: { success: boolean; data?: T }) => (r.success ? r.data : undefined);
+  return {
+    sources: Object.fromEntries(entries(resolved.sources).map(([k, v]) => [k, ok(sourceSchema.safeParse(v))])),
+    standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v))),
+    preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v))),
+    sinks: Object.fromEntries(entries(resolved.sinks).map(([k, v]) => [k, ok(sinkSchema.safeParse(v))])),
+  };
+}
+
+/**
+ * Loads and checks a pipeline in one pass: `${env:…}` where it does not belong, missing
+ * `${param:…}` values, the schema, the connections file, and the dataset graph. Every problem is
+ * reported together, in file and line order.
+ */
 export async function loadPipeline(file: string, options: LoadOptions = {}): Promise<LoadedPipeline> {
   const parsed = await parseYaml(file);
   const raw = parsed.doc.toJS() as unknown;
   if (!raw || typeof raw !== 'object') throw new SpecError([{ file: parsed.file, path: '', message: 'expected a mapping with name, sources, sinks' }]);
+  const at = (path: Path, message: string): SpecIssue => ({ file: parsed.file, ...locate(parsed, path), path: formatPath(path), message });
+  const issues: SpecIssue[] = [];
+
+  issues.push(...envRefsIn(raw).map(({ path, ref }) => at(path, ENV_IN_PIPELINE(ref))));
 
   const declared = (raw as { params?: Record<string, unknown> }).params ?? {};
   const params = { ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, String(v)])), ...options.params };
-  let resolved: unknown;
-  try {
-    resolved = resolveParams(raw, params);
-  } catch (err) {
-    const e = err as ConfigError;
-    const path = (e.context.field ?? '').split('.').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    throw new SpecError([{ file: parsed.file, ...locate(parsed, path), path: formatPath(path), message: e.message }]);
-  }
+  const { value: resolved, missing, whole } = resolveParamRefs(raw, params);
+  issues.push(...missing.map(({ path, name }) => at(path, `parameter ${name} has no value: pass --param ${name}=… or declare a default under params:`)));
 
-  const result = pipelineSchema.safeParse(resolved);
-  if (!result.success) throw new SpecError(zodIssues(parsed, result.error));
-  const spec = result.data;
+  const { spec, issues: schemaIssues } = parseSpec(parsed, resolved, whole);
+  issues.push(...schemaIssues);
 
   const connFile = options.connectionsFile ?? findConnectionsFile(file);
-  const allConnections = connFile ? await loadConnections(connFile) : {};
-  const issues = checkGraph(spec, allConnections).map(({ path, message }) => ({
-    file: parsed.file, ...locate(parsed, path), path: formatPath(path), message: message + (connFile || !/connection/.test(message) ? '' : ' (no config/connections.yaml found)'),
-  }));
-  if (issues.length) throw new SpecError(issues);
+  const conns = connFile ? await readConnections(connFile) : { connections: {}, issues: [], broken: false };
+  issues.push(...conns.issues);
+
+  if (!Array.isArray(resolved)) {
+    const graphSpec: GraphSpec = spec ?? partialSpec(resolved as Record<string, unknown>);
+    issues.push(...checkGraph(graphSpec, conns.connections, { connectionsKnown: !conns.broken }).map(({ path, message }) =>
+      at(path, message + (connFile || !/connection/.test(message) ? '' : ' (no config/connections.yaml found)'))));
+  }
+  if (issues.length || !spec) throw new SpecError(sortIssues(issues, parsed.file));
 
   const used = new Set([...Object.values(spec.sources), ...Object.values(spec.sinks)].flatMap((a) => ('connection' in a ? [a.connection] : [])));
-  const connections = Object.fromEntries(Object.entries(allConnections).filter(([k]) => used.has(k)));
+  const connections = Object.fromEntries(Object.entries(conns.connections).filter((e): e is [string, ConnectionSpec] => used.has(e[0]) && !!e[1]));
   return { file: parsed.file, spec, connections, params };
+}
+
+/** Pipeline file first, then by line and column; equal positions keep the order they were found in. */
+function sortIssues(issues: SpecIssue[], pipelineFile: string): SpecIssue[] {
+  const rank = (i: SpecIssue) => [i.file === pipelineFile ? 0 : 1, i.line ?? 0, i.column ?? 0];
+  return issues.map((i, n) => ({ i, n })).sort((a, b) => {
+    const [x, y] = [rank(a.i), rank(b.i)];
+    return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]! || a.n - b.n;
+  }).map(({ i }) => i);
 }
 
 export async function loadConnections(file: string): Promise<Record<string, ConnectionSpec>> {
@@ -140,6 +215,31 @@ export async function loadConnections(file: string): Promise<Record<string, Conn
   const result = connectionsFileSchema.safeParse(parsed.doc.toJS() ?? {});
   if (!result.success) throw new SpecError(zodIssues(parsed, result.error));
   return result.data;
+}
+
+/**
+ * The connections file for a pipeline check: its problems as issues, and the connections that are
+ * valid (`undefined` for one that is defined but invalid, so it is not also reported as unknown).
+ * `broken`: the file did not parse as YAML, so no connection can be checked.
+ */
+async function readConnections(file: string): Promise<{ connections: Record<string, ConnectionSpec | undefined>; issues: SpecIssue[]; broken: boolean }> {
+  let parsed: Parsed;
+  try {
+    parsed = await parseYaml(file);
+  } catch (err) {
+    if (err instanceof SpecError) return { connections: {}, issues: err.issues, broken: true };
+    throw err;
+  }
+  const raw = parsed.doc.toJS() ?? {};
+  const result = connectionsFileSchema.safeParse(raw);
+  if (result.success) return { connections: result.data, issues: [], broken: false };
+  const connections = typeof raw === 'object' && !Array.isArray(raw)
+    ? Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => {
+      const one = connectionSchema.safeParse(v);
+      return [k, one.success ? one.data : undefined];
+    }))
+    : {};
+  return { connections, issues: zodIssues(parsed, result.error), broken: false };
 }
 
 /** FERRY_CONNECTIONS, else connections.yaml beside the pipelines folder, else ./config/connections.yaml. */

@@ -14,7 +14,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { startHarness, randomId } from '../support/harness.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
-import { planOf } from '../../src/cli/pipeline-commands.js';
+import { planOf } from '../../src/cli/start.js';
 import { startRun } from '../../src/client.js';
 import type { RunReport } from '../../src/run.js';
 

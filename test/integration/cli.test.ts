@@ -1,11 +1,16 @@
 /**
  * The `ferry` command as a user runs it: `run --wait` prints live progress and the run report and
- * exits 0; a failed run exits 1 naming the cause; `status` and `history` work on finished runs.
+ * exits 0; a failed run exits 1 naming the cause; `status` and `history` work on finished runs;
+ * `history | head` exits quietly; while waiting, `run --wait` says when no worker polls the task
+ * queue, shows pages and rows and retried activities with their last error; a cancelled or
+ * terminated run shows as such.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
@@ -93,6 +98,111 @@ test('`ferry cancel` stops a run in flight', async () => {
     assert.match(res.stdout, new RegExp(`^cancellation requested for ${id}\n`));
     await assert.rejects(h.client.workflow.getHandle(id).result());
     assert.equal((await h.client.workflow.getHandle(id).describe()).status.name, 'CANCELLED');
+  } finally {
+    h.api.customersDelayMs = 0;
+  }
+});
+
+/** A running `ferry` whose output can be awaited line by line. */
+function ferryLive(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, out, exited };
+}
+
+test('`ferry history <id> | head` exits quietly: a closed pipe is not an error', async () => {
+  const { handle } = await h.run(RETAIL);
+  const res = spawnSync('bash', ['-c', `set -o pipefail; node bin/ferry.js history ${handle.workflowId} | head -c 100 >/dev/null`], { encoding: 'utf8' });
+  assert.equal(res.stderr, '');
+  assert.equal(res.status, 0);
+  // The history is bigger than a pipe's buffer, so the write really met a closed pipe.
+  const full = spawnSync(process.execPath, ['bin/ferry.js', 'history', handle.workflowId], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.ok(full.stdout.length > 64 * 1024, `history is ${full.stdout.length} bytes`);
+});
+
+test('`run --wait` says when no worker polls the task queue (after the default 5 s); status shows a terminated run', async () => {
+  const queue = `nobody-${randomId()}`;
+  const id = `noworker-${randomId()}`;
+  const run = ferryLive(['run', RETAIL, '--wait', '--id', id, '--task-queue', queue]);
+  const t0 = Date.now();
+  try {
+    await h.waitFor('the no-worker notice', () => run.out.stdout.includes('no worker'), 30_000);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 5000, `said after ${waited} ms`);
+    assert.match(run.out.stdout, new RegExp(`\\n! no worker has polled task queue ${queue} in the last \\d+s: start one with \`ferry worker --task-queue ${queue}\` \\(the run waits for it\\)\\n`));
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 130);
+    assert.match(run.out.stdout, new RegExp(`stopped watching; the run goes on. Follow it with: ferry status ${id}\\n$`));
+  } finally {
+    run.child.kill('SIGKILL');
+    await h.client.workflow.getHandle(id).terminate('cleaned up by the test');
+  }
+  const status = await ferry(['status', id]);
+  assert.equal(status.code, 1);
+  assert.match(status.stdout, new RegExp(`^${id} {2}TERMINATED {2}started `));
+  assert.match(status.stdout, /\n {2}terminated: terminated: cleaned up by the test\n/);
+});
+
+test('`run --wait` shows pages and rows while a stage runs, and a retried activity with its last error', async () => {
+  let flakyCalls = 0;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/flaky') {
+      flakyCalls += 1;
+      res.writeHead(flakyCalls <= 2 ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(flakyCalls <= 2 ? '{"error":"try later"}' : '[{"id":1},{"id":2}]');
+      return;
+    }
+    const page = Number(url.searchParams.get('page'));
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ id: page * 10 }, { id: page * 10 + 1 }], total_pages: 8 }));
+    }, 800);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-watch-'));
+  try {
+    await writeFile(join(dir, 'connections.yaml'), `local:\n  type: http\n  base_url: http://127.0.0.1:${port}\n`);
+    await writeFile(join(dir, 'watch.yaml'), [
+      'name: watch_demo',
+      'sources:',
+      '  slow: { type: http, connection: local, path: /slow, records: data, paginate: { type: page_number, total_pages_path: total_pages } }',
+      '  flaky: { type: http, connection: local, path: /flaky }',
+      'settings:',
+      '  heartbeat_timeout: 3s',
+      '  retry: { initial_interval: 1s, maximum_interval: 2s }',
+      '',
+    ].join('\n'));
+    const res = await ferry(['run', join(dir, 'watch.yaml'), '--wait', '--task-queue', h.taskQueue], { FERRY_CONNECTIONS: join(dir, 'connections.yaml') });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /\n {6}ingest slow: page \d+ · \d+ rows\n/);
+    assert.match(res.stdout, new RegExp(`\\n {6}ingest(?: flaky)?: .*— attempt 2(?: of \\d+)?, last error: .*GET http://127\\.0\\.0\\.1:${port}/flaky.*HTTP 503`));
+    assert.match(res.stdout, /watch_demo completed in/);
+    assert.match(res.stdout, / {2}ingest {7}completed +[\d.]+m?s {2}.*slow 16/);
+    assert.equal(flakyCalls, 3);
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cancelled run shows as cancelled in `run --wait` and in `status`', async () => {
+  const id = `cancelled-${randomId()}`;
+  h.api.customersDelayMs = 5000;
+  try {
+    const run = ferryLive(['run', RETAIL, '--wait', '--id', id, '--task-queue', h.taskQueue]);
+    await h.waitFor('the run to start', () => run.out.stdout.includes(`started retail as ${id}`), 30_000);
+    assert.equal((await ferry(['cancel', id])).code, 0);
+    assert.equal(await run.exited, 1);
+    assert.match(run.out.stderr, /✖ run cancelled/);
+    assert.ok(!run.out.stderr.includes('    at '), 'no stack trace');
+    const status = await ferry(['status', id]);
+    assert.equal(status.code, 1);
+    assert.match(status.stdout, new RegExp(`^${id} {2}CANCELLED {2}started `));
   } finally {
     h.api.customersDelayMs = 0;
   }

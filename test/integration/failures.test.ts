@@ -129,7 +129,7 @@ test('`ferry run` with a bad config prints every problem and starts no workflow'
     encoding: 'utf8',
     env: { ...process.env, FERRY_CONNECTIONS: 'config/connections.yaml' },
   });
-  assert.equal(res.status, 2);
+  assert.equal(res.status, 1);
   assert.match(res.stderr, /2 problems in the pipeline config/);
   const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
   const pagesAt = `${lineOf('type: pages')}:${text.split('\n')[lineOf('type: pages') - 1]!.indexOf('pages') + 1}`;

@@ -13,7 +13,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startHarness, randomId } from '../support/harness.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
-import { planOf } from '../../src/cli/pipeline-commands.js';
+import { planOf } from '../../src/cli/start.js';
 import { startRun } from '../../src/client.js';
 import { retryRun } from '../../src/retry.js';
 import type { RunReport } from '../../src/run.js';

@@ -17,7 +17,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startRun } from '../../src/client.js';
 import { createWorker } from '../../src/worker.js';
 import { loadPipeline, loadConnections } from '../../src/pipeline/load.js';
-import { planOf } from '../../src/cli/pipeline-commands.js';
+import { planOf } from '../../src/cli/start.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';
 import { s3Client } from '../../src/connect/s3.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveEnv, resolveParams, maskSecrets, hasEnvRef, envRefNames, registerSecret, isOneEnvRef } from '../../../src/pipeline/interpolate.js';
+import { resolveEnv, maskSecrets, hasEnvRef, envRefNames, registerSecret, isOneEnvRef } from '../../../src/pipeline/interpolate.js';
 import { ConfigError } from '../../../src/errors.js';
 
 /** Runs fn, which must throw a ConfigError, and returns it. */
@@ -98,25 +98,6 @@ describe('maskSecrets', () => {
 describe('isOneEnvRef', () => {
   const CASES: [string, boolean][] = [['${env:A}', true], ['${env:A:-}', true], ['${env:A:-d}', true], ['Bearer ${env:A}', false], ['${env:A}${env:B}', false], ['literal', false], ['${param:A}', false]];
   for (const [value, one] of CASES) it(`${value} → ${one}`, () => assert.equal(isOneEnvRef(value), one));
-});
-
-describe('resolveParams', () => {
-  it('replaces params deep in the value, with inline defaults', () => {
-    const spec = { path: 'data/${param:day}/${param:part:-0}.csv', steps: [{ where: "region = '${param:region}'" }], n: 3 };
-    assert.deepEqual(resolveParams(spec, { day: '2024-01-05', region: 'eu-west.1' }), {
-      path: 'data/2024-01-05/0.csv', steps: [{ where: "region = 'eu-west.1'" }], n: 3,
-    });
-  });
-
-  it('a given value wins over the inline default; ${env:…} is left alone', () => {
-    assert.equal(resolveParams('${param:part:-0}-${env:TOKEN}', { part: '7' }), '7-${env:TOKEN}');
-  });
-
-  it('a param without value or default is a ConfigError with the field path', () => {
-    const err = configErrorOf(() => resolveParams({ sources: { a: { path: '${param:day}.csv' } } }, {}));
-    assert.equal(err.message, 'parameter day has no value: pass --param day=… or declare a default under params:');
-    assert.deepEqual(err.context, { field: 'sources.a.path' });
-  });
 });
 
 describe('hasEnvRef and envRefNames', () => {

@@ -194,6 +194,20 @@ sinks:
     yaml: 'name: daily\nsources:\n  sales:\n    type: file\n    path: data/${param:day:-latest}.csv\n',
     check: ({ spec }) => assert.deepEqual(spec.sources.sales, { type: 'file', path: 'data/latest.csv', on_error: 'fail' }),
   },
+  {
+    name: '${param:…} in number and boolean fields becomes a number and a boolean',
+    yaml: `name: sized\nparams:\n  size: 100\n  pages: 50\nsources:\n  c:\n    type: http\n    connection: api\n    max_pages: \${param:pages}\nsinks:\n  api:\n    type: http\n    connection: api\n    input: c\n    batch_size: \${param:size}\n  db:\n    type: postgres\n    connection: warehouse\n    input: c\n    table: t\n    create_table: \${param:create:-false}\n`,
+    options: { params: { size: '250' } },
+    check: ({ spec, params }) => {
+      const c = spec.sources.c!;
+      assert.equal(c.type === 'http' && c.max_pages, 50);
+      const api = spec.sinks.api!;
+      assert.equal(api.type === 'http' && api.batch_size, 250);
+      const db = spec.sinks.db!;
+      assert.equal(db.type === 'postgres' && db.create_table, false);
+      assert.deepEqual(params, { size: '250', pages: '50' });
+    },
+  },
 ];
 
 type InvalidCase = { name: string; yaml: string; options?: LoadOptions; issues: Omit<SpecIssue, 'file'>[] };
@@ -322,6 +336,46 @@ const INVALID: InvalidCase[] = [
     name: 'missing param',
     yaml: 'name: p\nsources:\n  a:\n    type: file\n    path: data/${param:day}.csv\n',
     issues: [{ line: 5, column: 11, path: 'sources.a.path', message: 'parameter day has no value: pass --param day=… or declare a default under params:' }],
+  },
+  {
+    name: 'one pass: a missing param does not hide schema, dataset and connection problems',
+    yaml: 'name: p\nsources:\n  a:\n    type: file\n    path: data/${param:day}.csv\n  b:\n    type: ftp\nstandardize:\n  - { type: select, input: nope, columns: [x] }\nsinks:\n  out:\n    type: s3\n    connection: nowhere\n    input: a\n    bucket: b\n    key: k.csv\n',
+    issues: [
+      { line: 5, column: 11, path: 'sources.a.path', message: 'parameter day has no value: pass --param day=… or declare a default under params:' },
+      { line: 7, column: 11, path: 'sources.b.type', message: 'expected one of: file, http, postgres, s3 (got "ftp")' },
+      { line: 9, column: 5, path: 'standardize[0]', message: "select reads dataset 'nope', which does not exist at this point; known: a, b" },
+      { line: 13, column: 17, path: 'sinks.out.connection', message: "unknown connection 'nowhere'; defined: api, warehouse, lake" },
+    ],
+  },
+  {
+    name: 'after a step zod rejects, later reads are not reported as missing (its outputs are unknown)',
+    yaml: `${FILE_SOURCE}standardize:\n  - { type: select, input: a, output: b }\n  - { type: rename, input: b, columns: { x: y } }\nsinks:\n  out:\n    type: s3\n    connection: api\n    input: b\n    bucket: b\n    key: k.csv\n`,
+    issues: [
+      { line: 7, column: 5, path: 'standardize[0].columns', message: 'required: expected array' },
+      { line: 12, column: 17, path: 'sinks.out.connection', message: "connection 'api' is of type http, this adapter needs s3" },
+    ],
+  },
+  {
+    name: '${param:…} in a number field that is not a number',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
+    options: { params: { size: 'lots' } },
+    issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'expected a number, got "lots" from ${param:size}' }],
+  },
+  {
+    name: '${param:…} in a boolean field that is not true or false',
+    yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: t\n    create_table: \${param:create:-maybe}\n`,
+    issues: [{ line: 12, column: 19, path: 'sinks.db.create_table', message: 'expected true or false, got "maybe" from ${param:create:-maybe}' }],
+  },
+  {
+    name: 'a number field that mixes a param with text is still a type error',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}0\n`,
+    options: { params: { size: '5' } },
+    issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'expected number, got "${param:size}0"' }],
+  },
+  {
+    name: '${env:…} in a pipeline field is rejected: secrets belong in connections.yaml',
+    yaml: 'name: p\nsources:\n  a:\n    type: http\n    connection: api\n    path: /customers\n    query: { api_key: "${env:API_KEY}", region: eu }\n',
+    issues: [{ line: 7, column: 23, path: 'sources.a.query.api_key', message: '${env:API_KEY} is not allowed in a pipeline file: secrets belong in connections.yaml as ${env:…}, used through a named connection' }],
   },
 ];
 
@@ -465,6 +519,33 @@ describe('loadPipeline: connections', () => {
         { file, line: 4, column: 9, path: 'db.prot', message: "unknown key 'prot'" },
         { file, line: 6, column: 9, path: 'web.type', message: 'expected one of: postgres, s3, http (got "ftp")' },
       ]);
+      return true;
+    });
+  });
+});
+
+describe('loadPipeline: connection file problems in the same pass', () => {
+  it('a bad connections file and a bad pipeline are reported together, pipeline first', async () => {
+    const conns = join(dir, 'bad-conns-one-pass.yaml');
+    await writeFile(conns, 'api:\n  type: http\n  base_url: http://x\n  timout: 5s\n');
+    const file = await writePipeline('name: p\nsources:\n  a:\n    type: http\n    connection: api\n    max_pages: many\n');
+    await assert.rejects(loadPipeline(file, { connectionsFile: conns }), (err: unknown) => {
+      assert.ok(err instanceof SpecError);
+      assert.deepEqual(err.issues, [
+        { file, line: 6, column: 16, path: 'sources.a.max_pages', message: 'expected number, got "many"' },
+        { file: conns, line: 4, column: 11, path: 'api.timout', message: "unknown key 'timout'" },
+      ]);
+      return true;
+    });
+  });
+
+  it('a connections file that is not YAML is reported, and connections are not called unknown', async () => {
+    const conns = join(dir, 'unparseable-conns.yaml');
+    await writeFile(conns, 'api:\n  type: http\n  auth: { type: bearer, token: ${env:TOKEN} }\n');
+    const file = await writePipeline('name: p\nsources:\n  a:\n    type: http\n    connection: api\n');
+    await assert.rejects(loadPipeline(file, { connectionsFile: conns }), (err: unknown) => {
+      assert.ok(err instanceof SpecError);
+      assert.ok(err.issues.length >= 1 && err.issues.every((i) => i.file === conns && i.message.startsWith('YAML: ')), JSON.stringify(err.issues));
       return true;
     });
   });

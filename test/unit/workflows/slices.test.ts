@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadPipeline } from '../../../src/pipeline/load.js';
-import { planOf } from '../../../src/cli/pipeline-commands.js';
+import { planOf } from '../../../src/cli/start.js';
 import { ingestSlice, deliverSlice, transformSlice, targetOf } from '../../../workflows/slices.js';
 import type { DatasetRef } from '../../../src/run.js';
 

@@ -1,0 +1,22 @@
+/** `ferry prune`: deletes the staged files of runs last written before a cut-off. */
+import { Command, Option } from 'commander';
+import type { Cli } from '../context.js';
+import { duration } from '../options.js';
+
+export function pruneCommand(cli: Cli): Command {
+  return new Command('prune')
+    .description('delete the staged Parquet of runs last written before a cut-off ($FERRY_STAGING)')
+    .addOption(new Option('--older-than <age>', 'runs last written longer ago than this').default('7d').argParser(duration))
+    .option('-n, --dry-run', 'list what would be removed; remove nothing')
+    .action(async (opts: { olderThan: string; dryRun?: boolean }) => {
+      const [{ stagingFromEnv }, { pruneStaging }, { parseDuration }, { dim }] = await Promise.all([
+        import('../../staging/store.js'), import('../../staging/prune.js'), import('../../pipeline/duration.js'), import('../render.js'),
+      ]);
+      const dryRun = opts.dryRun ?? false;
+      const store = stagingFromEnv();
+      const removed = await pruneStaging(store, parseDuration(opts.olderThan), { dryRun });
+      const mb = (removed.reduce((n, r) => n + r.bytes, 0) / 1e6).toFixed(1);
+      for (const r of removed) cli.out(`  ${dryRun ? 'would remove' : 'removed'} ${r.run} ${dim(`(${(r.bytes / 1e6).toFixed(1)} MB, last written ${r.lastModified.toISOString()})`)}\n`);
+      cli.out(`${dryRun ? 'would free' : 'freed'} ${mb} MB in ${store.root}: ${removed.length} run${removed.length === 1 ? '' : 's'} older than ${opts.olderThan}\n`);
+    });
+}

@@ -1,0 +1,41 @@
+/**
+ * `ferry run <pipeline.yaml>`: validates, then starts the run as a Temporal workflow and prints its id
+ * and Temporal UI link. `--wait` watches it to the end; `--dry-run` prints the plan without connecting.
+ */
+import { Command, Option } from 'commander';
+import type { Cli } from '../context.js';
+import { paramOption, taskQueueOption, waitOption } from '../options.js';
+
+type RunOptions = { param?: Record<string, string>; wait?: boolean; id?: string; taskQueue?: string; dryRun?: boolean };
+
+export function runCommand(cli: Cli): Command {
+  return new Command('run')
+    .description('validate a pipeline and start it as a durable run')
+    .argument('<pipeline>', 'the pipeline YAML file')
+    .addOption(paramOption())
+    .addOption(waitOption())
+    .option('--id <workflow-id>', 'the run\'s workflow id (default: <pipeline>-<UTC time>-<random>); a re-run with the same id delivers nothing twice')
+    .addOption(taskQueueOption())
+    .addOption(new Option('-n, --dry-run', 'validate and print the plan (sources, steps, sinks, settings); start nothing').conflicts('wait'))
+    .action(async (file: string, opts: RunOptions) => {
+      const { loadForCli } = await import('../load-for-cli.js');
+      // Bad config never reaches Temporal: validation runs before any workflow starts.
+      const loaded = await loadForCli(cli, file, opts.param ?? {});
+      if (!loaded) return;
+      const { settings } = await import('../../config.js');
+      const taskQueue = opts.taskQueue ?? settings().taskQueue;
+      if (opts.dryRun) {
+        const { planText } = await import('../plan-text.js');
+        cli.out(planText(loaded, { taskQueue, params: loaded.params }));
+        return;
+      }
+      const [{ startRun, planOf }, { bold, dim }, { workflowUrl }] = await Promise.all([import('../start.js'), import('../render.js'), import('../../config.js')]);
+      const client = await cli.services.connect();
+      const handle = await startRun(client, planOf(loaded), { id: opts.id, taskQueue });
+      cli.out(`started ${bold(loaded.spec.name)} as ${handle.workflowId}\n  ${dim(workflowUrl(handle.workflowId))}\n`);
+      if (opts.wait) {
+        const { watchRun, workflowPollers } = await import('../watch.js');
+        cli.exitCode = await watchRun(cli, { handle, pollers: (q) => workflowPollers(client, q) });
+      }
+    });
+}

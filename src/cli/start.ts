@@ -1,0 +1,13 @@
+/** The run plan a validated pipeline becomes (the workflow input), and starting it. */
+import type { LoadedPipeline } from '../pipeline/load.js';
+import type { RunPlan } from '../run.js';
+
+export { startRun } from '../client.js';
+
+export const planOf = (loaded: LoadedPipeline): RunPlan => ({
+  pipeline: loaded.spec.name,
+  file: loaded.file,
+  spec: loaded.spec,
+  connections: loaded.connections,
+  params: loaded.params,
+});
