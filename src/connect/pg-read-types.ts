@@ -14,9 +14,10 @@
  * | real, double precision             | FLOAT, DOUBLE (shortest exact text; NaN and ±Infinity kept) |
  * | numeric(p,s), p ≤ 38               | DECIMAL(p,s)                                                |
  * | numeric, numeric(p>38,s), sum/avg  | DECIMAL(38,s), s = the largest scale in the result, when every value fits in 38 digits; else VARCHAR holding the exact decimal text (also for NaN, ±Infinity) |
- * | boolean, uuid, date, time, timetz  | BOOLEAN, UUID, DATE, TIME, TIMETZ (BC dates kept)           |
+ * | boolean, uuid, date, time          | BOOLEAN, UUID, DATE, TIME (BC dates kept)                   |
  * | timestamp, timestamptz             | TIMESTAMP, TIMESTAMPTZ (microseconds, ±infinity kept)       |
- * | interval                           | INTERVAL (months, days, microseconds, as PostgreSQL)        |
+ * | interval                           | VARCHAR `1 year 2 months -3 days -04:05:06.789`, which DuckDB and PostgreSQL both cast back exactly (Parquet, the staging format, keeps intervals only in milliseconds and never negative) |
+ * | timetz                             | VARCHAR `10:00:00+05:30` (Parquet would shift it to UTC and lose the zone) |
  * | json, jsonb                        | JSON (the document's own text: numbers keep every digit)    |
  * | bytea                              | BLOB                                                        |
  * | an array of any of these           | a LIST of it (INTEGER[], VARCHAR[]…; n dimensions → n nested lists; arrays of mixed dimensions → JSON) |
@@ -56,10 +57,10 @@ const SCALARS: Record<number, Scalar> = {
   701: { type: 'DOUBLE' },
   1082: { type: 'DATE', convert: bcToDuck },
   1083: { type: 'TIME' },
-  1266: { type: 'TIMETZ' },
+  1266: { type: 'VARCHAR' },
   1114: { type: 'TIMESTAMP', convert: bcToDuck },
   1184: { type: 'TIMESTAMPTZ', convert: bcToDuck },
-  1186: { type: 'INTERVAL', convert: isoIntervalToDuck },
+  1186: { type: 'VARCHAR', convert: isoIntervalToText },
   1700: { type: 'DECIMAL', numeric: true },
   2950: { type: 'UUID' },
 };
@@ -210,14 +211,32 @@ function bcToDuck(text: string): string {
   return m ? `${m[1]} (BC)${m[2]}` : text;
 }
 
-/** PostgreSQL's ISO 8601 interval (`P1Y2M-3DT-4H5M6.789S`) → DuckDB's `14 months -3 days -14093211000 microseconds`. */
-export function isoIntervalToDuck(text: string): string {
+/**
+ * PostgreSQL's ISO 8601 interval (`P1Y2M-3DT-4H-5M-6.789S`) → `1 year 2 months -3 days -04:05:06.789`:
+ * months, days and microseconds kept apart, in the text both DuckDB and PostgreSQL cast to an interval.
+ */
+export function isoIntervalToText(text: string): string {
   const m = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!m) return text; // not ISO: let DuckDB's cast report it
+  if (!m) return text; // not ISO: kept as PostgreSQL wrote it
   const int = (s: string | undefined) => BigInt(s ?? '0');
   const months = int(m[1]) * 12n + int(m[2]);
+  const days = int(m[3]);
   const micros = int(m[4]) * 3_600_000_000n + int(m[5]) * 60_000_000n + secondsToMicros(m[6] ?? '0');
-  return `${months} months ${int(m[3])} days ${micros} microseconds`;
+  const unit = (n: bigint, name: string) => `${n} ${name}${n === 1n || n === -1n ? '' : 's'}`;
+  const parts: string[] = [];
+  if (months / 12n) parts.push(unit(months / 12n, 'year'));
+  if (months % 12n) parts.push(unit(months % 12n, 'month'));
+  if (days) parts.push(unit(days, 'day'));
+  if (micros || !parts.length) parts.push(clockText(micros));
+  return parts.join(' ');
+}
+
+/** Microseconds → `-04:05:06.789` (hours may exceed 24). */
+function clockText(micros: bigint): string {
+  const abs = micros < 0n ? -micros : micros;
+  const two = (n: bigint) => String(n).padStart(2, '0');
+  const fraction = abs % 1_000_000n ? `.${String(abs % 1_000_000n).padStart(6, '0').replace(/0+$/, '')}` : '';
+  return `${micros < 0n ? '-' : ''}${two(abs / 3_600_000_000n)}:${two((abs / 60_000_000n) % 60n)}:${two((abs / 1_000_000n) % 60n)}${fraction}`;
 }
 
 function secondsToMicros(seconds: string): bigint {

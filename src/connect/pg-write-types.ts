@@ -110,8 +110,16 @@ function bcSql(expr: string, firstAd: string): string {
   return `CASE WHEN ${expr} < ${firstAd} THEN regexp_replace(CAST(${expr} AS VARCHAR), '^(\\d+-\\d+-\\d+) \\(BC\\)(.*)$', '\\1\\2 BC') ELSE CAST(${expr} AS VARCHAR) END`;
 }
 
-/** A PostgreSQL array literal: `{"a","b \"q\"",NULL}`, each element rendered as its scalar type. */
-function arrayLiteralSql(expr: string, element: string): string {
-  const quoted = `'"' || replace(replace(${scalarSql('e', element.trim().toUpperCase())}, '\\', '\\\\'), '"', '\\"') || '"'`;
-  return `'{' || array_to_string(list_transform(${expr}, lambda e: CASE WHEN e IS NULL THEN 'NULL' ELSE ${quoted} END), ',') || '}'`;
+/**
+ * A PostgreSQL array literal: `{"a","b \"q\"",NULL}`, each element rendered as its scalar type;
+ * lists of lists become the nested braces of a multidimensional array (PostgreSQL needs them
+ * rectangular: a ragged one fails with the row and column).
+ */
+function arrayLiteralSql(expr: string, element: string, depth = 0): string {
+  const e = `e${depth}`;
+  const inner = listElement(element);
+  const item = inner !== undefined
+    ? arrayLiteralSql(e, inner, depth + 1)
+    : `'"' || replace(replace(${scalarSql(e, element.trim().toUpperCase())}, '\\', '\\\\'), '"', '\\"') || '"'`;
+  return `'{' || array_to_string(list_transform(${expr}, lambda ${e}: CASE WHEN ${e} IS NULL THEN 'NULL' ELSE ${item} END), ',') || '}'`;
 }
