@@ -10,6 +10,7 @@
  * idle; `withPgClient` listens while it is held, and turns the failure into a classified FerryError
  * (a dropped connection is TRANSIENT, retried). A failed client is destroyed, never reused.
  */
+import net from 'node:net';
 import pg from 'pg';
 import type { FerryError, ErrorContext } from '../errors.js';
 import type { PostgresConnection } from './connections.js';
@@ -57,7 +58,7 @@ export type PgClientOptions = {
   context: ErrorContext;
   /** Prefix of error messages, e.g. `sink db, table retail.sales`. */
   where?: string;
-  /** Cancels the running statement on abort (a cancel request, as psql's Ctrl-C sends). */
+  /** Cancels the running statement on abort (a cancel request, as psql's Ctrl-C sends); `fn` then rejects with the signal's reason. */
   signal?: AbortSignal;
 };
 
@@ -85,7 +86,7 @@ export async function withPgClient<T>(conn: PostgresConnection, options: PgClien
     socketError ??= err;
   };
   client.on('error', onError);
-  const onAbort = () => void cancelBackend(conn, client);
+  const onAbort = () => cancelBackend(conn, client);
   signal?.addEventListener('abort', onAbort, { once: true });
   let failed: FerryError | undefined;
   try {
@@ -93,6 +94,8 @@ export async function withPgClient<T>(conn: PostgresConnection, options: PgClien
   } catch (err) {
     // The socket's own error says more than the "not queryable" of the statement that met it.
     failed = pgError(socketError && !isPgServerError(err) ? socketError : err, context, where);
+    // Cancelled: the reason (Temporal's CancelledFailure) is the answer, not the 57014 it caused.
+    if (signal?.aborted) throw signal.reason;
     throw failed;
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -104,14 +107,20 @@ export async function withPgClient<T>(conn: PostgresConnection, options: PgClien
 const isPgServerError = (err: unknown): boolean => err instanceof pg.DatabaseError;
 
 /**
- * Asks the server to cancel the client's running statement, over a one-off connection with the
- * client's cancel key (no privilege needed). Best effort: the statement then fails with 57014.
+ * Asks the server to cancel the client's running statement: PostgreSQL's CancelRequest (16 bytes:
+ * length, code 80877102, backend pid, secret key) on a fresh socket, as psql's Ctrl-C does; no
+ * login and no privilege needed. Best effort: the statement then fails with 57014.
  */
-async function cancelBackend(conn: PostgresConnection, client: pg.PoolClient): Promise<void> {
-  const target = client as unknown as { processID?: number; secretKey?: number };
-  if (!target.processID) return;
-  const canceller = new pg.Client(clientConfig(conn)) as unknown as { cancel(client: unknown, query: unknown): void; connection: { on(e: string, f: () => void): void; end(): void } };
-  canceller.connection.on('error', ignore);
-  const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
-  if (active) canceller.cancel(client, active);
+function cancelBackend(conn: PostgresConnection, client: pg.PoolClient): void {
+  const { processID, secretKey } = client as unknown as { processID?: number; secretKey?: number };
+  if (!processID || secretKey === undefined) return;
+  const request = Buffer.alloc(16);
+  request.writeInt32BE(16, 0);
+  request.writeInt32BE(80877102, 4);
+  request.writeInt32BE(processID, 8);
+  request.writeInt32BE(secretKey, 12);
+  const socket = conn.host.startsWith('/') ? net.connect(`${conn.host}/.s.PGSQL.${conn.port}`) : net.connect(Number(conn.port), conn.host);
+  socket.on('error', ignore);
+  socket.on('connect', () => socket.end(request));
+  socket.setTimeout(10_000, () => socket.destroy());
 }
