@@ -49,7 +49,7 @@ const schema = z.strictObject({
   mode: z.enum(['append', 'upsert', 'replace']).default('append').describe('replace truncates and loads in one transaction'),
   keys: z.array(z.string()).default([]).describe('key columns: required by upsert, the primary key of a created table'),
   create_table: z.boolean().default(true).describe('create the schema and table when missing'),
-  allow_empty: z.boolean().default(false).describe('mode replace: let an empty input empty the table (refused by default)'),
+  allow_empty: z.boolean().optional().describe('mode replace: let an empty input empty the table (refused unless true)'),
 }).refine((s) => s.mode !== 'upsert' || s.keys.length > 0, { message: 'mode upsert needs keys: [column, …]', path: ['keys'] });
 
 export type PostgresSinkSpec = z.infer<typeof schema>;
