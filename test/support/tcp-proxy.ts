@@ -15,6 +15,8 @@ export type TcpProxy = {
   port: number;
   /** Bytes sent towards the server so far. */
   readonly bytesToServer: number;
+  /** How many times the proxy was cut. */
+  readonly cuts: number;
   /** Destroys every connection now; new ones are refused until `restore`. */
   cut(): void;
   /** Cuts as soon as `bytes` more have gone towards the server. */
@@ -28,8 +30,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let down = false;
   let bytesToServer = 0;
   let cutAt = Infinity;
+  let cuts = 0;
 
   const cut = () => {
+    cuts++;
     down = true;
     cutAt = Infinity;
     for (const socket of sockets) socket.destroy();
@@ -69,6 +73,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port: (server.address() as net.AddressInfo).port,
     get bytesToServer() {
       return bytesToServer;
+    },
+    get cuts() {
+      return cuts;
     },
     cut,
     cutAfter(bytes: number) {
