@@ -54,18 +54,24 @@ export const postgresSource = {
       await client.query({ text: `DECLARE ferry_cursor NO SCROLL CURSOR FOR ${spec.query.trim().replace(/;+$/, '')}`, values: spec.params });
       let plan: ReadPlan | undefined;
       let rows = 0;
+      let failure: unknown;
       async function* batches(): AsyncGenerator<Row[]> {
-        for (;;) {
-          ctx.signal.throwIfAborted();
-          const result = await client.query<(string | null)[]>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText, rowMode: 'array' });
-          plan ??= await planFor(client, result.fields);
-          if (!result.rows.length) return;
-          rows += result.rows.length;
-          yield result.rows.map(plan.encode);
-          ctx.progress({ rows });
+        try {
+          for (;;) {
+            ctx.signal.throwIfAborted();
+            const result = await client.query<(string | null)[]>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText, rowMode: 'array' });
+            plan ??= await planFor(client, result.fields);
+            if (!result.rows.length) return;
+            rows += result.rows.length;
+            ctx.progress({ rows });
+            yield result.rows.map(plan.encode);
+          }
+        } catch (err) {
+          failure = err; // ends the batches normally, so the NDJSON file is closed, then rethrown
         }
       }
       const written = await writeNdjson(file, batches());
+      if (failure !== undefined) throw failure;
       await client.query('COMMIT');
       return { plan: plan!, written };
     });

@@ -59,15 +59,17 @@ export async function inspect(client: pg.PoolClient, ref: TableRef): Promise<Cat
 export async function ensureTargets(client: pg.PoolClient, ref: TableRef, createTable: string | undefined, privileges: string): Promise<Catalog> {
   let found = await inspect(client, ref);
   if (!found.columns && !createTable) throw new NotFoundError(`table ${ref.schema}.${ref.table} does not exist (and create_table is false)`);
-  for (let attempt = 1; ; attempt++) {
-    if (found.schema && found.loads && (found.columns || !createTable)) break;
+  const ready = () => found.schema && found.loads && found.columns !== undefined;
+  for (let attempt = 1; !ready(); attempt++) {
+    // Still missing after creating it: another kind of relation (a view, a sequence) holds the name.
+    if (attempt > 3) throw new ConfigError(`could not create ${ref.schema}.${ref.table} or ${ref.schema}.ferry_loads: is the name taken by another kind of relation?`);
     const statements: string[] = [];
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ferry ddl ${ref.schema}`]);
       found = await inspect(client, ref); // another sink may have created it while we waited
       if (!found.schema) statements.push(`CREATE SCHEMA IF NOT EXISTS ${ident(ref.schema)}`);
-      if (!found.columns && createTable) statements.push(createTable);
+      if (!found.columns) statements.push(createTable!);
       if (!found.loads) statements.push(loadsDdl(ref.schema));
       for (const sql of statements) await client.query(sql);
       await client.query('COMMIT');

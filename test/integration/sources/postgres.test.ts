@@ -125,3 +125,11 @@ test('json and jsonb arrive as JSON values, arrays as lists', async () => {
   ]);
   assert.deepEqual(rows, [{ id: 1, jb: '{"a": 1}', j: '[1, "x"]', tags: ['a', null], nums: [1, 2] }]);
 });
+
+test('types it does not know are looked up: an enum array is a list of text, a domain has its base type', async () => {
+  await pgPool(conn).query(`CREATE TYPE ${schema}.mood AS ENUM ('sad', 'happy'); CREATE DOMAIN ${schema}.money2 AS numeric(5,2)`);
+  const { columns, rows } = await read(`SELECT 1 AS id, ARRAY['happy', NULL]::${schema}.mood[] AS moods, 'sad'::${schema}.mood AS mood, 1.5::${schema}.money2 AS price`,
+    {}, 'SELECT id, moods, mood, price::VARCHAR AS price FROM items');
+  assert.deepEqual(columns, [{ name: 'id', type: 'INTEGER' }, { name: 'moods', type: 'VARCHAR[]' }, { name: 'mood', type: 'VARCHAR' }, { name: 'price', type: 'DECIMAL(5,2)' }]);
+  assert.deepEqual(rows, [{ id: 1, moods: ['happy', null], mood: 'sad', price: '1.50' }]);
+});
