@@ -28,6 +28,8 @@
  */
 import { z } from 'zod';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -90,7 +92,7 @@ export const postgresSink = {
         const done = await client.query<{ rows: string }>(`SELECT rows FROM ${loadsTable(ref.schema)} WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
         return { target: `postgres ${spec.table}`, rows: Number(done.rows[0]?.rows ?? 0), detail: 'already loaded by an earlier attempt' };
       }
-      await load(client, spec, ref, names, csv).catch((err: unknown) => {
+      await load(client, spec, ref, names, csv, ctx.progress).catch((err: unknown) => {
         if (/there is no unique or exclusion constraint/.test((err as Error).message)) {
           throw new ConfigError(`${where}: the table has no unique index on (${spec.keys.join(', ')}), which upsert needs`, context, { cause: err });
         }
@@ -102,10 +104,11 @@ export const postgresSink = {
   },
 } satisfies SinkAdapter<PostgresSinkSpec>;
 
-async function load(client: pg.PoolClient, spec: PostgresSinkSpec, ref: TableRef, names: string[], csv: string): Promise<void> {
+async function load(client: pg.PoolClient, spec: PostgresSinkSpec, ref: TableRef, names: string[], csv: string, progress: SinkContext['progress']): Promise<void> {
   const target = qualified(ref);
   const cols = names.map(ident).join(', ');
-  const copy = (into: string) => pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${into} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
+  const size = (await stat(csv)).size;
+  const copy = (into: string) => pipeline(createReadStream(csv), copyProgress(size, progress), client.query(copyFrom(`COPY ${into} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
   if (spec.mode === 'upsert') {
     // Upsert goes through a temp table; append and replace COPY straight into the target.
     await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
@@ -116,6 +119,23 @@ async function load(client: pg.PoolClient, spec: PostgresSinkSpec, ref: TableRef
     if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
     await copy(target);
   }
+}
+
+/** Reports how much of the CSV went to PostgreSQL (every 8 MB): a long COPY shows progress, not silence. */
+function copyProgress(size: number, progress: SinkContext['progress']): Transform {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  let sent = 0;
+  let reported = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      if (sent - reported >= 8_000_000) {
+        reported = sent;
+        progress({ note: `COPY ${mb(sent)} of ${mb(size)} MB` });
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 /**
