@@ -50,7 +50,7 @@ export const postgresSource = {
     const context = { connection: spec.connection };
     const plan = await withPgClient(ctx.connection(spec.connection, 'postgres'), { context, signal: ctx.signal }, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      for (const setting of READ_SESSION) await client.query(setting);
+      await client.query(READ_SESSION.join('; '));
       await client.query({ text: `DECLARE ferry_cursor NO SCROLL CURSOR FOR ${spec.query.trim().replace(/;+$/, '')}`, values: spec.params });
       let plan: ReadPlan | undefined;
       let rows = 0;

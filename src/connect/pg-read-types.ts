@@ -32,7 +32,7 @@ export const READ_SESSION = [
   "SET LOCAL DateStyle = 'ISO, YMD'",
   "SET LOCAL IntervalStyle = 'iso_8601'",
   "SET LOCAL bytea_output = 'hex'",
-  'SET LOCAL extra_float_digits = 1', // shortest text that reads back to the same float
+  'SET LOCAL extra_float_digits = 3', // exact floats: the shortest exact text from PostgreSQL 12 on, all 17 digits before
 ];
 
 /** The type facts of a result column: its OID and modifier (numeric precision and scale). */
