@@ -1,8 +1,8 @@
 /**
  * `postgres` sink: loads a dataset into a table in one transaction, with COPY.
- * Modes: `append`, `upsert` (on `keys`), `replace` (truncate and load, atomically). The table is
- * created when missing (with a primary key on `keys`). Each load is recorded in `ferry_loads` in the
- * same transaction, so a retry after a commit whose acknowledgement was lost loads nothing twice.
+ * Modes: `append`, `upsert` (on `keys`), `replace` (truncate and load, atomically; an empty input
+ * is refused unless `allow_empty: true`). The table is created when missing (with a primary key on
+ * `keys`; types as in src/connect/pg-write-types.ts).
  *
  *   sinks:
  *     warehouse:
@@ -12,18 +12,35 @@
  *       table: retail.sales_enriched
  *       mode: upsert
  *       keys: [sale_id]
+ *
+ * Failure semantics — exactly once per logical run: the load transaction first claims
+ * (run key, sink) in `<schema>.ferry_loads` (INSERT … ON CONFLICT DO NOTHING), then loads, then
+ * commits both together. A retry after a commit whose acknowledgement was lost, a re-run of the
+ * same run id, or an attempt presumed dead that is still loading while its retry starts: the second
+ * claim waits for the first transaction and, once it committed, loads nothing and reports "already
+ * loaded"; if it rolled back, the second loads everything. Nothing is ever half-written: a failure
+ * (a dropped connection included) rolls the whole load back, and the retry repeats it from the start.
+ * Catalog first: no CREATE is issued for what exists, so a loader with only USAGE on the schema and
+ * INSERT/SELECT on the tables can load; DDL for what is missing runs under an advisory lock per
+ * schema, so sinks creating the same new schema in parallel do not collide. Errors name the sink,
+ * the table, and the row and column or constraint PostgreSQL reported. Cancellation: an aborted
+ * activity sends a cancel request for the running statement (the transaction rolls back).
  */
 import { z } from 'zod';
-import { adapterCommon } from '../../src/pipeline/retry.js';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { PoolClient } from 'pg';
-import { pgPool, pgError } from '../../src/connect/pg.js';
+import type pg from 'pg';
+import { adapterCommon } from '../../src/pipeline/retry.js';
+import { withPgClient } from '../../src/connect/pg.js';
+import { ensureTargets, loadsTable, qualified, type Catalog, type TableRef } from '../../src/connect/pg-catalog.js';
+import { pgTypeOf, renderSql } from '../../src/connect/pg-write-types.js';
 import { ConfigError, DataError } from '../../src/errors.js';
 import { ident, lit, type Column, type TableEngine } from '../../src/table/engine.js';
-import type { SinkAdapter } from '../adapter.js';
+import type { SinkAdapter, SinkContext } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('postgres'),
@@ -34,9 +51,13 @@ const schema = z.strictObject({
   mode: z.enum(['append', 'upsert', 'replace']).default('append').describe('replace truncates and loads in one transaction'),
   keys: z.array(z.string()).default([]).describe('key columns: required by upsert, the primary key of a created table'),
   create_table: z.boolean().default(true).describe('create the schema and table when missing'),
+  allow_empty: z.boolean().optional().describe('mode replace: let an empty input empty the table (refused unless true)'),
 }).refine((s) => s.mode !== 'upsert' || s.keys.length > 0, { message: 'mode upsert needs keys: [column, …]', path: ['keys'] });
 
 export type PostgresSinkSpec = z.infer<typeof schema>;
+
+/** Table privileges each mode needs (besides USAGE on the schema and SELECT, INSERT on ferry_loads). */
+const PRIVILEGES = { append: 'INSERT', upsert: 'SELECT, INSERT, UPDATE', replace: 'INSERT, TRUNCATE' } as const;
 
 export const postgresSink = {
   schema,
@@ -47,54 +68,86 @@ export const postgresSink = {
     for (const key of spec.keys) {
       if (!names.includes(key)) throw new ConfigError(`key column '${key}' is not in dataset ${ctx.dataset} (columns: ${names.join(', ')})`, { dataset: ctx.dataset, field: 'keys' });
     }
+    const rows = await ctx.table.count(ctx.dataset);
+    if (spec.mode === 'replace' && rows === 0 && !spec.allow_empty) {
+      throw new DataError(`sink ${ctx.sink}: dataset ${ctx.dataset} is empty, and mode replace would empty table ${spec.table}; set allow_empty: true if that is intended`, { dataset: ctx.dataset });
+    }
     if (spec.mode === 'upsert') await assertUniqueKeys(ctx.table, ctx.dataset, spec.keys);
 
-    // FORCE_QUOTE keeps '' and NULL apart: PostgreSQL reads an unquoted empty field as NULL.
-    const csv = join(ctx.workdir, `${ctx.sink}.csv`);
-    await ctx.table.run(`COPY (SELECT * FROM ${ident(ctx.dataset)}) TO ${lit(csv)} (FORMAT csv, HEADER false, FORCE_QUOTE *)`);
-
     const [schemaName, tableName] = spec.table.includes('.') ? spec.table.split('.') as [string, string] : ['public', spec.table];
-    const target = `${ident(schemaName)}.${ident(tableName)}`;
-    const client = await pgPool(ctx.connection(spec.connection, 'postgres')).connect().catch((err: unknown) => {
-      throw pgError(err, { connection: spec.connection });
-    });
-    try {
+    const ref: TableRef = { schema: schemaName, table: tableName };
+    const where = `sink ${ctx.sink}, table ${spec.table}`;
+    const context = { connection: spec.connection, dataset: ctx.dataset };
+    const createTable = spec.create_table ? createTableSql(ref, columns, spec.mode === 'upsert' ? spec.keys : []) : undefined;
+
+    return withPgClient(ctx.connection(spec.connection, 'postgres'), { context, where, signal: ctx.signal }, async (client) => {
+      const catalog = await ensureTargets(client, ref, createTable, PRIVILEGES[spec.mode]);
+      const csv = await exportCsv(ctx, columns, catalog);
       await client.query('BEGIN');
-      if (spec.create_table) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schemaName)}`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${ident(schemaName)}.ferry_loads (run_id text, sink text, target text, rows bigint, loaded_at timestamptz DEFAULT now(), PRIMARY KEY (run_id, sink))`);
-      const done = await client.query('SELECT rows FROM ' + `${ident(schemaName)}.ferry_loads WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
-      if (done.rowCount) {
+      await client.query("SET LOCAL TimeZone = 'UTC'"); // a TIMESTAMP into a timestamptz column is UTC, whatever the server's zone
+      // The claim: waits for a concurrent attempt of the same (run, sink) and sees its outcome.
+      const claim = await client.query(`INSERT INTO ${loadsTable(ref.schema)} (run_id, sink, target, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, sink) DO NOTHING RETURNING rows`, [ctx.runKey, ctx.sink, spec.table, rows]);
+      if (!claim.rowCount) {
         await client.query('ROLLBACK');
-        return { target: `postgres ${spec.table}`, rows: Number(done.rows[0].rows), detail: 'already loaded by an earlier attempt' };
+        const done = await client.query<{ rows: string }>(`SELECT rows FROM ${loadsTable(ref.schema)} WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
+        return { target: `postgres ${spec.table}`, rows: Number(done.rows[0]?.rows ?? 0), detail: 'already loaded by an earlier attempt' };
       }
-      if (spec.create_table) await createTableIfMissing(client, schemaName, tableName, columns, spec.mode === 'upsert' ? spec.keys : []);
-      const cols = names.map(ident).join(', ');
-      const copy = (into: string) => pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${into} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
-      if (spec.mode === 'upsert') {
-        // Upsert goes through a temp table; append and replace COPY straight into the target.
-        await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
-        await copy('ferry_stage');
-        const updates = names.filter((n) => !spec.keys.includes(n)).map((n) => `${ident(n)} = EXCLUDED.${ident(n)}`);
-        await client.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ferry_stage ON CONFLICT (${spec.keys.map(ident).join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`);
-      } else {
-        if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
-        await copy(target);
-      }
-      await client.query(`INSERT INTO ${ident(schemaName)}.ferry_loads (run_id, sink, target, rows) VALUES ($1, $2, $3, $4)`, [ctx.runKey, ctx.sink, spec.table, ctx.rows]);
+      await load(client, spec, ref, names, csv, ctx.progress).catch((err: unknown) => {
+        if (/there is no unique or exclusion constraint/.test((err as Error).message)) {
+          throw new ConfigError(`${where}: the table has no unique index on (${spec.keys.join(', ')}), which upsert needs`, context, { cause: err });
+        }
+        throw err;
+      });
       await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      const e = pgError(err, { connection: spec.connection, dataset: ctx.dataset });
-      if (/there is no unique or exclusion constraint/.test(e.message)) {
-        throw new ConfigError(`table ${spec.table} has no unique index on (${spec.keys.join(', ')}), which upsert needs`, { connection: spec.connection, dataset: ctx.dataset });
-      }
-      throw e;
-    } finally {
-      client.release();
-    }
-    return { target: `postgres ${spec.table}`, rows: ctx.rows, detail: spec.mode };
+      return { target: `postgres ${spec.table}`, rows, detail: spec.mode };
+    });
   },
 } satisfies SinkAdapter<PostgresSinkSpec>;
+
+async function load(client: pg.PoolClient, spec: PostgresSinkSpec, ref: TableRef, names: string[], csv: string, progress: SinkContext['progress']): Promise<void> {
+  const target = qualified(ref);
+  const cols = names.map(ident).join(', ');
+  const size = (await stat(csv)).size;
+  const copy = (into: string) => pipeline(createReadStream(csv), copyProgress(size, progress), client.query(copyFrom(`COPY ${into} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
+  if (spec.mode === 'upsert') {
+    // Upsert goes through a temp table; append and replace COPY straight into the target.
+    await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+    await copy('ferry_stage');
+    const updates = names.filter((n) => !spec.keys.includes(n)).map((n) => `${ident(n)} = EXCLUDED.${ident(n)}`);
+    await client.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ferry_stage ON CONFLICT (${spec.keys.map(ident).join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`);
+  } else {
+    if (spec.mode === 'replace') await client.query(`TRUNCATE ${target}`);
+    await copy(target);
+  }
+}
+
+/** Reports how much of the CSV went to PostgreSQL (every 8 MB): a long COPY shows progress, not silence. */
+function copyProgress(size: number, progress: SinkContext['progress']): Transform {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  let sent = 0;
+  let reported = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      if (sent - reported >= 8_000_000) {
+        reported = sent;
+        progress({ note: `COPY ${mb(sent)} of ${mb(size)} MB` });
+      }
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * The dataset as CSV in the form PostgreSQL's COPY parses into the target's columns (see
+ * pg-write-types.ts). FORCE_QUOTE keeps '' and NULL apart: PostgreSQL reads an unquoted empty field as NULL.
+ */
+async function exportCsv(ctx: SinkContext, columns: Column[], catalog: Catalog): Promise<string> {
+  const csv = join(ctx.workdir, `${ctx.sink}.csv`);
+  const select = columns.map((c, i) => `${renderSql(ident(c.name), c.type, catalog.columns?.get(c.name))} AS c${i}`).join(', ');
+  await ctx.table.run(`COPY (SELECT ${select || '*'} FROM ${ident(ctx.dataset)}) TO ${lit(csv)} (FORMAT csv, HEADER false, FORCE_QUOTE *)`);
+  return csv;
+}
 
 async function assertUniqueKeys(table: TableEngine, dataset: string, keys: string[]): Promise<void> {
   const k = keys.map(ident).join(', ');
@@ -105,20 +158,8 @@ async function assertUniqueKeys(table: TableEngine, dataset: string, keys: strin
   }
 }
 
-async function createTableIfMissing(client: PoolClient, schemaName: string, tableName: string, columns: Column[], keys: string[]): Promise<void> {
-  const defs = columns.map((c) => `${ident(c.name)} ${pgType(c.type)}`);
+function createTableSql(ref: TableRef, columns: Column[], keys: string[]): string {
+  const defs = columns.map((c) => `${ident(c.name)} ${pgTypeOf(c.type)}`);
   if (keys.length) defs.push(`PRIMARY KEY (${keys.map(ident).join(', ')})`);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${ident(schemaName)}.${ident(tableName)} (${defs.join(', ')})`);
-}
-
-/** DuckDB column types → PostgreSQL column types. */
-export function pgType(duck: string): string {
-  const t = duck.toUpperCase();
-  if (t.startsWith('DECIMAL')) return t.replace('DECIMAL', 'numeric');
-  const map: Record<string, string> = {
-    BIGINT: 'bigint', INTEGER: 'integer', SMALLINT: 'smallint', TINYINT: 'smallint', HUGEINT: 'numeric', UBIGINT: 'numeric', UINTEGER: 'bigint',
-    DOUBLE: 'double precision', FLOAT: 'real', BOOLEAN: 'boolean', VARCHAR: 'text', DATE: 'date', TIME: 'time',
-    TIMESTAMP: 'timestamp', 'TIMESTAMP WITH TIME ZONE': 'timestamptz', UUID: 'uuid', JSON: 'jsonb', BLOB: 'bytea',
-  };
-  return map[t] ?? 'text';
+  return `CREATE TABLE IF NOT EXISTS ${qualified(ref)} (${defs.join(', ')})`;
 }

@@ -1,6 +1,8 @@
 /**
  * `postgres` source: the rows of a query, with `$1…` parameters, streamed through a cursor in
- * batches. Column types follow PostgreSQL's (numeric keeps its precision, dates stay dates).
+ * batches from one consistent snapshot, in a READ ONLY transaction. Types are kept exactly (see the
+ * table in src/connect/pg-read-types.ts): numeric never becomes a float, json/jsonb arrive as JSON
+ * values, arrays as lists.
  *
  *   sources:
  *     products:
@@ -8,13 +10,22 @@
  *       connection: warehouse
  *       query: SELECT * FROM retail.products WHERE active = $1
  *       params: [true]
+ *
+ * Failure semantics: the source writes nothing to PostgreSQL (a query that tries to is a CONFIG
+ * error: read-only transaction), so a retry simply runs the query again, on a new snapshot. Errors
+ * are classified by SQLSTATE (src/connect/pg-errors.ts): a dropped connection or a server restart
+ * is TRANSIENT, a mistake in the SQL is CONFIG, a missing table NOT_FOUND. A connection that dies
+ * mid-read fails the attempt, never the worker. Cancellation: an aborted activity sends PostgreSQL a
+ * cancel request for the running FETCH and stops between batches.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import type pg from 'pg';
 import { adapterCommon } from '../../src/pipeline/retry.js';
-import type { FieldDef } from 'pg';
-import { pgPool, pgError } from '../../src/connect/pg.js';
-import { writeNdjson, type Column, type Row } from '../../src/table/engine.js';
+import { withPgClient } from '../../src/connect/pg.js';
+import { readPlan, unknownOids, READ_SESSION, type PgField, type PgTypeInfo, type ReadPlan } from '../../src/connect/pg-read-types.js';
+import { ConfigError } from '../../src/errors.js';
+import { writeNdjson, type Row } from '../../src/table/engine.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -28,59 +39,69 @@ const schema = z.strictObject({
 
 export type PostgresSourceSpec = z.infer<typeof schema>;
 
-/** Values come back as PostgreSQL's own text; DuckDB casts them to the mapped column type. */
+/** Every value comes back as PostgreSQL's own text; pg-read-types turns it into DuckDB's. */
 const rawText = { getTypeParser: () => (value: string) => value };
 
 export const postgresSource = {
   schema,
   connectionKind: 'postgres',
   async read(spec, ctx) {
-    const pool = pgPool(ctx.connection(spec.connection, 'postgres'));
-    const client = await pool.connect().catch((err: unknown) => {
-      throw pgError(err, { connection: spec.connection });
-    });
-    // A cursor streams the result in batches (bounded memory) from one consistent snapshot.
-    let columns: Column[] = [];
     const file = join(ctx.workdir, `${ctx.dataset}.ndjson`);
-    let rows = 0;
-    try {
+    const context = { connection: spec.connection };
+    const plan = await withPgClient(ctx.connection(spec.connection, 'postgres'), { context, signal: ctx.signal }, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(READ_SESSION.join('; '));
       await client.query({ text: `DECLARE ferry_cursor NO SCROLL CURSOR FOR ${spec.query.trim().replace(/;+$/, '')}`, values: spec.params });
-      async function* batches() {
-        for (;;) {
-          const result = await client.query<Row>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText });
-          if (!columns.length) columns = result.fields.map(duckColumn);
-          if (!result.rows.length) return;
-          rows += result.rows.length;
-          ctx.progress({ rows });
-          yield result.rows;
+      let plan: ReadPlan | undefined;
+      let rows = 0;
+      let failure: unknown;
+      async function* batches(): AsyncGenerator<Row[]> {
+        try {
+          for (;;) {
+            ctx.signal.throwIfAborted();
+            const result = await client.query<(string | null)[]>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText, rowMode: 'array' });
+            plan ??= await planFor(client, result.fields);
+            if (!result.rows.length) return;
+            rows += result.rows.length;
+            ctx.progress({ rows });
+            yield result.rows.map(plan.encode);
+          }
+        } catch (err) {
+          failure = err; // ends the batches normally, so the NDJSON file is closed, then rethrown
         }
       }
-      await writeNdjson(file, batches());
+      const written = await writeNdjson(file, batches());
+      if (failure !== undefined) throw failure;
       await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw pgError(err, { connection: spec.connection });
-    } finally {
-      client.release();
-    }
-    await ctx.table.loadNdjson(ctx.dataset, rows ? [file] : [], columns);
+      return { plan: plan!, written };
+    });
+    await ctx.table.run(plan.plan.loadSql(ctx.dataset, plan.written ? [file] : []));
     return { detail: `${spec.connection}: ${spec.query.replace(/\s+/g, ' ').slice(0, 80)}` };
   },
 } satisfies SourceAdapter<PostgresSourceSpec>;
 
-/** PostgreSQL type OIDs → DuckDB types; anything unusual stays text. */
-export function duckColumn(field: FieldDef): Column {
-  const byOid: Record<number, string> = {
-    16: 'BOOLEAN', 20: 'BIGINT', 21: 'SMALLINT', 23: 'INTEGER', 700: 'FLOAT', 701: 'DOUBLE',
-    1082: 'DATE', 1114: 'TIMESTAMP', 1184: 'TIMESTAMPTZ', 1083: 'TIME', 2950: 'UUID', 114: 'JSON', 3802: 'JSON',
-  };
-  if (field.dataTypeID === 1700) {
-    const mod = field.dataTypeModifier;
-    if (mod < 4) return { name: field.name, type: 'DOUBLE' };
-    const precision = ((mod - 4) >> 16) & 0xffff;
-    const scale = (mod - 4) & 0xffff;
-    return { name: field.name, type: precision <= 38 ? `DECIMAL(${precision},${scale})` : 'DOUBLE' };
+/** The read plan of a result: refuses duplicate names, looks up types it does not know in pg_type. */
+async function planFor(client: pg.PoolClient, fields: PgField[]): Promise<ReadPlan> {
+  assertDistinctNames(fields.map((f) => f.name));
+  const unknown = unknownOids(fields);
+  const lookup = new Map<number, PgTypeInfo>();
+  if (unknown.length) {
+    const found = await client.query<PgTypeInfo>('SELECT oid::int AS oid, typcategory AS category, typelem::int AS elem, typdelim AS delim FROM pg_type WHERE oid = ANY($1::oid[])', [unknown]);
+    for (const t of found.rows) lookup.set(t.oid, t);
   }
-  return { name: field.name, type: byOid[field.dataTypeID] ?? 'VARCHAR' };
+  return readPlan(fields, lookup);
+}
+
+/** A dataset's columns are named once each, ignoring case as DuckDB does (`id` and `ID` collide). */
+export function assertDistinctNames(names: string[]): void {
+  const seen = new Map<string, string>();
+  const dupes = new Set<string>();
+  for (const name of names) {
+    const key = name.toLowerCase();
+    if (seen.has(key)) dupes.add(seen.get(key) === name ? `"${name}"` : `"${seen.get(key)}" and "${name}"`);
+    else seen.set(key, name);
+  }
+  if (dupes.size) {
+    throw new ConfigError(`the query returns more than one column named ${[...dupes].join(', ')}: name each column once (SELECT a.id AS a_id, b.id AS b_id …)`, { field: 'query' });
+  }
 }

@@ -1,5 +1,6 @@
 /**
- * The postgres source against the real PostgreSQL: types kept, rows streamed in batches through a
+ * The postgres source against the real PostgreSQL: types kept (sum/avg exact, json as JSON, arrays as
+ * lists), duplicate column names and writing queries refused as config errors, rows streamed in batches through a
  * cursor, parameters, an empty result that still has its columns, and SQL mistakes as config errors.
  */
 import { test, before, after } from 'node:test';
@@ -37,7 +38,7 @@ after(async () => {
   await closePgPools();
 });
 
-async function read(query: string, extra: Record<string, unknown> = {}) {
+async function read(query: string, extra: Record<string, unknown> = {}, select = 'SELECT * FROM items ORDER BY id') {
   const table = await TableEngine.open(await mkdtemp(join(workdir, 'a-')));
   const progress: Progress[] = [];
   const ctx = {
@@ -47,7 +48,7 @@ async function read(query: string, extra: Record<string, unknown> = {}) {
   try {
     const result = await postgresSource.read(postgresSource.schema.parse({ type: 'postgres', connection: 'warehouse', query, ...extra }), ctx).catch((e: unknown) => e);
     if (result instanceof Error) return { error: result, progress };
-    return { columns: await table.columns('items'), rows: await table.rows('SELECT * FROM items ORDER BY id'), progress };
+    return { columns: await table.columns('items'), rows: await table.rows(select), progress };
   } finally {
     table.close();
   }
@@ -86,4 +87,49 @@ test('a mistake in the query is a non-retryable config error that says what Post
   const missing = await read(`SELECT * FROM ${schema}.missing`);
   assert.ok(missing.error instanceof FerryError);
   assert.equal(missing.error.code, 'NOT_FOUND');
+});
+
+test('sum() and avg() stay exact decimals, never DOUBLE; what does not fit 38 digits stays exact text', async () => {
+  const { columns, rows } = await read(`SELECT 1 AS id, sum(price) AS total, avg(price) AS mean, sum(id) AS ids, avg(id) AS mean_id,
+    (SELECT sum(x) FROM (VALUES (12345678901234567890123456789012345678.5::numeric)) v(x)) AS wide FROM ${schema}.items`,
+  {}, 'SELECT id, total::VARCHAR AS total, mean::VARCHAR AS mean, ids::VARCHAR AS ids, mean_id::VARCHAR AS mean_id, wide FROM items');
+  assert.deepEqual(columns, [
+    { name: 'id', type: 'INTEGER' }, { name: 'total', type: 'DECIMAL(38,2)' }, { name: 'mean', type: 'DECIMAL(38,12)' },
+    { name: 'ids', type: 'DECIMAL(38,0)' }, { name: 'mean_id', type: 'DECIMAL(38,16)' }, { name: 'wide', type: 'VARCHAR' },
+  ]);
+  assert.ok(rows);
+  const exact = await pgPool(conn).query(`SELECT sum(price)::text AS total, avg(price)::text AS mean, sum(id)::text AS ids, avg(id)::text AS mean_id FROM ${schema}.items`);
+  assert.deepEqual(exact.rows, [{ total: '100000000.64', mean: '20000000.128000000000', ids: '15', mean_id: '3.0000000000000000' }]);
+  assert.deepEqual(rows, [{ id: 1, ...exact.rows[0], wide: '12345678901234567890123456789012345678.5' }]);
+});
+
+test('a query returning a column name twice is a config error naming it', async () => {
+  const { error } = await read(`SELECT i.id, j.id, i.name, j.name AS "NAME", i.price FROM ${schema}.items i JOIN ${schema}.items j USING (id)`);
+  assert.ok(error instanceof FerryError);
+  assert.equal(error.code, 'CONFIG');
+  assert.equal(error.message, 'the query returns more than one column named "id", "name" and "NAME": name each column once (SELECT a.id AS a_id, b.id AS b_id …)');
+});
+
+test('a source query that writes is a config error (read-only transaction), not an outage to retry', async () => {
+  await pgPool(conn).query(`CREATE SEQUENCE ${schema}.ids`);
+  const { error } = await read(`SELECT nextval('${schema}.ids') AS id, name FROM ${schema}.items`);
+  assert.ok(error instanceof FerryError);
+  assert.equal(error.code, 'CONFIG');
+  assert.equal(error.describe(), 'connection warehouse: PostgreSQL: cannot execute nextval() in a read-only transaction');
+});
+
+test('json and jsonb arrive as JSON values, arrays as lists', async () => {
+  const { columns, rows } = await read(`SELECT 1 AS id, '{"a": 1}'::jsonb AS jb, '[1, "x"]'::json AS j, ARRAY['a', NULL] AS tags, ARRAY[1, 2] AS nums`);
+  assert.deepEqual(columns, [
+    { name: 'id', type: 'INTEGER' }, { name: 'jb', type: 'JSON' }, { name: 'j', type: 'JSON' }, { name: 'tags', type: 'VARCHAR[]' }, { name: 'nums', type: 'INTEGER[]' },
+  ]);
+  assert.deepEqual(rows, [{ id: 1, jb: '{"a": 1}', j: '[1, "x"]', tags: ['a', null], nums: [1, 2] }]);
+});
+
+test('types it does not know are looked up: an enum array is a list of text, a domain has its base type', async () => {
+  await pgPool(conn).query(`CREATE TYPE ${schema}.mood AS ENUM ('sad', 'happy'); CREATE DOMAIN ${schema}.money2 AS numeric(5,2)`);
+  const { columns, rows } = await read(`SELECT 1 AS id, ARRAY['happy', NULL]::${schema}.mood[] AS moods, 'sad'::${schema}.mood AS mood, 1.5::${schema}.money2 AS price`,
+    {}, 'SELECT id, moods, mood, price::VARCHAR AS price FROM items');
+  assert.deepEqual(columns, [{ name: 'id', type: 'INTEGER' }, { name: 'moods', type: 'VARCHAR[]' }, { name: 'mood', type: 'VARCHAR' }, { name: 'price', type: 'DECIMAL(5,2)' }]);
+  assert.deepEqual(rows, [{ id: 1, moods: ['happy', null], mood: 'sad', price: '1.50' }]);
 });
