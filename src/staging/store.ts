@@ -13,6 +13,7 @@ import { ConfigError } from '../errors.js';
 import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Column } from '../table/engine.js';
+import { trustDirectory } from '../table/access.js';
 
 /** A reference to a staged dataset: everything the workflow needs, nothing of the rows. */
 export type DatasetRef = {
@@ -54,7 +55,10 @@ export const checkpointKey = (pipeline: string, workflowId: string, stage: strin
 const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
 
 export class LocalStagingStore implements StagingStore {
-  constructor(readonly root: string) {}
+  constructor(readonly root: string) {
+    // Table engines read and write staged Parquet here in place (no copy into the work directory).
+    trustDirectory(root);
+  }
 
   uri(key: string): string {
     return `${this.root.replace(/\/$/, '')}/${key}`;

@@ -4,7 +4,8 @@
  * Steps read and write named datasets; `output` defaults to `input`, so steps chain in place.
  */
 import { z } from 'zod';
-import { DataError, ConfigError } from '../../errors.js';
+import { ConfigError, withContext } from '../../errors.js';
+import { classifyDuckDbError } from '../duckdb-errors.js';
 import { ident, type TableEngine } from '../engine.js';
 
 export type StepContext = { table: TableEngine; stage: string; index: number };
@@ -38,9 +39,8 @@ export async function materialize(ctx: StepContext, output: string, selectSql: s
   try {
     await ctx.table.replace(output, selectSql);
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    if (/Conversion Error|Invalid Input Error|Out of Range/.test(msg)) throw new DataError(msg, { dataset: output, stage: ctx.stage }, { cause: err });
-    throw new ConfigError(msg, { dataset: output, stage: ctx.stage, field: `steps[${ctx.index}]` }, { cause: err });
+    const e = classifyDuckDbError(err);
+    throw withContext(e, { dataset: output, stage: ctx.stage, ...(e.code === 'CONFIG' ? { field: `steps[${ctx.index}]` } : {}) });
   }
 }
 
