@@ -29,7 +29,8 @@ export function duckDbErrorCode(message: string): ErrorCode {
 /** A DuckDB error as a Ferry error: the first line of DuckDB's message, classified; FerryErrors pass through. */
 export function classifyDuckDbError(err: unknown, context: ErrorContext = {}): FerryError {
   if (err instanceof FerryError) return err;
-  const text = err instanceof Error ? err.message : String(err);
+  // The node client prefixes some errors with what it was doing ("Failed to extract statements: …").
+  const text = (err instanceof Error ? err.message : String(err)).replace(/^Failed to [^:]+: (?=[A-Z][A-Za-z ]* Error: )/, '');
   return new FerryError(duckDbErrorCode(text), text.split('\n')[0]!, context, { cause: err });
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, withContext } from '../../errors.js';
 import { classifyDuckDbError } from '../duckdb-errors.js';
 import { ident, type TableEngine } from '../engine.js';
+import { isSingleStatement } from '../access.js';
 
 export type StepContext = { table: TableEngine; stage: string; index: number };
 
@@ -17,6 +18,13 @@ export type Step<S> = {
   writes(step: S): string;
   apply(step: S, ctx: StepContext): Promise<void>;
 };
+
+/**
+ * SQL text in a step (a query, a condition, an expression, a type): one statement only, checked
+ * when the pipeline is validated and again by the engine before it runs.
+ */
+export const sqlText = (what: string) =>
+  z.string().min(1).refine(isSingleStatement, { message: `${what} must be one SQL statement: a ';' followed by more SQL is not allowed` });
 
 /** The fields of a step over one dataset. */
 export const oneInput = { input: z.string(), output: z.string().optional(), description: z.string().optional() };
