@@ -11,7 +11,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
   return async function deliver({ plan, sink, input, runStartedAt }: DeliverInput): Promise<DeliverOutput> {
     const spec = plan.spec.sinks[sink]!;
     return withActivityContext(`deliver ${sink}`, { stage: 'deliver', dataset: input.dataset }, async (scope) => {
-      await scope.table.loadParquet(input.dataset, await staging.readPath(input.uri, scope.workdir));
+      await scope.table.loadParquet(input.dataset, await staging.readDataset(input, scope.workdir));
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
       const result = await adapter.write(spec, {
         ...scope,
