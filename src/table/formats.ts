@@ -8,6 +8,7 @@
  *   await readTableFile(engine, 'sales', '/tmp/sales.csv', { format: 'csv' }, { dataset: 'sales', file: 's3://demo/sales.csv' });
  *   await writeTableFile(engine, 'sales', '/tmp/out.csv', { format: 'csv' });
  */
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
 import { ident, lit, type TableEngine } from './engine.js';
@@ -101,6 +102,7 @@ async function explainJsonFailure(err: unknown, localPath: string, format: 'json
   if (/malformed JSON|invalid unicode|utf-?8/i.test(text) && format === 'ndjson') {
     try {
       for await (const { line, bytes } of lines(localPath, context)) {
+        if (!isUtf8(bytes)) return new DataError('invalid UTF-8', { ...context, line }, { cause: err });
         const s = bytes.toString('utf8');
         if (!/\S/.test(s)) continue;
         try {

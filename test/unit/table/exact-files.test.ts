@@ -136,6 +136,11 @@ describe('bad bytes become DataErrors with the configured file and the right lin
     assert.equal(err.describe(), 'data/latin1.csv:3: invalid UTF-8');
   });
 
+  it('invalid UTF-8 in NDJSON says so, at its own line', async () => {
+    const err = await readFails('latin1.ndjson', Buffer.concat([Buffer.from('{"a":"ok"}\n{"a":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"a":"ok"}\n')]), {}, { file: 's3://lake/in/latin1.ndjson' });
+    assert.equal(err.describe(), 's3://lake/in/latin1.ndjson:2: invalid UTF-8');
+  });
+
   it('malformed NDJSON names the configured key and its own line, never the worker\'s temp path', async () => {
     const err = await readFails('bad.ndjson', '{"a":1}\n{"a":2}\n{"a": oops}\n{"a":4}\n', {}, { file: 's3://lake/in/bad.ndjson' });
     assert.equal(err.context.file, 's3://lake/in/bad.ndjson');
