@@ -7,8 +7,8 @@
  *   decimal text becomes DECIMAL(p,s) with every digit (VARCHAR beyond 38 digits); only text in
  *   exponent notation (1.5e3) becomes DOUBLE;
  * - a UTF-8 byte order mark is not part of the first column's name, and is never written;
- * - a line longer than DuckDB's default buffer is read with a buffer that fits it (up to
- *   MAX_LINE_BYTES; a longer line is a DataError naming it);
+ * - a record longer than DuckDB's default buffer is read with a buffer that fits it (up to
+ *   MAX_LINE_BYTES; a longer one is a DataError naming its line);
  * - when writing, NULL is the first of `null_values` and an empty string is written "".
  *
  *   const columns = await csvColumns(engine, file, csv, { amount: 'DECIMAL(10,2)' }, context, false);
@@ -18,7 +18,8 @@ import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
 import { lit, type TableEngine, type Column } from './engine.js';
 import { duckDbText } from './duckdb-errors.js';
-import { openBytes, longestLine, firstInvalidUtf8Line, streamError, lines } from './text.js';
+import { stat } from 'node:fs/promises';
+import { openBytes, longestRecord, firstInvalidUtf8Line, streamError, lines } from './text.js';
 
 export const csvOptionsSchema = z.strictObject({
   delimiter: z.string().length(1).default(','),
@@ -40,24 +41,21 @@ export function csvDialect(csv: CsvOptions, maxLine?: number): string {
     (maxLine ? `, max_line_size = ${maxLine}, buffer_size = ${Math.max(2 * maxLine, 32 * 1024 * 1024)}` : '');
 }
 
-const lineTooLong = (err: unknown): boolean => /maximum line size|line size of|does not support a full read/i.test(duckDbText(err));
-
 /**
- * Runs `attempt` with DuckDB's default line size; if a line is longer, measures the longest line
- * and runs it again with room for it.
+ * Room for the longest record, when DuckDB's default (2 MB) may be too small: DuckDB does not always
+ * fail on a longer record, it can silently drop it (a 50 MB last line read as 0 rows). So a file that
+ * could hold such a record (larger than 1 MB, or gzipped) is measured first; records longer than
+ * MAX_LINE_BYTES are a DataError naming their line.
  */
-export async function withLineRoom<T>(localPath: string, context: ErrorContext, attempt: (maxLine?: number) => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (err) {
-    if (!lineTooLong(err)) throw err;
-    const longest = await longestLine(localPath, context);
-    if (longest.bytes > MAX_LINE_BYTES) {
-      throw new DataError(`line is ${Math.round(longest.bytes / 1048576)} MB long, longer than the ${MAX_LINE_BYTES / 1048576} MB a CSV line may be`, { ...context, line: longest.line }, { cause: err });
-    }
-    return attempt(Math.max(DEFAULT_MAX_LINE, longest.bytes + 1024));
+export async function csvLineRoom(localPath: string, csv: CsvOptions, context: ErrorContext): Promise<number | undefined> {
+  if (!localPath.endsWith('.gz') && (await stat(localPath)).size <= SAFE_LINE) return undefined;
+  const longest = await longestRecord(localPath, csv.quote, context);
+  if (longest.bytes > MAX_LINE_BYTES) {
+    throw new DataError(`a record of ${Math.round(longest.bytes / 1048576)} MB starts on this line, longer than the ${MAX_LINE_BYTES / 1048576} MB a CSV record may be`, { ...context, line: longest.line });
   }
+  return longest.bytes > SAFE_LINE ? Math.max(DEFAULT_MAX_LINE, longest.bytes + 1024) : undefined;
 }
+const SAFE_LINE = 1_000_000;
 
 /**
  * The columns of a CSV: names from its first record (read by csv-parse), types from DuckDB's sniffer
@@ -65,7 +63,7 @@ export async function withLineRoom<T>(localPath: string, context: ErrorContext, 
  * reads with `auto_detect = false`: with the column count fixed, a row with a field too many or too
  * few is an error, never a silently different dialect.
  */
-export async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOptions, declared: Record<string, string>, context: ErrorContext, skipBadRows: boolean): Promise<Column[]> {
+export async function csvColumns(engine: TableEngine, localPath: string, csv: CsvOptions, declared: Record<string, string>, context: ErrorContext, skipBadRows: boolean, maxLine?: number): Promise<Column[]> {
   const first = await firstRecord(localPath, csv, context);
   // Without a header, declared columns name the fields in order (as DuckDB's `columns` does).
   const declaredNames = Object.keys(declared);
@@ -74,7 +72,7 @@ export async function csvColumns(engine: TableEngine, localPath: string, csv: Cs
   if (unknown.length) throw new ConfigError(`declared column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the CSV header (${names.join(', ')})`, { ...context, field: 'columns' });
   let sniffed: string[] = [];
   try {
-    sniffed = await withLineRoom(localPath, context, async (maxLine) => {
+    sniffed = await (async () => {
       const [row] = await engine.rows(
         `SELECT list_transform(Columns, c -> c.type) AS types, DateFormat AS date_format, TimestampFormat AS ts_format FROM sniff_csv(${lit(localPath)}, ${csvDialect(csv, maxLine)}, sample_size = -1${skipBadRows ? ', ignore_errors = true' : ''})`,
       );
@@ -83,7 +81,7 @@ export async function csvColumns(engine: TableEngine, localPath: string, csv: Cs
       const iso = (format: unknown) => !format || /^%Y-%m-%d([ T]%H:%M:%S(\.%[fgn])?)?(%z)?$/.test(String(format));
       return ((row?.types as string[] | undefined) ?? []).map((type) =>
         (type === 'DATE' && !iso(row?.date_format)) || (type.startsWith('TIMESTAMP') && !iso(row?.ts_format)) ? 'VARCHAR' : type);
-    });
+    })();
   } catch (err) {
     if (err instanceof FerryError && err.code !== 'DATA' && err.code !== 'UNKNOWN') throw err;
     // A file the sniffer cannot make sense of is read as text, so the strict read names the bad row.
@@ -93,7 +91,7 @@ export async function csvColumns(engine: TableEngine, localPath: string, csv: Cs
   const types = names.map((name, i) => declared[name] ?? sniffed[i]!);
   const floats = types.map((t, i) => (t === 'DOUBLE' && !(names[i]! in declared) ? i : -1)).filter((i) => i >= 0);
   if (floats.length) {
-    const exact = await exactNumberTypes(engine, localPath, csv, names, floats, context, skipBadRows);
+    const exact = await exactNumberTypes(engine, localPath, csv, names, floats, skipBadRows, maxLine);
     floats.forEach((i, k) => (types[i] = exact[k]!));
   }
   return names.map((name, i) => ({ name, type: types[i]! }));
@@ -103,7 +101,7 @@ export async function csvColumns(engine: TableEngine, localPath: string, csv: Cs
  * DuckDB's sniffer calls any number with a decimal point, and any integer wider than BIGINT,
  * DOUBLE: that would round 12345678901234567890123 and 0.1. Ferry keeps the digits instead.
  */
-async function exactNumberTypes(engine: TableEngine, localPath: string, csv: CsvOptions, names: string[], which: number[], context: ErrorContext, skipBadRows: boolean): Promise<string[]> {
+async function exactNumberTypes(engine: TableEngine, localPath: string, csv: CsvOptions, names: string[], which: number[], skipBadRows: boolean, maxLine?: number): Promise<string[]> {
   const cols = `{${names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`;
   const stats = which.map((i, k) => {
     const v = `trim(column${k})`;
@@ -111,9 +109,9 @@ async function exactNumberTypes(engine: TableEngine, localPath: string, csv: Csv
       `bool_or(NOT regexp_full_match(${v}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')) AS other${k}`;
   });
   const picked = which.map((i, k) => `${ident2(names[i]!)} AS column${k}`).join(', ');
-  const [row] = await withLineRoom(localPath, context, (maxLine) => engine.rows(
+  const [row] = await engine.rows(
     `SELECT ${stats.join(', ')} FROM (SELECT ${picked} FROM read_csv(${lit(localPath)}, ${csvDialect(csv, maxLine)}, auto_detect = false, columns = ${cols}${skipBadRows ? ', ignore_errors = true' : ''}))`,
-  ));
+  );
   return which.map((_i, k) => {
     if (row?.[`other${k}`]) return 'DOUBLE'; // exponent notation, inf, nan: written as floats
     const intDigits = Number(row?.[`int${k}`] ?? 0);

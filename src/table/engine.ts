@@ -196,8 +196,25 @@ export class TableEngine {
     }
     const admitted: string[] = [];
     for (const f of files) admitted.push(await this.admit(f));
-    const columnsArg = columns?.length ? `, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}` : ', sample_size = -1';
-    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json([${admitted.map(lit).join(', ')}], format = 'newline_delimited'${columnsArg})`);
+    const source = `[${admitted.map(lit).join(', ')}], format = 'newline_delimited'`;
+    const cols = columns?.length ? columns : await this.jsonColumns(source);
+    const typed = cols.length ? `columns = ${columnsLiteral(cols)}` : 'sample_size = -1';
+    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json(${source}, ${typed})`);
+  }
+
+  /**
+   * The columns DuckDB detects in JSON (`source`: the files and format arguments of read_json),
+   * over every record. DuckDB types `2024-03-10T23:30:00Z` as TIMESTAMP, dropping the zone: a
+   * timestamp column whose text carries `Z` or an offset is TIMESTAMPTZ instead (the instant).
+   */
+  async jsonColumns(source: string): Promise<Column[]> {
+    const detected = (await this.rows(`DESCRIBE SELECT * FROM read_json(${source}, sample_size = -1)`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const stamps = detected.filter((c) => c.type === 'TIMESTAMP');
+    if (stamps.length === 0) return detected;
+    const asText = detected.map((c) => (c.type === 'TIMESTAMP' ? { ...c, type: 'VARCHAR' } : c));
+    const zoned = stamps.map((c, i) => `bool_or(regexp_matches(trim(${ident(c.name)}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')) AS z${i}`);
+    const [row] = await this.rows(`SELECT ${zoned.join(', ')} FROM read_json(${source}, columns = ${columnsLiteral(asText)})`);
+    return detected.map((c) => (c.type === 'TIMESTAMP' && row?.[`z${stamps.indexOf(c)}`] === true ? { ...c, type: 'TIMESTAMPTZ' } : c));
   }
 
   close(): void {
@@ -205,6 +222,8 @@ export class TableEngine {
     this.instance.closeSync();
   }
 }
+
+const columnsLiteral = (cols: Column[]): string => `{${cols.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
 
 /** Writes record batches to one NDJSON file; returns how many records were written. */
 export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | Row[][]): Promise<number> {

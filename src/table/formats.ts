@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
 import { ident, lit, type TableEngine } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
-import { csvOptionsSchema, csvColumns, csvDialect, withLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
+import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
 
 export { csvOptionsSchema, type CsvOptions };
@@ -50,7 +50,7 @@ export async function readTableFile(engine: TableEngine, dataset: string, path: 
   const localPath = await engine.admit(path);
   try {
     if (format === 'csv') return await readCsv(engine, dataset, localPath, options, ctx, quarantine);
-    const reader = format === 'parquet' ? `read_parquet(${lit(localPath)})` : await jsonReader(engine, localPath, format, options.columns, ctx);
+    const reader = format === 'parquet' ? `read_parquet(${lit(localPath)})` : await jsonReader(engine, localPath, format, options.columns);
     await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM ${reader}`);
     return {};
   } catch (err) {
@@ -61,13 +61,14 @@ export async function readTableFile(engine: TableEngine, dataset: string, path: 
 
 async function readCsv(engine: TableEngine, dataset: string, localPath: string, options: ReadOptions, context: ErrorContext, quarantine: boolean): Promise<{ rejects?: number }> {
   const csv = csvOptionsSchema.parse(options.csv ?? {});
+  const maxLine = await csvLineRoom(localPath, csv, context);
   try {
-    const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context, quarantine);
+    const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context, quarantine, maxLine);
     const cols = `{${types.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
     const rejects = quarantine ? `, store_rejects = true, rejects_table = ${lit(`__rejects_${dataset}`)}, rejects_scan = ${lit(`__scans_${dataset}`)}` : '';
-    await withLineRoom(localPath, context, (maxLine) => engine.run(
+    await engine.run(
       `CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_csv(${lit(localPath)}, ${csvDialect(csv, maxLine)}, auto_detect = false, strict_mode = true, columns = ${cols}${rejects})`,
-    ));
+    );
   } catch (err) {
     // DuckDB (dialect fixed, strict mode) rejects a broken CSV fast but vaguely; only failed reads
     // pay for finding the exact line.
@@ -83,17 +84,17 @@ async function readCsv(engine: TableEngine, dataset: string, localPath: string, 
 }
 
 /**
- * read_json over the file. Declared `columns` type those columns and keep all others: DuckDB's
- * `columns` option alone would drop every undeclared field, so the detected columns come first.
+ * read_json over the file with explicit columns: detected over every record (zoned timestamps as
+ * TIMESTAMPTZ, see TableEngine.jsonColumns), declared `columns` on top. DuckDB's `columns` option
+ * alone would drop every undeclared field; declared fields absent from the file are NULL columns.
  */
-async function jsonReader(engine: TableEngine, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> | undefined, context: ErrorContext): Promise<string> {
-  const base = `read_json(${lit(localPath)}, format = ${format === 'ndjson' ? "'newline_delimited'" : "'auto'"}`;
-  if (!declared || Object.keys(declared).length === 0) return `${base}, sample_size = -1)`;
-  const detected = (await engine.rows(`DESCRIBE SELECT * FROM ${base}, sample_size = -1)`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+async function jsonReader(engine: TableEngine, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> = {}): Promise<string> {
+  const source = `${lit(localPath)}, format = ${format === 'ndjson' ? "'newline_delimited'" : "'auto'"}`;
+  const detected = await engine.jsonColumns(source);
   const columns = detected.map((c) => ({ name: c.name, type: declared[c.name] ?? c.type }));
   for (const [name, type] of Object.entries(declared)) if (!detected.some((c) => c.name === name)) columns.push({ name, type });
-  void context;
-  return `${base}, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}})`;
+  if (columns.length === 0) return `read_json(${source}, sample_size = -1)`;
+  return `read_json(${source}, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}})`;
 }
 
 /** A failed JSON read, at its exact line: DuckDB's own line is off by one for NDJSON. */

@@ -102,9 +102,16 @@ describe('CSV shape', () => {
     assert.deepEqual(await rows('SELECT count(*) AS n FROM ds'), [{ n: 0 }]);
   });
 
-  it('a 3 MB field (longer than DuckDB\'s 2 MB line limit) is loaded whole (50 MB works too, in about 30 s)', async () => {
-    await read('long-line.csv', `id,txt\n1,${'x'.repeat(3_000_000)}\n2,short\n`);
+  it('a record longer than DuckDB\'s 2 MB line limit is loaded whole: a field, a last line without newline, gzipped, quoted over many lines', async () => {
+    const big = 'x'.repeat(3_000_000);
+    await read('long-line.csv', `id,txt\n1,${big}\n2,short\n`);
     assert.deepEqual(await rows('SELECT id, length(txt) AS n FROM ds ORDER BY id'), [{ id: 1, n: 3_000_000 }, { id: 2, n: 5 }]);
+    await read('long-last.csv', `id,txt\n2,short\n1,${big}`);
+    assert.deepEqual(await rows('SELECT id, length(txt) AS n FROM ds ORDER BY id'), [{ id: 1, n: 3_000_000 }, { id: 2, n: 5 }]);
+    await read('long.csv.gz', gzipSync(`id,txt\n1,${big}\n`));
+    assert.deepEqual(await rows('SELECT id, length(txt) AS n FROM ds ORDER BY id'), [{ id: 1, n: 3_000_000 }]);
+    await read('long-quoted.csv', `id,txt\n1,"${'ab\n'.repeat(1_000_000)}"\n2,x\n`);
+    assert.deepEqual(await rows('SELECT id, length(txt) AS n FROM ds ORDER BY id'), [{ id: 1, n: 3_000_000 }, { id: 2, n: 1 }]);
   });
 });
 
@@ -118,6 +125,21 @@ describe('JSON and NDJSON columns', () => {
     ]);
     await read('typed.json', JSON.stringify([{ id: 1, when: '2024-01-01', v: 'a' }]), { columns: { when: 'DATE', missing: 'INTEGER' } });
     assert.deepEqual(await types(), ['id BIGINT', 'when DATE', 'v VARCHAR', 'missing INTEGER']);
+  });
+});
+
+describe('timestamps with a zone stay instants', () => {
+  it('JSON and NDJSON text ending in Z or an offset is TIMESTAMPTZ, naive text stays TIMESTAMP', async () => {
+    await read('zoned.ndjson', '{"z":"2024-03-10T23:30:00Z","o":"2024-03-10T23:30:00+02:00","n":"2024-03-10T23:30:00"}\n');
+    assert.deepEqual(await types(), ['z TIMESTAMP WITH TIME ZONE', 'o TIMESTAMP WITH TIME ZONE', 'n TIMESTAMP']);
+    assert.deepEqual(await rows('SELECT epoch(z) AS z, epoch(o) AS o FROM ds'), [{ z: 1710113400, o: 1710106200 }]);
+    await read('zoned.json', JSON.stringify([{ z: '2024-03-10T23:30:00Z' }]));
+    assert.deepEqual(await types(), ['z TIMESTAMP WITH TIME ZONE']);
+    // Records from an API or a driver (loadNdjson without declared columns) too.
+    const file = join(dir, 'api.ndjson');
+    await writeFile(file, '{"at":"2024-03-10T23:30:00Z"}\n');
+    await engine.loadNdjson('api', [file]);
+    assert.deepEqual((await engine.columns('api')).map((c) => c.type), ['TIMESTAMP WITH TIME ZONE']);
   });
 });
 
