@@ -83,9 +83,12 @@ export async function longestRecord(localPath: string, quoteChar: string, contex
     for await (const chunk of source) {
       const buf = chunk as Buffer;
       let i = 0;
+      // The next line break and quote at or after i (-1: none left in this chunk; -2: not looked up yet).
+      let nl = -2;
+      let q = -2;
       while (i < buf.length) {
-        const nl = buf.indexOf(10, i);
-        const q = buf.indexOf(quote, i);
+        if (nl !== -1 && nl < i) nl = buf.indexOf(10, i);
+        if (q !== -1 && q < i) q = buf.indexOf(quote, i);
         const end = nl < 0 ? buf.length : nl;
         if (q >= 0 && q < end) {
           // Doubled quotes toggle twice: the state stays right without special cases.
