@@ -16,7 +16,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
     return withActivityContext(`deliver ${sink}`, context, async (scope) => {
       const spec = checkSink(input.spec, context);
       const connections = checkConnections(input.connections, spec, context);
-      await scope.table.loadParquet(input.input.dataset, await staging.readPath(input.input.uri, scope.workdir));
+      await scope.table.loadParquet(input.input.dataset, await staging.readDataset(input.input, scope.workdir));
       // The stall clock measures the adapter: downloading the staged file was progress of its own.
       scope.progress({ note: 'staged data opened' });
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;

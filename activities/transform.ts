@@ -18,7 +18,7 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
       // sql steps may read datasets they did not declare: then open them all, they are only views.
       const openAll = steps.some((s) => s.type === 'sql');
       for (const [name, ref] of Object.entries(inputs)) {
-        if (openAll || needed.has(name)) await scope.table.loadParquet(name, await staging.readPath(ref.uri, scope.workdir));
+        if (openAll || needed.has(name)) await scope.table.loadParquet(name, await staging.readDataset(ref, scope.workdir));
       }
       const written = new Set<string>();
       await applySteps(scope.table, stage, steps, (index, outputs) => {

@@ -1,6 +1,8 @@
 /**
  * `file` sink: writes a dataset to a local CSV, JSON, NDJSON or Parquet file (`.gz` compresses).
- * The file is written beside its target and renamed into place, so it appears whole or not at all.
+ * The file is written under a name unique to the attempt and renamed into place, so it appears
+ * whole or not at all, and a retry simply writes it again. The path must lie inside FERRY_FILE_ROOTS
+ * (default: the worker's working directory); anything else is a CONFIG error.
  *
  *   sinks:
  *     export:
@@ -10,17 +12,16 @@
  */
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
-import { mkdir, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
 import { ConfigError } from '../../src/errors.js';
+import { confineToRoots } from '../../src/table/access.js';
 import type { SinkAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
   type: z.literal('file'),
   ...adapterCommon,
   input: z.string().describe('the dataset to deliver'),
-  path: z.string().min(1).describe('written beside, then renamed into place'),
+  path: z.string().min(1).describe('written under a unique temporary name, then renamed into place; must lie inside FERRY_FILE_ROOTS (default: the working directory)'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
 });
@@ -32,11 +33,9 @@ export const fileSink = {
   async write(spec, ctx) {
     const format = spec.format ?? formatFromPath(spec.path);
     if (!format) throw new ConfigError(`cannot tell the format of ${spec.path}: set format`, { file: spec.path });
-    const partial = `${spec.path}.partial${spec.path.endsWith('.gz') ? '.gz' : ''}`;
+    confineToRoots(spec.path, { file: spec.path, field: 'path' });
     try {
-      await mkdir(dirname(spec.path), { recursive: true });
-      await writeTableFile(ctx.table, ctx.dataset, partial, { format, csv: spec.csv });
-      await rename(partial, spec.path);
+      await writeTableFile(ctx.table, ctx.dataset, spec.path, { format, csv: spec.csv });
     } catch (err) {
       // A path under a file, a read-only or forbidden place will not heal by retrying.
       const code = (err as { code?: string }).code ?? '';

@@ -1,6 +1,7 @@
 /**
  * `s3` sink: writes a dataset as one CSV, JSON, NDJSON or Parquet object. The key is deterministic
  * (it may use `{run_id}` and `{date}`), and a PUT is atomic: a retry overwrites, never duplicates.
+ * CSV output follows the same NULL / empty-string rules as the file sink (csv.null_values).
  *
  *   sinks:
  *     lake:
@@ -13,7 +14,7 @@
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { basename, join } from 'node:path';
-import { s3Client, uploadFile, s3Uri, ensureBucket } from '../../src/connect/s3.js';
+import { s3Client, uploadFile, s3Uri, ensureBucket, badKeyReason } from '../../src/connect/s3.js';
 import { fileFormatSchema, csvOptionsSchema, formatFromPath, writeTableFile } from '../../src/table/formats.js';
 import { ConfigError } from '../../src/errors.js';
 import type { SinkAdapter } from '../adapter.js';
@@ -24,7 +25,7 @@ const schema = z.strictObject({
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
   bucket: z.string().min(1),
-  key: z.string().min(1).describe('may use {run_id} and {date}'),
+  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }).describe('may use {run_id} and {date}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   create_bucket: z.boolean().default(false),

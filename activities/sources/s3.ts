@@ -1,6 +1,7 @@
 /**
  * `s3` source: one CSV, JSON, NDJSON or Parquet object (optionally `.gz`), downloaded to the
- * worker and read by DuckDB.
+ * worker and read by DuckDB. A retry downloads the object again; errors name the s3:// key and
+ * the line, never the worker's local copy (S3 failures: see connect/s3.ts).
  *
  *   sources:
  *     sales:
@@ -12,7 +13,7 @@
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { basename, join } from 'node:path';
-import { s3Client, downloadObject, s3Uri } from '../../src/connect/s3.js';
+import { s3Client, downloadObject, s3Uri, badKeyReason } from '../../src/connect/s3.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
 import type { SourceAdapter } from '../adapter.js';
 
@@ -21,7 +22,7 @@ const schema = z.strictObject({
   ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   bucket: z.string().min(1),
-  key: z.string().min(1),
+  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,

@@ -4,13 +4,18 @@
  *
  *   const s3 = s3Client(resolveConnection(connections, 'lake', 's3'));
  *   await downloadObject(s3, { bucket: 'demo', key: 'raw/sales.csv' }, '/tmp/sales.csv');
+ *
+ * Failure semantics: every S3 error leaves through `s3Error`, the one classifier by error code
+ * (not found, auth, config: not retried; throttling, 5xx, network: retried; anything else: unknown).
+ * A key with a `..` or `.` segment is refused before any request (S3 servers reject it, and
+ * retrying cannot help). Downloads and uploads are whole-object operations: a retry repeats them.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { S3Client, GetObjectCommand, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { AuthError, NotFoundError, TransientError, type ErrorContext, FerryError } from '../errors.js';
+import { AuthError, ConfigError, NotFoundError, TransientError, type ErrorContext, FerryError, type ErrorCode } from '../errors.js';
 import type { S3Connection } from './connections.js';
 
 // Node 20 is a supported runtime here and the SDK is pinned: its notice about future releases is noise.
@@ -45,7 +50,17 @@ export function parseS3Uri(uri: string): ObjectRef {
   return { bucket: m[1]!, key: m[2]! };
 }
 
+/** Keys S3 servers refuse whatever the retry: `..` and `.` path segments. */
+export const badKeyReason = (key: string): string | undefined =>
+  key.split('/').some((seg) => seg === '..' || seg === '.') ? 'a key may not contain ".." or "." segments' : undefined;
+
+function checkKey(obj: ObjectRef): void {
+  const reason = badKeyReason(obj.key);
+  if (reason) throw new ConfigError(`invalid S3 key ${JSON.stringify(obj.key)}: ${reason}`, { file: s3Uri(obj), field: 'key' });
+}
+
 export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: string): Promise<number> {
+  checkKey(obj);
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: obj.bucket, Key: obj.key }));
     await pipeline(res.Body as Readable, createWriteStream(toFile));
@@ -57,6 +72,7 @@ export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: strin
 
 /** A single PUT (or a multipart upload for large files): the object appears whole or not at all. */
 export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef, contentType?: string): Promise<void> {
+  checkKey(obj);
   try {
     const upload = new Upload({
       client: s3,
@@ -73,19 +89,51 @@ export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef,
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: { name?: string }) => {
-      if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
-    });
+    return;
+  } catch (err) {
+    // Only a missing bucket is created; any other failure (network, auth) is reported as it is.
+    if (s3ErrorCode(err) !== 'NOT_FOUND') throw s3Error(err, { file: `s3://${bucket}` });
   }
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw s3Error(err, { file: `s3://${bucket}` });
+  }
+}
+
+const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound', 'NoSuchUpload']);
+const AUTH = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'CredentialsProviderError']);
+const CONFIG = new Set(['InvalidBucketName', 'KeyTooLongError', 'InvalidArgument', 'InvalidObjectName', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidURI', 'InvalidRequest', 'MethodNotAllowed', 'PermanentRedirect', 'AuthorizationHeaderMalformed', 'InvalidStorageClass']);
+const TRANSIENT = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'RequestTimeTooSkewed', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeoutException', 'XMinioServerNotInitialized', 'OperationAborted']);
+const NETWORK = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN|UND_ERR_\w+|ERR_STREAM_PREMATURE_CLOSE)$/;
+
+/** The code of an S3 (or network) error: by the service's error code first, then by HTTP status. */
+export function s3ErrorCode(err: unknown): ErrorCode {
+  const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: { code?: string } };
+  const name = e.Code ?? e.name ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  if (NOT_FOUND.has(name)) return 'NOT_FOUND';
+  if (AUTH.has(name)) return 'AUTH';
+  if (CONFIG.has(name)) return 'CONFIG';
+  if (TRANSIENT.has(name)) return 'TRANSIENT';
+  if (NETWORK.test(e.code ?? '') || NETWORK.test(e.cause?.code ?? '')) return 'TRANSIENT';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 401 || status === 403) return 'AUTH';
+  if (status === 429 || (status !== undefined && status >= 500)) return 'TRANSIENT';
+  if (status === 400) return 'CONFIG';
+  return 'UNKNOWN';
 }
 
 export function s3Error(err: unknown, context: ErrorContext): FerryError {
   if (err instanceof FerryError) return err;
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  const message = `S3: ${e.name ?? 'error'}${e.message && e.message !== e.name ? ` (${e.message})` : ''}`;
-  if (e.name === 'NoSuchKey' || e.name === 'NoSuchBucket' || e.name === 'NotFound' || status === 404) return new NotFoundError(message, context, { cause: err });
-  if (e.name === 'InvalidAccessKeyId' || e.name === 'SignatureDoesNotMatch' || e.name === 'AccessDenied' || status === 403) return new AuthError(message, context, { cause: err });
-  return new TransientError(message, context, { cause: err });
+  const e = err as { name?: string; message?: string; code?: string };
+  const what = e.name && e.name !== 'Error' ? e.name : e.code ?? 'error';
+  const message = `S3: ${what}${e.message && e.message !== what ? ` (${e.message})` : ''}`;
+  const code = s3ErrorCode(err);
+  if (code === 'NOT_FOUND') return new NotFoundError(message, context, { cause: err });
+  if (code === 'AUTH') return new AuthError(message, context, { cause: err });
+  if (code === 'CONFIG') return new ConfigError(message, context, { cause: err });
+  if (code === 'TRANSIENT') return new TransientError(message, context, { cause: err });
+  return new FerryError('UNKNOWN', message, context, { cause: err });
 }

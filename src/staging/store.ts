@@ -13,8 +13,14 @@ import { ConfigError } from '../errors.js';
 import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Column } from '../table/engine.js';
+import { trustDirectory } from '../table/access.js';
+import { readVerified } from './read.js';
 
-/** A reference to a staged dataset: everything the workflow needs, nothing of the rows. */
+/**
+ * A reference to a staged dataset: everything the workflow needs, nothing of the rows. One file
+ * (`uri`, with its `rows`, `bytes`, `sha256`), or several `parts` (then `uri` is their common
+ * prefix and `rows`/`bytes` the totals): partitioned reads and writes fit without a new contract.
+ */
 export type DatasetRef = {
   dataset: string;
   stage: string;
@@ -23,7 +29,15 @@ export type DatasetRef = {
   bytes: number;
   columns: Column[];
   sha256: string;
+  parts?: DatasetPart[];
 };
+
+/** One file of a multi-part dataset. */
+export type DatasetPart = { uri: string; rows: number; bytes: number; sha256: string };
+
+/** The files of a dataset: its parts, or the one file the ref names. */
+export const partsOf = (ref: DatasetRef): DatasetPart[] =>
+  ref.parts?.length ? ref.parts : [{ uri: ref.uri, rows: ref.rows, bytes: ref.bytes, sha256: ref.sha256 }];
 
 export interface StagingStore {
   /** As configured (relative paths stay relative: no machine paths leak into history). */
@@ -34,6 +48,8 @@ export interface StagingStore {
   commit(key: string, localFile: string): Promise<void>;
   /** A local path holding the data of `uri` (downloaded into `workdir` when remote). */
   readPath(uri: string, workdir: string): Promise<string>;
+  /** Local paths of a staged dataset's files (one per part), each checked against its sha256 (see read.ts). */
+  readDataset(ref: DatasetRef, workdir: string): Promise<string[]>;
   /** The keys staged under a key prefix (e.g. a checkpoint folder), sorted. */
   list(prefix: string): Promise<string[]>;
   /** Every staged run (`<pipeline>/<workflowId>`), with its size and when it was last written. */
@@ -54,7 +70,10 @@ export const checkpointKey = (pipeline: string, workflowId: string, stage: strin
 const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
 
 export class LocalStagingStore implements StagingStore {
-  constructor(readonly root: string) {}
+  constructor(readonly root: string) {
+    // Table engines read and write staged Parquet here in place (no copy into the work directory).
+    trustDirectory(root);
+  }
 
   uri(key: string): string {
     return `${this.root.replace(/\/$/, '')}/${key}`;
@@ -74,6 +93,10 @@ export class LocalStagingStore implements StagingStore {
 
   async readPath(uri: string): Promise<string> {
     return resolve(uri);
+  }
+
+  readDataset(ref: DatasetRef, workdir: string): Promise<string[]> {
+    return readVerified(this, ref, workdir);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -129,7 +152,11 @@ export class S3StagingStore implements StagingStore {
   }
 
   async commit(key: string, localFile: string): Promise<void> {
-    this.bucketReady ??= ensureBucket(this.s3, this.bucket);
+    // Only a bucket check that succeeded is remembered: one network blip must not fail every later commit.
+    this.bucketReady ??= ensureBucket(this.s3, this.bucket).catch((err: unknown) => {
+      this.bucketReady = undefined;
+      throw err;
+    });
     await this.bucketReady;
     await uploadFile(this.s3, localFile, parseS3Uri(this.uri(key)), key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : undefined);
   }
@@ -168,6 +195,10 @@ export class S3StagingStore implements StagingStore {
       for (const o of page.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
       token = page.NextContinuationToken;
     } while (token);
+  }
+
+  readDataset(ref: DatasetRef, workdir: string): Promise<string[]> {
+    return readVerified(this, ref, workdir);
   }
 
   async readPath(uri: string, workdir: string): Promise<string> {

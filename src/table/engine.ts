@@ -8,13 +8,16 @@
  *   const stats = await t.exportParquet('big', 'out/big.parquet');
  *   t.close();
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename, stat, mkdir, copyFile, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { totalmem } from 'node:os';
 import { once } from 'node:events';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { ConfigError, type ErrorContext } from '../errors.js';
+import { classifyDuckDbError } from './duckdb-errors.js';
+import { admitFile, engineDirectories, isInside, realPathOf } from './access.js';
 
 export type Column = { name: string; type: string };
 export type FileStats = { rows: number; bytes: number; columns: Column[]; sha256: string };
@@ -38,32 +41,99 @@ export class TableEngine {
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
     readonly workdir: string,
+    /** Real paths of the directories DuckDB may read and write. */
+    readonly allowed: string[],
   ) {}
 
-  static async open(workdir: string, options: { memoryLimit?: string; threads?: number } = {}): Promise<TableEngine> {
+  /** `allowDirectories`: more directories this engine may use (tests and tools; activities use trustDirectory). */
+  static async open(workdir: string, options: { memoryLimit?: string; threads?: number; allowDirectories?: string[] } = {}): Promise<TableEngine> {
     await mkdir(join(workdir, 'spill'), { recursive: true });
+    const allowed = [...new Set([...(await engineDirectories(workdir)), ...(options.allowDirectories ?? []).map(realPathOf)])];
     const instance = await DuckDBInstance.create(':memory:', {
-      temp_directory: join(workdir, 'spill'),
+      temp_directory: join(allowed[0]!, 'spill'),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
       ...(options.threads ? { threads: String(options.threads) } : {}),
       // Ferry runs offline-capable: never try to download an extension at run time.
       autoinstall_known_extensions: 'false',
     });
-    return new TableEngine(instance, await instance.connect(), workdir);
+    const conn = await instance.connect();
+    try {
+      // Order matters: the directories before external access is switched off, the lock last.
+      await conn.run(`SET TimeZone = 'UTC'`);
+      await conn.run(`SET allowed_directories = [${allowed.map((d) => lit(`${d}/`)).join(', ')}]`);
+      await conn.run('SET enable_external_access = false');
+      await conn.run('SET lock_configuration = true');
+    } catch (err) {
+      conn.closeSync();
+      instance.closeSync();
+      throw classifyDuckDbError(err);
+    }
+    return new TableEngine(instance, conn, workdir, allowed);
   }
 
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
-    await this.conn.run(sql, params);
+    try {
+      await this.conn.run(sql, params);
+    } catch (err) {
+      throw classifyDuckDbError(err);
+    }
   }
 
   async rows(sql: string, params?: DuckDBValue[]): Promise<Row[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
-    return reader.getRowObjectsJS().map(normalizeRow);
+    try {
+      const reader = await this.conn.runAndReadAll(sql, params);
+      return reader.getRowObjectsJS().map(normalizeRow);
+    } catch (err) {
+      throw classifyDuckDbError(err);
+    }
   }
 
   async columns(dataset: string): Promise<Column[]> {
-    const reader = await this.conn.runAndReadAll(`DESCRIBE ${ident(dataset)}`);
-    return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const rows = await this.rows(`DESCRIBE ${ident(dataset)}`);
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  }
+
+  /** Fails with a ConfigError unless `sql` is exactly one statement (DuckDB's own parser counts). */
+  async requireOneStatement(sql: string, context: ErrorContext = {}): Promise<void> {
+    let count: number;
+    try {
+      count = (await this.conn.extractStatements(sql)).count;
+    } catch (err) {
+      throw classifyDuckDbError(err, context);
+    }
+    if (count !== 1) throw new ConfigError(`SQL must be one statement, found ${count}`, context);
+  }
+
+  /** A path to `file` the engine may read (see admitFile): the file, or a link or copy in the work directory. */
+  async admit(file: string): Promise<string> {
+    return admitFile(this.allowed, file, this.workdir);
+  }
+
+  /**
+   * Writes `target` whole or not at all: `write` fills a partial file with a name unique to this
+   * attempt (beside the target when the engine may write there, else in the work directory), which
+   * is then renamed into place (copied beside it first when it is on another file system).
+   */
+  async writeFile(target: string, write: (partial: string) => Promise<void>): Promise<void> {
+    await mkdir(dirname(target), { recursive: true });
+    const suffix = `${randomBytes(4).toString('hex')}.partial${target.endsWith('.gz') ? '.gz' : ''}`;
+    const besideAllowed = this.allowed.some((d) => isInside(realPathOf(target), d));
+    const partial = besideAllowed ? `${target}.${suffix}` : join(this.workdir, 'out', `${basename(target)}.${suffix}`);
+    await mkdir(dirname(partial), { recursive: true });
+    try {
+      await write(partial);
+      await rename(partial, target).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EXDEV') throw err;
+        const beside = `${target}.${suffix}`;
+        await copyFile(partial, beside);
+        await rename(beside, target).catch(async (e: unknown) => {
+          await rm(beside, { force: true });
+          throw e;
+        });
+      });
+    } finally {
+      await rm(partial, { force: true });
+    }
   }
 
   async count(dataset: string): Promise<number> {
@@ -81,9 +151,13 @@ export class TableEngine {
     return (await this.rows(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1`, [dataset])).length > 0;
   }
 
-  /** Exposes a Parquet file as a dataset (a view: nothing is copied until it is used). */
-  async loadParquet(dataset: string, file: string): Promise<void> {
-    await this.run(`CREATE OR REPLACE VIEW ${ident(dataset)} AS SELECT * FROM read_parquet(${lit(file)})`);
+  /** Exposes Parquet files (one, or the parts of a dataset) as a dataset: a view, nothing is copied until it is used. */
+  async loadParquet(dataset: string, files: string | string[]): Promise<void> {
+    const list = Array.isArray(files) ? files : [files];
+    if (list.length === 0) throw new ConfigError(`no Parquet files for dataset ${dataset}`, { dataset });
+    const admitted: string[] = [];
+    for (const f of list) admitted.push(await this.admit(f));
+    await this.run(`CREATE OR REPLACE VIEW ${ident(dataset)} AS SELECT * FROM read_parquet([${admitted.map(lit).join(', ')}])`);
   }
 
   /**
@@ -92,7 +166,9 @@ export class TableEngine {
    */
   async replace(dataset: string, selectSql: string): Promise<void> {
     const tmp = `__ferry_tmp_${++this.tempCounter}`;
-    await this.run(`CREATE TABLE ${ident(tmp)} AS ${selectSql}`);
+    const create = `CREATE TABLE ${ident(tmp)} AS ${selectSql}`;
+    await this.requireOneStatement(create, { dataset });
+    await this.run(create);
     await this.drop(dataset);
     await this.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(dataset)}`);
   }
@@ -102,12 +178,9 @@ export class TableEngine {
     await this.run(`DROP TABLE IF EXISTS ${ident(dataset)}`).catch(() => undefined);
   }
 
-  /** Writes a dataset as Parquet (to a temp name, then renamed: readers never see half a file). */
+  /** Writes a dataset as Parquet (to a name unique to the attempt, then renamed: readers never see half a file). */
   async exportParquet(dataset: string, file: string): Promise<FileStats> {
-    await mkdir(dirname(file), { recursive: true });
-    const partial = `${file}.partial`;
-    await this.run(`COPY (SELECT * FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`);
-    await rename(partial, file);
+    await this.writeFile(file, (partial) => this.run(`COPY (SELECT * FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`));
     return { rows: await this.count(dataset), columns: await this.columns(dataset), ...(await fileDigest(file)) };
   }
 
@@ -121,8 +194,27 @@ export class TableEngine {
       await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
       return;
     }
-    const columnsArg = columns?.length ? `, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}` : ', sample_size = -1';
-    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json([${files.map(lit).join(', ')}], format = 'newline_delimited'${columnsArg})`);
+    const admitted: string[] = [];
+    for (const f of files) admitted.push(await this.admit(f));
+    const source = `[${admitted.map(lit).join(', ')}], format = 'newline_delimited'`;
+    const cols = columns?.length ? columns : await this.jsonColumns(source);
+    const typed = cols.length ? `columns = ${columnsLiteral(cols)}` : 'sample_size = -1';
+    await this.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_json(${source}, ${typed})`);
+  }
+
+  /**
+   * The columns DuckDB detects in JSON (`source`: the files and format arguments of read_json),
+   * over every record. DuckDB types `2024-03-10T23:30:00Z` as TIMESTAMP, dropping the zone: a
+   * timestamp column whose text carries `Z` or an offset is TIMESTAMPTZ instead (the instant).
+   */
+  async jsonColumns(source: string): Promise<Column[]> {
+    const detected = (await this.rows(`DESCRIBE SELECT * FROM read_json(${source}, sample_size = -1)`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const stamps = detected.filter((c) => c.type === 'TIMESTAMP');
+    if (stamps.length === 0) return detected;
+    const asText = detected.map((c) => (c.type === 'TIMESTAMP' ? { ...c, type: 'VARCHAR' } : c));
+    const zoned = stamps.map((c, i) => `bool_or(regexp_matches(trim(${ident(c.name)}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')) AS z${i}`);
+    const [row] = await this.rows(`SELECT ${zoned.join(', ')} FROM read_json(${source}, columns = ${columnsLiteral(asText)})`);
+    return detected.map((c) => (c.type === 'TIMESTAMP' && row?.[`z${stamps.indexOf(c)}`] === true ? { ...c, type: 'TIMESTAMPTZ' } : c));
   }
 
   close(): void {
@@ -130,6 +222,8 @@ export class TableEngine {
     this.instance.closeSync();
   }
 }
+
+const columnsLiteral = (cols: Column[]): string => `{${cols.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
 
 /** Writes record batches to one NDJSON file; returns how many records were written. */
 export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | Row[][]): Promise<number> {

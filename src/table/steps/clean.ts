@@ -2,13 +2,13 @@
  * Cleaning steps: fill missing values, drop duplicates, handle abnormal values.
  *
  *   - { type: fill, input: sales, columns: { quantity: 1, category: unknown, amount: { strategy: median } } }
- *   - { type: dedupe, input: sales, keys: [sale_id], order_by: updated_at DESC }   # keeps the first per key
+ *   - { type: dedupe, input: sales, keys: [sale_id], order_by: updated_at DESC }   # keeps the first per key (ties: see dedupe)
  *   - { type: outliers, input: sales, column: amount, method: iqr, factor: 3, action: drop, rejects: sales_outliers }
  */
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { ident, lit } from '../engine.js';
-import { oneInput, readsInput, writesOutput, requireColumns, materialize, from, type Step } from './step.js';
+import { oneInput, readsInput, writesOutput, requireColumns, materialize, from, sqlText, type Step } from './step.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const fillSchema = z.strictObject({
@@ -39,41 +39,33 @@ export const fill = {
 const dedupeSchema = z.strictObject({
   type: z.literal('dedupe'), ...oneInput,
   keys: z.array(z.string()).optional().describe('omit to drop rows that are identical in every column'),
-  order_by: z.string().optional().describe('SQL ORDER BY within a key: the first row is kept'),
+  order_by: sqlText('order_by').optional().describe(
+    'SQL ORDER BY within a key: the first row is kept. Ties, and every key when omitted, go to the row that sorts first by all its ' +
+    'columns (ascending, NULLs last), so the same input rows give the same output on every run, whatever their order; the output is sorted by the keys',
+  ),
 });
 
+/**
+ * Deterministic by design: which row survives depends only on the set of input rows, never on their
+ * order (which a join or a parallel scan does not fix). Output rows are sorted by the keys.
+ */
 export const dedupe = {
   schema: dedupeSchema,
   reads: readsInput,
   writes: writesOutput,
   async apply(s, ctx) {
+    const all = (await ctx.table.columns(s.input)).map((c) => `${ident(c.name)} ASC NULLS LAST`);
     if (!s.keys) {
-      await materialize(ctx, writesOutput(s), `SELECT DISTINCT * ${from(s.input)}`);
+      await materialize(ctx, writesOutput(s), `SELECT DISTINCT * ${from(s.input)} ORDER BY ${all.join(', ')}`);
       return;
     }
     await requireColumns(ctx.table, s.input, s.keys, 'keys');
     const keys = s.keys.map(ident).join(', ');
-    if (!s.order_by) {
-      // The first row of each key in input order: a hash aggregate and a semi-join, no sort. A table
-      // has its rowid for that order; a view (a staged Parquet file) gets its rows numbered.
-      if (await ctx.table.isTable(s.input)) {
-        await materialize(ctx, writesOutput(s), `SELECT * ${from(s.input)} WHERE rowid IN (SELECT min(rowid) ${from(s.input)} GROUP BY ${keys})`);
-        return;
-      }
-      await materialize(
-        ctx,
-        writesOutput(s),
-        `WITH numbered AS (SELECT *, row_number() OVER () AS __ferry_row ${from(s.input)}) ` +
-          `SELECT * EXCLUDE (__ferry_row) FROM numbered WHERE __ferry_row IN (SELECT min(__ferry_row) FROM numbered GROUP BY ${keys})`,
-      );
-      return;
-    }
-    const order = s.order_by;
+    const order = [...(s.order_by ? [s.order_by] : []), ...all].join(', ');
     await materialize(
       ctx,
       writesOutput(s),
-      `SELECT * EXCLUDE (__ferry_row) FROM (SELECT *, row_number() OVER () AS __ferry_row ${from(s.input)}) ` +
-        `QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${order}) = 1 ORDER BY __ferry_row`,
+      `SELECT * ${from(s.input)} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${order}) = 1 ORDER BY ${s.keys.map((k) => `${ident(k)} ASC NULLS LAST`).join(', ')}`,
     );
   },
 } satisfies Step<z.infer<typeof dedupeSchema>>;

@@ -8,6 +8,8 @@
  *     columns: [sale_date]
  *     formats: ['%Y-%m-%d', '%d/%m/%Y', '%b %d %Y']
  *     to: date                       # or timestamp
+ *
+ * With an offset in a format (%z), `to: timestamp` gives TIMESTAMPTZ: the instant is kept.
  */
 import { z } from 'zod';
 import { DataError } from '../../errors.js';
@@ -19,7 +21,7 @@ const schema = z.strictObject({
   ...oneInput,
   columns: z.array(z.string()).min(1),
   formats: z.array(z.string()).min(1).default(['%Y-%m-%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']),
-  to: z.enum(['date', 'timestamp']).default('date'),
+  to: z.enum(['date', 'timestamp']).default('date').describe('timestamp: TIMESTAMPTZ (the instant) when a format has %z, else TIMESTAMP; date: the UTC date'),
   on_error: z.enum(['fail', 'null']).default('fail'),
 });
 
@@ -29,9 +31,13 @@ export const dates = {
   writes: writesOutput,
   async apply(s, ctx) {
     const have = await requireColumns(ctx.table, s.input, s.columns, 'columns');
+    // A format with an offset (%z) parses to an instant: it stays TIMESTAMPTZ, so no time zone
+    // (the engine runs in UTC anyway) can shift it; values without an offset are then taken as UTC.
+    const instant = s.formats.some((f) => /%[zZ]/.test(f));
+    const type = s.to === 'date' ? 'DATE' : instant ? 'TIMESTAMPTZ' : 'TIMESTAMP';
     const parse = (c: string) => {
-      const attempts = s.formats.map((f) => `try_strptime(trim(${ident(c)}::VARCHAR), ${lit(f)})`).join(', ');
-      return `CAST(COALESCE(${attempts}) AS ${s.to === 'date' ? 'DATE' : 'TIMESTAMP'})`;
+      const attempts = s.formats.map((f) => `try_strptime(trim(${ident(c)}::VARCHAR), ${lit(f)})${instant ? '::TIMESTAMPTZ' : ''}`).join(', ');
+      return `CAST(COALESCE(${attempts}) AS ${type})`;
     };
     if (s.on_error === 'fail') {
       for (const c of s.columns) {

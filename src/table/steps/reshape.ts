@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ident, lit } from '../engine.js';
-import { oneInput, readsInput, writesOutput, requireColumns, materialize, from, type Step } from './step.js';
+import { oneInput, readsInput, writesOutput, requireColumns, materialize, from, sqlText, type Step } from './step.js';
 
 const selectSchema = z.strictObject({ type: z.literal('select'), ...oneInput, columns: z.array(z.string()).min(1) });
 export const select = {
@@ -36,7 +36,7 @@ export const rename = {
 
 const castSchema = z.strictObject({
   type: z.literal('cast'), ...oneInput,
-  columns: z.record(z.string(), z.string()),
+  columns: z.record(z.string(), sqlText('a cast type')),
   on_error: z.enum(['fail', 'null']).default('fail').describe('null: values that do not convert become NULL'),
 });
 export const cast = {
@@ -51,7 +51,7 @@ export const cast = {
   },
 } satisfies Step<z.infer<typeof castSchema>>;
 
-const deriveSchema = z.strictObject({ type: z.literal('derive'), ...oneInput, columns: z.record(z.string(), z.string()).describe('name: SQL expression') });
+const deriveSchema = z.strictObject({ type: z.literal('derive'), ...oneInput, columns: z.record(z.string(), sqlText('an expression')).describe('name: SQL expression') });
 export const derive = {
   schema: deriveSchema,
   reads: readsInput,
@@ -65,7 +65,7 @@ export const derive = {
   },
 } satisfies Step<z.infer<typeof deriveSchema>>;
 
-const filterSchema = z.strictObject({ type: z.literal('filter'), ...oneInput, where: z.string().describe('SQL condition: rows where it is true are kept') });
+const filterSchema = z.strictObject({ type: z.literal('filter'), ...oneInput, where: sqlText('where').describe('SQL condition: rows where it is true are kept') });
 export const filter = {
   schema: filterSchema,
   reads: readsInput,

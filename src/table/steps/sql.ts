@@ -7,13 +7,13 @@
  *     query: SELECT country, sum(amount_usd) AS revenue FROM sales GROUP BY country
  */
 import { z } from 'zod';
-import { materialize, type Step } from './step.js';
+import { materialize, sqlText, type Step } from './step.js';
 
 const schema = z.strictObject({
   type: z.literal('sql'),
   output: z.string(),
   inputs: z.array(z.string()).default([]),
-  query: z.string().min(1),
+  query: sqlText('query'),
   description: z.string().optional(),
 });
 

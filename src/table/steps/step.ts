@@ -4,8 +4,10 @@
  * Steps read and write named datasets; `output` defaults to `input`, so steps chain in place.
  */
 import { z } from 'zod';
-import { DataError, ConfigError } from '../../errors.js';
+import { ConfigError, withContext } from '../../errors.js';
+import { classifyDuckDbError } from '../duckdb-errors.js';
 import { ident, type TableEngine } from '../engine.js';
+import { isSingleStatement } from '../access.js';
 
 export type StepContext = { table: TableEngine; stage: string; index: number };
 
@@ -16,6 +18,13 @@ export type Step<S> = {
   writes(step: S): string;
   apply(step: S, ctx: StepContext): Promise<void>;
 };
+
+/**
+ * SQL text in a step (a query, a condition, an expression, a type): one statement only, checked
+ * when the pipeline is validated and again by the engine before it runs.
+ */
+export const sqlText = (what: string) =>
+  z.string().min(1).refine(isSingleStatement, { message: `${what} must be one SQL statement: a ';' followed by more SQL is not allowed` });
 
 /** The fields of a step over one dataset. */
 export const oneInput = { input: z.string(), output: z.string().optional(), description: z.string().optional() };
@@ -38,9 +47,8 @@ export async function materialize(ctx: StepContext, output: string, selectSql: s
   try {
     await ctx.table.replace(output, selectSql);
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    if (/Conversion Error|Invalid Input Error|Out of Range/.test(msg)) throw new DataError(msg, { dataset: output, stage: ctx.stage }, { cause: err });
-    throw new ConfigError(msg, { dataset: output, stage: ctx.stage, field: `steps[${ctx.index}]` }, { cause: err });
+    const e = classifyDuckDbError(err);
+    throw withContext(e, { dataset: output, stage: ctx.stage, ...(e.code === 'CONFIG' ? { field: `steps[${ctx.index}]` } : {}) });
   }
 }
 
