@@ -110,7 +110,8 @@ export const httpSource = {
     try {
       await loadRecords(ctx.table, ctx.dataset, files, state.stats, spec.columns, spec.nested ?? 'json');
     } catch (err) {
-      if (err instanceof FerryError) throw err;
+      // The engine has already classified DuckDB's error; a value that does not fit is located here.
+      if (err instanceof FerryError && !/in file "[^"]*page-\d+\.ndjson"/.test(err.message)) throw err;
       throw loadError(err as Error, maskUrl(spec.path));
     }
     const pages = `${state.page} page${state.page === 1 ? '' : 's'}`;

@@ -161,7 +161,10 @@ export async function loadRecords(table: TableEngine, dataset: string, files: st
     await table.loadNdjson(dataset, [], columns);
     return;
   }
-  const list = `[${files.map(lit).join(', ')}]`;
+  // The engine may read only its own folders: saved pages elsewhere are linked or copied in first.
+  const admitted: string[] = [];
+  for (const f of files) admitted.push(await table.admit(f));
+  const list = `[${admitted.map(lit).join(', ')}]`;
   const types = new Map<string, string | undefined>(names.map((n) => [n, declared[n] ?? (stats[n] ? columnType(stats[n]) : 'VARCHAR')]));
   if ([...types.values()].some((t) => t === undefined)) {
     // Strings only: let DuckDB's detection type them (dates, timestamps, …), as for any JSON file.

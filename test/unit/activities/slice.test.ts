@@ -19,11 +19,13 @@ let acts: ReturnType<typeof createActivities>;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-slice-test-'));
   process.env.FERRY_WORK_ROOT = join(dir, 'work');
+  process.env.FERRY_FILE_ROOTS = dir;
   await writeFile(join(dir, 'sales.csv'), 'sale_id,amount\nS1,1.5\nS2,2.5\n');
   acts = createActivities({ staging: new LocalStagingStore(join(dir, 'staging')) });
 });
 after(async () => {
   delete process.env.FERRY_WORK_ROOT;
+  delete process.env.FERRY_FILE_ROOTS;
   await rm(dir, { recursive: true, force: true });
 });
 

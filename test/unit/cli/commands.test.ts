@@ -176,7 +176,7 @@ describe('ferry run --dry-run', () => {
     api        sales_final → http demo_api: POST /ingest in batches of 4
 
   settings
-    heartbeat_timeout 30s · activity_timeout 2h
+    heartbeat_timeout 20s · activity_timeout 2h
     retry: up to 30 attempts, waiting 1s ×2 per attempt, at most 1m
 
   connections

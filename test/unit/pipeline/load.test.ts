@@ -560,7 +560,7 @@ describe('config/pipelines/retail.yaml', () => {
     assert.equal(loaded.spec.standardize.length, 7);
     assert.equal(loaded.spec.preprocess.length, 6);
     assert.deepEqual(Object.keys(loaded.connections).sort(), ['demo_api', 'lake', 'warehouse']);
-    assert.equal(loaded.spec.settings.heartbeat_timeout, '30s');
+    assert.equal(loaded.spec.settings.heartbeat_timeout, '20s');
     const api = loaded.connections.demo_api;
     assert.ok(api && api.type === 'http');
     assert.deepEqual(api.auth, { type: 'bearer', token: '${env:DEMO_API_TOKEN}' });

@@ -42,7 +42,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-unit-'));
   // Staged as the deliver activity finds it: a Parquet file exposed as a view.
   staged = join(dir, 'sales.parquet');
-  const setup = await TableEngine.open(join(dir, 'setup'));
+  const setup = await TableEngine.open(join(dir, 'setup'), { allowDirectories: [dir] });
   await setup.run(`COPY (SELECT i::INTEGER AS id, DATE '2024-01-01' + i::INTEGER AS day FROM range(1, 11) t(i) ORDER BY i) TO '${staged}' (FORMAT parquet)`);
   setup.close();
 });
@@ -138,7 +138,7 @@ test('batches are cut the same on every attempt: a changed batch is refused, not
   const folder = await mkdtemp(join(dir, 'cp-'));
   await attempt({ checkpoint: folderCheckpoint(folder, 'acked-000002.json') });
   const other = join(dir, 'changed.parquet');
-  const setup = await TableEngine.open(join(dir, 'setup2'));
+  const setup = await TableEngine.open(join(dir, 'setup2'), { allowDirectories: [dir] });
   await setup.run(`COPY (SELECT (11 - i)::INTEGER AS id, DATE '2024-01-01' + i::INTEGER AS day FROM range(1, 11) t(i) ORDER BY i) TO '${other}' (FORMAT parquet)`);
   setup.close();
   posts = [];
@@ -151,7 +151,7 @@ test('batches are cut the same on every attempt: a changed batch is refused, not
 
 test('exact values: BIGINT beyond 2^53, DECIMAL (38 digits too) and JSON columns keep every digit in the request text', async () => {
   const file = join(dir, 'exact.parquet');
-  const setup = await TableEngine.open(join(dir, 'setup3'));
+  const setup = await TableEngine.open(join(dir, 'setup3'), { allowDirectories: [dir] });
   await setup.run(`COPY (SELECT 9007199254740993::BIGINT AS id, 439.33::DECIMAL(12,2) AS amount, '0.12345678901234567890123'::DECIMAL(38,23) AS ratio,
     '123456789012345678901234567890'::DECIMAL(38,0) AS big, '{"city":"Köln","lon":6.96000000000000000001}'::JSON AS address, NULL::VARCHAR AS note, 'a"b' AS quote, 19.99::DOUBLE AS price)
     TO '${file}' (FORMAT parquet)`);
