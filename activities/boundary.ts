@@ -86,6 +86,8 @@ export async function withActivityContext<T>(
     // answer, and a dead worker is only noticed when the beats stop.
     const every = Math.max(200, Math.min(2000, (info.heartbeatTimeoutMs || 20_000) / 4));
     timer = setInterval(() => {
+      // A DuckDB statement in flight (a long read, COPY or join) is work, not a hung call.
+      if (table?.busy) lastProgressAt = Date.now();
       if (stallMs && Date.now() - lastProgressAt >= stallMs) {
         abort.abort(new TransientError(`no progress for ${formatDuration(stallMs)}`, context));
       } else {

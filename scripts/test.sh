@@ -13,8 +13,8 @@ echo "== type-check" >&2
 npx tsc --noEmit
 echo "== lint" >&2
 npx eslint .
-echo "== unit tests" >&2
-bash scripts/run-tests.sh test/unit
+echo "== unit tests (in a non-UTC time zone: the worker's TZ must never change the data)" >&2
+TZ="${FERRY_TEST_TZ:-America/Sao_Paulo}" bash scripts/run-tests.sh test/unit
 
 # Start what is not running yet, and remember it, so only that is stopped afterwards.
 ours=()

@@ -47,7 +47,7 @@ export const s3Sink = {
     const s3 = s3Client(ctx.connection(spec.connection, 's3'));
     if (spec.create_bucket) await ensureBucket(s3, spec.bucket);
     const obj = { bucket: spec.bucket, key };
-    await uploadFile(s3, local, obj, CONTENT_TYPES[format]);
+    await uploadFile(s3, local, obj, CONTENT_TYPES[format], { signal: ctx.signal, onBytes: (n) => ctx.progress({ note: `uploaded ${n} bytes` }) });
     return { target: s3Uri(obj), rows: ctx.rows, detail: format };
   },
 } satisfies SinkAdapter<S3SinkSpec>;

@@ -39,7 +39,7 @@ export const s3Source = {
     const obj = { bucket: spec.bucket, key: spec.key };
     // Keep the object's file name: DuckDB reads the format and compression from the extension.
     const local = join(ctx.workdir, basename(spec.key));
-    const bytes = await downloadObject(s3, obj, local);
+    const bytes = await downloadObject(s3, obj, local, { signal: ctx.signal, onBytes: (n) => ctx.progress({ note: `downloaded ${n} bytes` }) });
     ctx.progress({ note: `downloaded ${bytes} bytes` });
     const { rejects } = await readTableFile(ctx.table, ctx.dataset, local, spec, { file: s3Uri(obj) });
     return rejects === undefined ? { detail: s3Uri(obj) } : { detail: `${s3Uri(obj)}, ${rejects} rejected`, extra: [rejectsOf(ctx.dataset)] };

@@ -59,30 +59,50 @@ function checkKey(obj: ObjectRef): void {
   if (reason) throw new ConfigError(`invalid S3 key ${JSON.stringify(obj.key)}: ${reason}`, { file: s3Uri(obj), field: 'key' });
 }
 
-export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: string): Promise<number> {
+/**
+ * `onBytes` reports the bytes moved so far (progress, so a long transfer is not taken for a stall);
+ * `signal` aborts the transfer when the activity is cancelled.
+ */
+export type TransferOptions = { signal?: AbortSignal; onBytes?: (bytes: number) => void };
+
+export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: string, options: TransferOptions = {}): Promise<number> {
   checkKey(obj);
   try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: obj.bucket, Key: obj.key }));
-    await pipeline(res.Body as Readable, createWriteStream(toFile));
-    return res.ContentLength ?? 0;
+    const res = await s3.send(new GetObjectCommand({ Bucket: obj.bucket, Key: obj.key }), { abortSignal: options.signal });
+    let bytes = 0;
+    const counted = async function* (body: AsyncIterable<Uint8Array>) {
+      for await (const chunk of body) {
+        bytes += chunk.length;
+        options.onBytes?.(bytes);
+        yield chunk;
+      }
+    };
+    await pipeline(res.Body as Readable, counted, createWriteStream(toFile), { signal: options.signal });
+    return res.ContentLength ?? bytes;
   } catch (err) {
     throw s3Error(err, { file: s3Uri(obj) });
   }
 }
 
 /** A single PUT (or a multipart upload for large files): the object appears whole or not at all. */
-export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef, contentType?: string): Promise<void> {
+export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef, contentType?: string, options: TransferOptions = {}): Promise<void> {
   checkKey(obj);
+  const upload = new Upload({
+    client: s3,
+    params: { Bucket: obj.bucket, Key: obj.key, Body: createReadStream(fromFile), ContentType: contentType },
+    partSize: 16 * 1024 * 1024,
+    queueSize: 2,
+  });
+  upload.on('httpUploadProgress', (p) => options.onBytes?.(p.loaded ?? 0));
+  const abort = () => void upload.abort().catch(() => undefined);
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const upload = new Upload({
-      client: s3,
-      params: { Bucket: obj.bucket, Key: obj.key, Body: createReadStream(fromFile), ContentType: contentType },
-      partSize: 16 * 1024 * 1024,
-      queueSize: 2,
-    });
+    options.signal?.throwIfAborted();
     await upload.done();
   } catch (err) {
     throw s3Error(err, { file: s3Uri(obj) });
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }
 

@@ -18,6 +18,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { ConfigError, type ErrorContext } from '../errors.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
 import { admitFile, engineDirectories, isInside, realPathOf } from './access.js';
+import { stagedType, type WideIntegers } from './parquet-types.js';
 
 export type Column = { name: string; type: string };
 export type FileStats = { rows: number; bytes: number; columns: Column[]; sha256: string };
@@ -71,20 +72,33 @@ export class TableEngine {
     return new TableEngine(instance, conn, workdir, allowed);
   }
 
+  /** Statements running now: a long COPY or join is work in progress, not a stall (see the activity boundary). */
+  private running = 0;
+
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    this.running++;
     try {
       await this.conn.run(sql, params);
     } catch (err) {
       throw classifyDuckDbError(err);
+    } finally {
+      this.running--;
     }
   }
 
   async rows(sql: string, params?: DuckDBValue[]): Promise<Row[]> {
+    this.running++;
     try {
       const reader = await this.conn.runAndReadAll(sql, params);
       return reader.getRowObjectsJS().map(normalizeRow);
     } catch (err) {
       throw classifyDuckDbError(err);
+    } finally {
+      this.running--;
     }
   }
 
@@ -180,8 +194,19 @@ export class TableEngine {
 
   /** Writes a dataset as Parquet (to a name unique to the attempt, then renamed: readers never see half a file). */
   async exportParquet(dataset: string, file: string): Promise<FileStats> {
-    await this.writeFile(file, (partial) => this.run(`COPY (SELECT * FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`));
-    return { rows: await this.count(dataset), columns: await this.columns(dataset), ...(await fileDigest(file)) };
+    const columns = await this.columns(dataset);
+    const write = async (wide: WideIntegers): Promise<Column[]> => {
+      const staged = columns.map((c) => ({ name: c.name, type: stagedType(c.type, wide) }));
+      const select = staged.map((c, i) => (c.type === columns[i]!.type ? ident(c.name) : `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`)).join(', ');
+      await this.writeFile(file, (partial) => this.run(`COPY (SELECT ${select || '*'} FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`));
+      return staged;
+    };
+    // A 128-bit integer beyond 38 digits does not fit DECIMAL(38,0): then the column is staged as text.
+    const staged = await write('decimal').catch((err: unknown) => {
+      if (!columns.some((c) => /HUGEINT/.test(c.type))) throw err;
+      return write('text');
+    });
+    return { rows: await this.count(dataset), columns: staged, ...(await fileDigest(file)) };
   }
 
   /**
@@ -228,15 +253,23 @@ const columnsLiteral = (cols: Column[]): string => `{${cols.map((c) => `${lit(c.
 /** Writes record batches to one NDJSON file; returns how many records were written. */
 export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | Row[][]): Promise<number> {
   const out = createWriteStream(file);
+  // A stream error (disk full) rejects the pending wait instead of being an unhandled 'error' event.
+  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+  failed.catch(() => undefined);
   let rows = 0;
-  for await (const batch of batches) {
-    const chunk = batch.map((r) => JSON.stringify(r, jsonReplacer)).join('\n');
-    if (batch.length && !out.write(`${chunk}\n`)) await once(out, 'drain');
-    rows += batch.length;
+  try {
+    for await (const batch of batches) {
+      const chunk = batch.map((r) => JSON.stringify(r, jsonReplacer)).join('\n');
+      if (batch.length && !out.write(`${chunk}\n`)) await Promise.race([once(out, 'drain'), failed]);
+      rows += batch.length;
+    }
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+    return rows;
+  } finally {
+    // Batches that throw (a dropped connection) must not leak the file handle.
+    if (!out.closed) out.destroy();
   }
-  out.end();
-  await once(out, 'finish');
-  return rows;
 }
 
 /**

@@ -58,6 +58,8 @@ before(async () => {
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1`;
   h = await startHarness();
   dir = await mkdtemp(join(tmpdir(), 'ferry-http-exact-'));
+  // The file sink writes here: a root the worker is told it may use, as an operator would.
+  process.env.FERRY_FILE_ROOTS = dir;
 });
 
 after(async () => {
@@ -67,6 +69,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
   delete process.env.FERRY_CONNECTIONS;
   delete process.env.EXACT_API_KEY;
+  delete process.env.FERRY_FILE_ROOTS;
 });
 
 test('integers beyond 2^53, long decimals, DECIMAL money and nested JSON keep every digit from API to API, PostgreSQL and CSV', async () => {
