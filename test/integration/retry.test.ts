@@ -27,6 +27,7 @@ before(async () => {
   h = await startHarness();
   receiver = await startReceiver();
   dir = await mkdtemp(join(tmpdir(), 'ferry-retry-test-'));
+  process.env.FERRY_FILE_ROOTS = dir; // the file source reads here
   await writeFile(join(dir, 'sales.csv'), 'sale_id,amount\nS1,1.50\nS2,2.50\nS3,3.50\nS4,4.50\nS5,5.50\n');
   const connections = (await readFile('config/connections.yaml', 'utf8')) + `\nreceiver:\n  type: http\n  base_url: ${receiver.url}\n`;
   await writeFile(join(dir, 'connections.yaml'), connections);
@@ -44,6 +45,7 @@ after(async () => {
   await h?.sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await receiver?.close();
   await h?.stop();
+  delete process.env.FERRY_FILE_ROOTS;
 });
 
 test('a failed sink is reported by name and target; retryRun delivers only what is missing, each row once', async () => {
