@@ -94,6 +94,7 @@ export async function withActivityContext<T>(
         beat();
       }
     }, every);
+    beat(); // at once: progress views name the activity ("ingest customers") from its first moment
     workdir = await makeWorkdir();
     table = await TableEngine.open(workdir);
     const scope: ActivityScope = {

@@ -41,8 +41,20 @@ async function run<T>(
   const started = Date.now();
   const outcome = await env.run(() => withActivityContext('ingest customers', { stage: 'ingest', dataset: 'customers' }, fn, { summarize: () => 'ok', stallTimeout: options.stallTimeout }))
     .then((value) => ({ value: value as T | undefined, error: undefined as unknown }), (error: unknown) => ({ value: undefined as T | undefined, error }));
-  return { ...outcome, beats, ms: Date.now() - started };
+  // The first beat is the boundary's own, sent at once so progress views can name the activity.
+  const [startBeat, ...rest] = beats;
+  return { ...outcome, startBeat, beats: rest, ms: Date.now() - started };
 }
+
+describe('the first heartbeat', () => {
+  it('is sent at once and names the activity; on a retry it carries the previous attempt\'s cursor', async () => {
+    const first = await run(async () => 'done');
+    assert.deepEqual(first.startBeat, { activity: 'ingest customers' });
+    const previous = { activity: 'ingest customers', page: 3, cursor: 'c3' };
+    const retry = await run(async () => 'done', { attempt: 2, heartbeatDetails: previous });
+    assert.deepEqual(retry.startBeat, previous);
+  });
+});
 
 describe('resume', () => {
   it('a retry heartbeats the previous attempt\'s cursor until its adapter reports progress', async () => {
