@@ -23,13 +23,14 @@ const database = process.env.FERRY_PG_DATABASE ?? 'test';
 const conn = postgresConnectionSchema.parse({ type: 'postgres', database });
 const pool = pgPool(conn);
 const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+process.env.FERRY_FILE_ROOTS = dir; // the file source reads the generated CSV here
 const csv = join(dir, 'events.csv');
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} rows/s`;
 
 // Input: ids, a category, an amount, a timestamp and some text.
-const gen = await TableEngine.open(join(dir, 'gen'));
+const gen = await TableEngine.open(join(dir, 'gen'), { allowDirectories: [dir] });
 await gen.run(`COPY (SELECT i AS id, 'cat_' || (i % 97) AS category, round(random() * 1000, 2) AS amount,
   TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, md5(i::VARCHAR) AS note FROM range(${rows}) t(i)) TO '${csv}' (FORMAT csv, HEADER true)`);
 gen.close();
@@ -44,7 +45,7 @@ execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-q',
 const psqlSeconds = seconds(t0);
 
 // Ferry: the same adapters the activities run (no Temporal round trips in the figure).
-const table = await TableEngine.open(join(dir, 'ferry'));
+const table = await TableEngine.open(join(dir, 'ferry'), { allowDirectories: [dir] });
 const base = { workdir: dir, table, connections: {}, signal: new AbortController().signal, progress: () => undefined, resume: undefined, runKey: 'bench', connection: () => conn };
 t0 = process.hrtime.bigint();
 await fileSource.read(fileSource.schema.parse({ type: 'file', path: csv }), { ...base, dataset: 'events' } as unknown as SourceContext);

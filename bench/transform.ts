@@ -22,7 +22,7 @@ const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
 const sales = join(dir, 'sales.csv');
 const products = join(dir, 'products.csv');
 
-const gen = await TableEngine.open(join(dir, 'gen'));
+const gen = await TableEngine.open(join(dir, 'gen'), { allowDirectories: [dir] });
 // 2% duplicate sale ids, 1% missing quantities, a handful of absurd amounts, dates as text.
 await gen.run(`COPY (SELECT (i - (i % 50 = 0)::INT) AS sale_id, strftime(DATE '2024-01-01' + (i % 365)::INT, '%d/%m/%Y') AS sale_date,
   (i % 1000) AS product_id, CASE WHEN i % 100 = 0 THEN NULL ELSE 1 + i % 5 END AS quantity,
@@ -39,7 +39,7 @@ const steps = [
   { type: 'derive', input: 'enriched', columns: { amount_usd: 'round(amount * rate, 2)' } },
 ].map((s) => stepSchema.parse(s));
 
-const t = await TableEngine.open(join(dir, 'ferry'));
+const t = await TableEngine.open(join(dir, 'ferry'), { allowDirectories: [dir] });
 const t0 = process.hrtime.bigint();
 await readTableFile(t, 'sales', sales, {}, { file: sales });
 await readTableFile(t, 'products', products, {}, { file: products });
