@@ -11,7 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
-import { ident, lit, type TableEngine } from './engine.js';
+import { ident, lit, type TableEngine, type Column } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
 import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
@@ -156,6 +156,10 @@ export async function writeTableFile(engine: TableEngine, dataset: string, path:
   } else {
     opts = `FORMAT json${options.format === 'json' ? ', ARRAY true' : ''}${gz}`;
   }
-  const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${ident(c.name)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
+  const value = (c: Column) => (options.format === 'csv' && fractionOnly(c.type) ? `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')` : ident(c.name));
+  const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${value(c)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
   await engine.writeFile(path, (partial) => engine.run(`COPY (${select}) TO ${lit(partial)} (${opts})`));
 }
+
+/** DECIMAL(p,p): DuckDB writes its values without the leading zero (.5), which readers take for text or reject. */
+const fractionOnly = (type: string): boolean => /^DECIMAL\((\d+),\s*\1\)$/i.test(type);
