@@ -15,6 +15,7 @@ import { ident, lit, type TableEngine, type Column } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
 import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
+import { writeJsonFile } from './json-out.js';
 
 export { csvOptionsSchema, type CsvOptions };
 
@@ -154,7 +155,9 @@ export async function writeTableFile(engine: TableEngine, dataset: string, path:
   } else if (options.format === 'parquet') {
     opts = 'FORMAT parquet, COMPRESSION zstd';
   } else {
-    opts = `FORMAT json${options.format === 'json' ? ', ARRAY true' : ''}${gz}`;
+    const format = options.format;
+    await engine.writeFile(path, (partial) => writeJsonFile(engine, dataset, partial, format));
+    return;
   }
   const value = (c: Column) => (options.format === 'csv' && fractionOnly(c.type) ? `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')` : ident(c.name));
   const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${value(c)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;

@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { TableEngine } from '../../../src/table/engine.js';
 import { writeTableFile } from '../../../src/table/formats.js';
@@ -28,5 +29,42 @@ describe('CSV sink numbers', () => {
     const file = join(dir, 'd.csv');
     await writeTableFile(engine, 'd', file, { format: 'csv' });
     assert.equal(await readFile(file, 'utf8'), 'w,h,x\n0.000222,-0.5,12.5\n,0.0,\n');
+  });
+});
+
+describe('JSON and NDJSON sink values', () => {
+  before(async () => {
+    await engine.run(`CREATE OR REPLACE TABLE j AS SELECT * FROM (VALUES
+      (1, '{"x": 0.12345678901234567890123,\n "b": [2.50, 12345678901234567890123456789012345678901234]}'::JSON, 0.1::DOUBLE, 99999999999999.999999::DECIMAL(20,6), 'a"b'),
+      (2, NULL, 'NaN'::DOUBLE, NULL, NULL),
+      (3, '[]'::JSON, 'Infinity'::DOUBLE, -0.000001::DECIMAL(20,6), ''),
+      (4, 'null'::JSON, '-Infinity'::DOUBLE, 0::DECIMAL(20,6), 'x')) t(id, j, f, d, s)`);
+  });
+  const expected = [
+    '{"id":1,"j":{"x": 0.12345678901234567890123,  "b": [2.50, 12345678901234567890123456789012345678901234]},"f":0.1,"d":99999999999999.999999,"s":"a\\"b"}',
+    '{"id":2,"j":null,"f":"NaN","d":null,"s":null}',
+    '{"id":3,"j":[],"f":"Infinity","d":-0.000001,"s":""}',
+    '{"id":4,"j":null,"f":"-Infinity","d":0.000000,"s":"x"}',
+  ];
+
+  it('NDJSON keeps the digits inside JSON columns, one record per line, and writes no NaN or Infinity', async () => {
+    const file = join(dir, 'j.ndjson');
+    await writeTableFile(engine, 'j', file, { format: 'ndjson' });
+    const text = await readFile(file, 'utf8');
+    assert.equal(text, `${expected.join('\n')}\n`);
+    for (const line of text.trimEnd().split('\n')) JSON.parse(line); // a strict parser reads every line
+  });
+
+  it('a JSON array holds the same records; gzipped too; an empty dataset is []', async () => {
+    const file = join(dir, 'j.json');
+    await writeTableFile(engine, 'j', file, { format: 'json' });
+    assert.equal(await readFile(file, 'utf8'), `[\n\t${expected.join(',\n\t')}\n]\n`);
+    assert.equal((JSON.parse(await readFile(file, 'utf8')) as unknown[]).length, 4);
+    const gz = join(dir, 'j.json.gz');
+    await writeTableFile(engine, 'j', gz, { format: 'json' });
+    assert.equal(gunzipSync(await readFile(gz)).toString('utf8'), `[\n\t${expected.join(',\n\t')}\n]\n`);
+    await engine.run('CREATE OR REPLACE TABLE none AS SELECT * FROM j WHERE false');
+    await writeTableFile(engine, 'none', file, { format: 'json' });
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), []);
   });
 });
