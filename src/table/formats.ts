@@ -1,6 +1,7 @@
 /**
- * Reading and writing table files (CSV, JSON, NDJSON, Parquet; `.gz` transparently) with DuckDB's
- * own readers and writers. CSV is read with its dialect fixed and in strict mode, so a broken row
+ * Reading and writing table files (CSV, JSON, NDJSON, Parquet; `.gz` transparently): CSV and
+ * Parquet with DuckDB's own readers and writers, JSON and NDJSON through Ferry's exact JSON text
+ * (json-in.ts, json-out.ts), since DuckDB's JSON reader and writer round numbers to doubles. CSV is read with its dialect fixed and in strict mode, so a broken row
  * fails instead of being guessed around; csv-parse then names the exact line and column (csv.ts).
  * Errors name the configured file (context.file), never the worker's local copy. `columns` types
  * the named columns of any format and keeps the others.
@@ -16,6 +17,7 @@ import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
 import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
 import { writeJsonFile } from './json-out.js';
+import { readJsonFile } from './json-in.js';
 
 export { csvOptionsSchema, type CsvOptions };
 
@@ -51,10 +53,12 @@ export async function readTableFile(engine: TableEngine, dataset: string, path: 
   const localPath = await engine.admit(path);
   try {
     if (format === 'csv') return await readCsv(engine, dataset, localPath, options, ctx, quarantine);
-    const reader = format === 'parquet' ? `read_parquet(${lit(localPath)})` : await jsonReader(engine, localPath, format, options.columns);
-    await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM ${reader}`);
+    if (format === 'parquet') await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_parquet(${lit(localPath)})`);
+    else await readJsonFile(engine, dataset, localPath, format, options.columns, ctx);
     return {};
   } catch (err) {
+    // The JSON reader's own errors already name the file and line.
+    if (err instanceof DataError) throw err;
     if (format === 'ndjson' || format === 'json') throw await explainJsonFailure(err, localPath, format, ctx);
     throw scrubPath(err, localPath, ctx.file);
   }
@@ -82,20 +86,6 @@ async function readCsv(engine: TableEngine, dataset: string, localPath: string, 
   await engine.run(`DROP TABLE ${ident(`__rejects_${dataset}`)}`);
   await engine.run(`DROP TABLE ${ident(`__scans_${dataset}`)}`);
   return { rejects: await engine.count(rejectsOf(dataset)) };
-}
-
-/**
- * read_json over the file with explicit columns: detected over every record (zoned timestamps as
- * TIMESTAMPTZ, see TableEngine.jsonColumns), declared `columns` on top. DuckDB's `columns` option
- * alone would drop every undeclared field; declared fields absent from the file are NULL columns.
- */
-async function jsonReader(engine: TableEngine, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> = {}): Promise<string> {
-  const source = `${lit(localPath)}, format = ${format === 'ndjson' ? "'newline_delimited'" : "'auto'"}`;
-  const detected = await engine.jsonColumns(source);
-  const columns = detected.map((c) => ({ name: c.name, type: declared[c.name] ?? c.type }));
-  for (const [name, type] of Object.entries(declared)) if (!detected.some((c) => c.name === name)) columns.push({ name, type });
-  if (columns.length === 0) return `read_json(${source}, sample_size = -1)`;
-  return `read_json(${source}, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}})`;
 }
 
 /** A failed JSON read, at its exact line: DuckDB's own line is off by one for NDJSON. */

@@ -1,0 +1,98 @@
+/**
+ * JSON and NDJSON files read exactly, like records from an API (connect/json-records.ts). DuckDB's
+ * JSON reader parses every number as a double: 99999999999999.999999 becomes 100000000000000, a
+ * declared DECIMAL(20,6) then fails, and numbers inside nested values lose their tail. So the file
+ * is parsed by Ferry's lossless reader (connect/json-text.ts), written as NDJSON whose numbers and
+ * nested values are text, and typed from what each column held: integers BIGINT (DECIMAL(38,0)
+ * beyond 64 bits), short fractions DOUBLE, long ones DECIMAL, nested values JSON, strings by
+ * DuckDB's detection (zoned timestamps TIMESTAMPTZ), declared `columns` on top.
+ *
+ * A JSON file holds one array of records or one record (or, failing that, one record per line);
+ * NDJSON is read line by line, so its size is not bounded by memory. Errors name the line.
+ *
+ *   await readJsonFile(engine, 'orders', '/tmp/orders.ndjson', 'ndjson', { amount: 'DECIMAL(12,2)' }, { file: 's3://b/orders.ndjson' });
+ */
+import { isUtf8 } from 'node:buffer';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { DataError, type ErrorContext } from '../errors.js';
+import { parseJsonText, JsonSyntaxError, type JsonNode } from '../connect/json-text.js';
+import { recordsToNdjson, loadRecords, NotObjectError, type StatsMap } from '../connect/json-records.js';
+import { lines, openBytes, streamError, firstInvalidUtf8Line } from './text.js';
+import type { TableEngine } from './engine.js';
+
+export async function readJsonFile(engine: TableEngine, dataset: string, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> | undefined, context: ErrorContext): Promise<void> {
+  const stats: StatsMap = {};
+  const exact = join(engine.workdir, `${dataset}.exact.ndjson`);
+  const out = createWriteStream(exact);
+  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+  failed.catch(() => undefined);
+  let count = 0;
+  const write = async (record: JsonNode, line: number | undefined) => {
+    let text: string;
+    try {
+      [text] = recordsToNdjson({ kind: 'array', items: [record] }, 'json', stats) as [string];
+    } catch (err) {
+      if (err instanceof NotObjectError) throw new DataError(`record ${count + 1} is not a JSON object`, { ...context, ...(line ? { line } : {}) });
+      throw err;
+    }
+    count++;
+    if (!out.write(`${text}\n`)) await Promise.race([once(out, 'drain'), failed]);
+  };
+  try {
+    const whole = format === 'json' ? await wholeDocument(localPath, context) : undefined;
+    if (whole) {
+      for (const record of whole.kind === 'array' ? whole.items : [whole]) await write(record, undefined);
+    } else {
+      for await (const { line, bytes } of lines(localPath, context)) {
+        if (!isUtf8(bytes)) throw new DataError('invalid UTF-8', { ...context, line });
+        const text = bytes.toString('utf8');
+        if (!/\S/.test(text)) continue;
+        await write(parse(text, context, line), line);
+      }
+    }
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+  } finally {
+    if (!out.closed) out.destroy();
+  }
+  try {
+    await loadRecords(engine, dataset, count ? [exact] : [], stats, declared ?? {}, 'json');
+  } catch (err) {
+    // A value that does not fit a declared type: DuckDB names the line of the rewritten file, which is the record's number.
+    const m = /in line (\d+): ([^\n]*)/.exec((err as Error).message);
+    if (!m) throw err;
+    throw new DataError(`record ${m[1]}: ${m[2]} (a value that does not fit its column type)`, { ...context, field: 'columns' }, { cause: err });
+  }
+}
+
+/** The file as one JSON value, or undefined when it holds several (one per line: read as NDJSON). */
+async function wholeDocument(localPath: string, context: ErrorContext): Promise<JsonNode | undefined> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of openBytes(localPath)) chunks.push(chunk as Buffer);
+  } catch (err) {
+    throw streamError(err, context);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (!isUtf8(bytes)) throw new DataError('invalid UTF-8', { ...context, line: await firstInvalidUtf8Line(localPath, context) });
+  const text = bytes.toString('utf8');
+  try {
+    return parseJsonText(text);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    if (/after JSON/.test(err.message) && text.trimStart().startsWith('{')) return undefined;
+    const line = text.slice(0, err.position).split('\n').length;
+    throw new DataError(`malformed JSON: ${err.message.replace(/ at position \d+$/, '')}`, { ...context, line });
+  }
+}
+
+function parse(text: string, context: ErrorContext, line: number): JsonNode {
+  try {
+    return parseJsonText(text);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    throw new DataError(`malformed JSON: ${err.message.replace(/ at position \d+$/, '')}`, { ...context, line });
+  }
+}
