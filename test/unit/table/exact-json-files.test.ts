@@ -74,3 +74,17 @@ describe('JSON files keep every digit', () => {
     assert.equal(broken.context.line, 2);
   });
 });
+
+describe('JSON arrays', () => {
+  it('arrays of strings, integers, booleans or short fractions are lists; others (long decimals, mixed, objects) JSON text', async () => {
+    await read('lists.ndjson', [
+      '{"tags": ["a", "", null, "b c"], "ids": [1, -9223372036854775808], "ok": [true], "f": [0.1, 2.5], "long": [0.12345678901234567890123], "mixed": [1, "a"], "objs": [{"a": 1}]}',
+      '{"tags": [], "ids": null, "ok": [false, null], "f": [1e3], "long": [1], "mixed": [], "objs": []}',
+    ].join('\n'));
+    assert.deepEqual(await types(), ['tags VARCHAR[]', 'ids BIGINT[]', 'ok BOOLEAN[]', 'f DOUBLE[]', 'long JSON', 'mixed JSON', 'objs JSON']);
+    assert.deepEqual(await engine.rows('SELECT tags, ids::VARCHAR[] AS ids, ok, f, long::VARCHAR AS long FROM ds'), [
+      { tags: ['a', '', null, 'b c'], ids: ['1', '-9223372036854775808'], ok: [true], f: [0.1, 2.5], long: '[0.12345678901234567890123]' },
+      { tags: [], ids: null, ok: [false, null], f: [1000], long: '[1]' },
+    ]);
+  });
+});
