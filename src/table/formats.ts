@@ -130,7 +130,7 @@ function scrubPath(err: unknown, localPath: string, file: string | undefined): F
 /**
  * Writes a dataset as a file, whole or not at all (see TableEngine.writeFile). CSV: NULL is the
  * first of `null_values` (default: an empty field), an empty string is written "" so that it reads
- * back as an empty string; no byte order mark is written.
+ * back as an empty string; lists, structs and maps are JSON text; no byte order mark is written.
  */
 export async function writeTableFile(engine: TableEngine, dataset: string, path: string, options: { format: FileFormat; csv?: Partial<CsvOptions> }): Promise<void> {
   const gz = path.endsWith('.gz') ? ", COMPRESSION 'gzip'" : '';
@@ -149,10 +149,17 @@ export async function writeTableFile(engine: TableEngine, dataset: string, path:
     await engine.writeFile(path, (partial) => writeJsonFile(engine, dataset, partial, format));
     return;
   }
-  const value = (c: Column) => (options.format === 'csv' && fractionOnly(c.type) ? `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')` : ident(c.name));
+  const value = (c: Column) => {
+    if (options.format !== 'csv') return ident(c.name);
+    if (fractionOnly(c.type)) return `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')`;
+    // Lists, structs and maps as JSON text, which any reader parses (DuckDB's own ['a', NULL] is for DuckDB only).
+    return nestedType(c.type) ? `CAST(to_json(${ident(c.name)}) AS VARCHAR)` : ident(c.name);
+  };
   const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${value(c)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
   await engine.writeFile(path, (partial) => engine.run(`COPY (${select}) TO ${lit(partial)} (${opts})`));
 }
 
 /** DECIMAL(p,p): DuckDB writes its values without the leading zero (.5), which readers take for text or reject. */
 const fractionOnly = (type: string): boolean => /^DECIMAL\((\d+),\s*\1\)$/i.test(type);
+
+const nestedType = (type: string): boolean => /\[\d*\]$|^(STRUCT|MAP|UNION)\(/i.test(type);

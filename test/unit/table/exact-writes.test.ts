@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { TableEngine } from '../../../src/table/engine.js';
-import { writeTableFile } from '../../../src/table/formats.js';
+import { readTableFile, writeTableFile } from '../../../src/table/formats.js';
 
 let dir: string;
 let engine: TableEngine;
@@ -66,5 +66,23 @@ describe('JSON and NDJSON sink values', () => {
     await engine.run('CREATE OR REPLACE TABLE none AS SELECT * FROM j WHERE false');
     await writeTableFile(engine, 'none', file, { format: 'json' });
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), []);
+  });
+});
+
+describe('CSV sink nested values', () => {
+  it('lists, structs and maps are JSON text, which reads back into a list type', async () => {
+    await engine.run(`CREATE OR REPLACE TABLE n AS SELECT * FROM (VALUES
+      (['a', '', NULL, 'NULL', 'x, "y"'], [1, NULL, -2147483648], {'k': 1.50::DECIMAL(5,2), 's': 'it''s'}, MAP {'m': [1, 2]}),
+      ([], [], NULL, NULL)) t(ta, ia, st, mp)`);
+    const file = join(dir, 'n.csv');
+    await writeTableFile(engine, 'n', file, { format: 'csv' });
+    assert.equal(await readFile(file, 'utf8'), [
+      'ta,ia,st,mp',
+      '"[""a"","""",null,""NULL"",""x, \\""y\\""""]","[1,null,-2147483648]","{""k"":1.5,""s"":""it\'s""}","{""m"":[1,2]}"',
+      '[],[],,',
+      '',
+    ].join('\n'));
+    await readTableFile(engine, 'back', file, { columns: { ta: 'VARCHAR[]', ia: 'INTEGER[]' } }, {});
+    assert.deepEqual(await engine.rows('SELECT ta, ia FROM back'), [{ ta: ['a', '', null, 'NULL', 'x, "y"'], ia: [1, null, -2147483648] }, { ta: [], ia: [] }]);
   });
 });
