@@ -28,3 +28,17 @@ it('API text ending in Z or an offset is TIMESTAMPTZ (the instant); naive text s
   assert.deepEqual((await engine.columns('api')).map((c) => `${c.name} ${c.type}`), ['z TIMESTAMP WITH TIME ZONE', 'o TIMESTAMP WITH TIME ZONE', 'n TIMESTAMP']);
   assert.deepEqual(await engine.rows('SELECT epoch(z) AS z, epoch(o) AS o FROM api'), [{ z: 1710113400, o: 1710106200 }]);
 });
+
+it('a column mixing Z and +02:00 is TIMESTAMPTZ too; text that is not all zoned times stays VARCHAR', async () => {
+  const stats: StatsMap = {};
+  const page = parseJsonText(`[{"w":"2024-03-10T23:30:00Z","s":"2024-03-10T23:30:00Z","f":"2024-03-10 02:30:00.123456+00"},
+    {"w":"2024-03-10T23:30:00+02:00","s":"soon","f":null}]`) as JsonNode & { kind: 'array' };
+  const file = join(dir, 'page-2.ndjson');
+  await writeFile(file, `${recordsToNdjson(page, 'json', stats).join('\n')}\n`);
+  await loadRecords(engine, 'mixed', [file], stats);
+  assert.deepEqual((await engine.columns('mixed')).map((c) => `${c.name} ${c.type}`), ['w TIMESTAMP WITH TIME ZONE', 's VARCHAR', 'f TIMESTAMP WITH TIME ZONE']);
+  assert.deepEqual(await engine.rows('SELECT epoch(w) AS w, s, epoch_us(f) AS f FROM mixed'), [
+    { w: 1710113400, s: '2024-03-10T23:30:00Z', f: 1710037800123456 },
+    { w: 1710106200, s: 'soon', f: null },
+  ]);
+});
