@@ -2,10 +2,10 @@
  * Datasets as JSON text, exactly, for the JSON/NDJSON file writers and the http sink. DuckDB's own
  * JSON writer re-parses JSON columns into doubles (0.12345678901234567890123 → 0.12345678901234568)
  * and writes NaN and Infinity, which no strict JSON parser reads. Here each record is built by
- * DuckDB as text: `to_json` of each value (exact for DECIMAL and 128-bit integers), the text itself
- * of a JSON column (its line breaks, which JSON allows only between tokens, become spaces so a
- * record stays one line), and NaN/±Infinity as the strings "NaN", "Infinity", "-Infinity", as
- * PostgreSQL's to_json writes them.
+ * DuckDB as text: `to_json` of each value (exact for 128-bit integers), a DECIMAL's text with its
+ * scale (12.10, not 12.1), the text itself of a JSON column (its line breaks, which JSON allows
+ * only between tokens, become spaces so a record stays one line), and NaN/±Infinity as the strings
+ * "NaN", "Infinity", "-Infinity", as PostgreSQL's to_json writes them.
  *
  *   const rows = `SELECT ${recordSql(await engine.columns('sales'))} AS j FROM sales`;
  *   await writeJsonFile(engine, 'sales', '/tmp/out.json', 'json');
@@ -28,6 +28,8 @@ function valueSql(c: Column): string {
   if (/^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(c.type)) {
     return `CASE WHEN isnan(${v}) THEN '"NaN"' WHEN isinf(${v}) AND ${v} > 0 THEN '"Infinity"' WHEN isinf(${v}) THEN '"-Infinity"' ELSE CAST(to_json(${v}) AS VARCHAR) END`;
   }
+  // to_json writes a narrow DECIMAL through a double (12.10 → 12.1); its text keeps the scale, as PostgreSQL's to_json does.
+  if (/^DECIMAL\(/i.test(c.type)) return `regexp_replace(CAST(${v} AS VARCHAR), '^(-?)\\.', '\\10.')`;
   return `CAST(to_json(${v}) AS VARCHAR)`;
 }
 

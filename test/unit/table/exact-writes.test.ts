@@ -32,6 +32,15 @@ describe('CSV sink numbers', () => {
   });
 });
 
+describe('JSON sink decimals', () => {
+  it('a DECIMAL keeps its scale and leading zero, whatever its width (12.10, not 12.1; 0.5, not .5)', async () => {
+    await engine.run(`CREATE OR REPLACE TABLE dec AS SELECT * FROM (VALUES (12.10::DECIMAL(12,2), 12.10::DECIMAL(18,2), -0.5::DECIMAL(1,1), 1.50::DECIMAL(5,2))) t(a, b, c, d)`);
+    const file = join(dir, 'dec.ndjson');
+    await writeTableFile(engine, 'dec', file, { format: 'ndjson' });
+    assert.equal(await readFile(file, 'utf8'), '{"a":12.10,"b":12.10,"c":-0.5,"d":1.50}\n');
+  });
+});
+
 describe('JSON and NDJSON sink values', () => {
   before(async () => {
     await engine.run(`CREATE OR REPLACE TABLE j AS SELECT * FROM (VALUES
