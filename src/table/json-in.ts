@@ -8,8 +8,8 @@
  * integers or short fractions lists (PostgreSQL arrays), other nested values JSON, strings by
  * DuckDB's detection (zoned timestamps TIMESTAMPTZ), declared `columns` on top.
  *
- * A JSON file holds one array of records or one record (or, failing that, one record per line);
- * NDJSON is read line by line, so its size is not bounded by memory. Errors name the line.
+ * A JSON file holds one array of records, or records one after another (json-values.ts); NDJSON
+ * is read line by line. Both stream, so a file's size is not bounded by memory. Errors name the line.
  *
  *   await readJsonFile(engine, 'orders', '/tmp/orders.ndjson', 'ndjson', { amount: 'DECIMAL(12,2)' }, { file: 's3://b/orders.ndjson' });
  */
@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { DataError, type ErrorContext } from '../errors.js';
 import { parseJsonText, JsonSyntaxError, type JsonNode } from '../connect/json-text.js';
 import { recordsToNdjson, loadRecords, NotObjectError, type StatsMap } from '../connect/json-records.js';
-import { lines, openBytes, streamError, firstInvalidUtf8Line } from './text.js';
+import { lines } from './text.js';
+import { jsonRecords } from './json-values.js';
 import type { TableEngine } from './engine.js';
 
 export async function readJsonFile(engine: TableEngine, dataset: string, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> | undefined, context: ErrorContext): Promise<void> {
@@ -44,9 +45,8 @@ export async function readJsonFile(engine: TableEngine, dataset: string, localPa
     if (!out.write(`${text}\n`)) await Promise.race([once(out, 'drain'), failed]);
   };
   try {
-    const whole = format === 'json' ? await wholeDocument(localPath, context) : undefined;
-    if (whole) {
-      for (const record of whole.kind === 'array' ? whole.items : [whole]) await write(record, undefined);
+    if (format === 'json') {
+      for await (const { text, line } of jsonRecords(localPath, context)) await write(parse(text, context, line), line);
     } else {
       for await (const { line, bytes } of lines(localPath, context)) {
         if (!isUtf8(bytes)) throw new DataError('invalid UTF-8', { ...context, line });
@@ -67,27 +67,6 @@ export async function readJsonFile(engine: TableEngine, dataset: string, localPa
     const m = /in line (\d+): ([^\n]*)/.exec((err as Error).message);
     if (!m) throw err;
     throw new DataError(`record ${m[1]}: ${m[2]} (a value that does not fit its column type)`, { ...context, field: 'columns' }, { cause: err });
-  }
-}
-
-/** The file as one JSON value, or undefined when it holds several (one per line: read as NDJSON). */
-async function wholeDocument(localPath: string, context: ErrorContext): Promise<JsonNode | undefined> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of openBytes(localPath)) chunks.push(chunk as Buffer);
-  } catch (err) {
-    throw streamError(err, context);
-  }
-  const bytes = Buffer.concat(chunks);
-  if (!isUtf8(bytes)) throw new DataError('invalid UTF-8', { ...context, line: await firstInvalidUtf8Line(localPath, context) });
-  const text = bytes.toString('utf8');
-  try {
-    return parseJsonText(text);
-  } catch (err) {
-    if (!(err instanceof JsonSyntaxError)) throw err;
-    if (/after JSON/.test(err.message) && text.trimStart().startsWith('{')) return undefined;
-    const line = text.slice(0, err.position).split('\n').length;
-    throw new DataError(`malformed JSON: ${err.message.replace(/ at position \d+$/, '')}`, { ...context, line });
   }
 }
 
