@@ -42,7 +42,14 @@ export async function readJsonFile(engine: TableEngine, dataset: string, localPa
     }
     if (record.kind === 'object') for (const [name, value] of record.entries) noteList(lists, name, value);
     count++;
-    if (!out.write(`${text}\n`)) await Promise.race([once(out, 'drain'), failed]);
+    pending.push(text);
+    if (pending.length >= 1000) await flush();
+  };
+  const pending: string[] = [];
+  const flush = async () => {
+    const chunk = `${pending.join('\n')}\n`;
+    pending.length = 0;
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
   };
   try {
     if (format === 'json') {
@@ -55,6 +62,7 @@ export async function readJsonFile(engine: TableEngine, dataset: string, localPa
         await write(parse(text, context, line), line);
       }
     }
+    if (pending.length) await flush();
     out.end();
     await Promise.race([once(out, 'finish'), failed]);
   } finally {
