@@ -16,7 +16,7 @@ import { ident, lit, type TableEngine, type Column } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
 import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
-import { writeJsonFile } from './json-out.js';
+import { writeJsonFile, jsonValueSql } from './json-out.js';
 import { readJsonFile } from './json-in.js';
 
 export { csvOptionsSchema, type CsvOptions };
@@ -153,7 +153,7 @@ export async function writeTableFile(engine: TableEngine, dataset: string, path:
     if (options.format !== 'csv') return ident(c.name);
     if (fractionOnly(c.type)) return `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')`;
     // Lists, structs and maps as JSON text, which any reader parses (DuckDB's own ['a', NULL] is for DuckDB only).
-    return nestedType(c.type) ? `CAST(to_json(${ident(c.name)}) AS VARCHAR)` : ident(c.name);
+    return nestedType(c.type) ? jsonValueSql(ident(c.name), c.type) : ident(c.name);
   };
   const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${value(c)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
   await engine.writeFile(path, (partial) => engine.run(`COPY (${select}) TO ${lit(partial)} (${opts})`));

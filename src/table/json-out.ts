@@ -18,18 +18,24 @@ import { ident, lit, type Column, type TableEngine } from './engine.js';
 
 /** SQL for one record's JSON text (a single line) over the dataset's columns. */
 export function recordSql(columns: Column[]): string {
-  const fields = columns.map((c, i) => `${lit(`${i ? ',' : ''}${JSON.stringify(c.name)}:`)} || coalesce(${valueSql(c)}, 'null')`);
+  const fields = columns.map((c, i) => `${lit(`${i ? ',' : ''}${JSON.stringify(c.name)}:`)} || coalesce(${jsonValueSql(ident(c.name), c.type)}, 'null')`);
   return fields.length ? `'{' || ${fields.join(' || ')} || '}'` : `'{}'`;
 }
 
-function valueSql(c: Column): string {
-  const v = ident(c.name);
-  if (/^JSON$/i.test(c.type)) return `replace(replace(CAST(${v} AS VARCHAR), chr(10), ' '), chr(13), ' ')`;
-  if (/^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(c.type)) {
+/** SQL for the JSON text of `v` (an SQL expression) of DuckDB type `type`; NULL stays NULL. */
+export function jsonValueSql(v: string, type: string, depth = 0): string {
+  if (/^JSON$/i.test(type)) return `replace(replace(CAST(${v} AS VARCHAR), chr(10), ' '), chr(13), ' ')`;
+  if (/^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(type)) {
     return `CASE WHEN isnan(${v}) THEN '"NaN"' WHEN isinf(${v}) AND ${v} > 0 THEN '"Infinity"' WHEN isinf(${v}) THEN '"-Infinity"' ELSE CAST(to_json(${v}) AS VARCHAR) END`;
   }
   // to_json writes a narrow DECIMAL through a double (12.10 → 12.1); its text keeps the scale, as PostgreSQL's to_json does.
-  if (/^DECIMAL\(/i.test(c.type)) return `regexp_replace(CAST(${v} AS VARCHAR), '^(-?)\\.', '\\10.')`;
+  if (/^DECIMAL\([^)]*\)$/i.test(type)) return `regexp_replace(CAST(${v} AS VARCHAR), '^(-?)\\.', '\\10.')`;
+  // A list of such items, item by item (to_json would write [NaN] and [1.1] for DECIMAL 1.10).
+  const item = /^(.*)\[\d*\]$/.exec(type)?.[1];
+  if (item && !/^(STRUCT|MAP|UNION)\(/i.test(item) && /DOUBLE|FLOAT|REAL|DECIMAL|JSON/i.test(item)) {
+    const x = `x${depth}`;
+    return `'[' || array_to_string(list_transform(${v}, lambda ${x}: coalesce(${jsonValueSql(x, item, depth + 1)}, 'null')), ',') || ']'`;
+  }
   return `CAST(to_json(${v}) AS VARCHAR)`;
 }
 

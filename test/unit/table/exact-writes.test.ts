@@ -95,3 +95,21 @@ describe('CSV sink nested values', () => {
     assert.deepEqual(await engine.rows('SELECT ta, ia FROM back'), [{ ta: ['a', '', null, 'NULL', 'x, "y"'], ia: [1, null, -2147483648] }, { ta: [], ia: [] }]);
   });
 });
+
+describe('lists of floats, decimals and JSON', () => {
+  it('are strict JSON item by item, in JSON sinks and CSV: NaN as "NaN", DECIMAL with its scale, JSON items as written', async () => {
+    await engine.run(`CREATE OR REPLACE TABLE l AS SELECT * FROM (VALUES
+      ([1.5, 'NaN'::DOUBLE, NULL, '-Infinity'::DOUBLE], [1.10::DECIMAL(5,2), NULL], [[0.5::DECIMAL(3,2)], []], ['{"x": 0.12345678901234567890123}'::JSON]),
+      (NULL, [], NULL, [])) t(f, d, dd, j)`);
+    const nd = join(dir, 'l.ndjson');
+    await writeTableFile(engine, 'l', nd, { format: 'ndjson' });
+    assert.equal(await readFile(nd, 'utf8'), [
+      '{"f":[1.5,"NaN",null,"-Infinity"],"d":[1.10,null],"dd":[[0.50],[]],"j":[{"x": 0.12345678901234567890123}]}',
+      '{"f":null,"d":[],"dd":null,"j":[]}',
+      '',
+    ].join('\n'));
+    const csv = join(dir, 'l.csv');
+    await writeTableFile(engine, 'l', csv, { format: 'csv' });
+    assert.equal((await readFile(csv, 'utf8')).split('\n')[1], '"[1.5,""NaN"",null,""-Infinity""]","[1.10,null]","[[0.50],[]]","[{""x"": 0.12345678901234567890123}]"');
+  });
+});
