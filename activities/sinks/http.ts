@@ -10,9 +10,9 @@
  *       batch_size: 500
  *       wrap: records        # body {"records": [...]}; omit to send a bare array
  *
- * Values are exact: each record's JSON text is built by DuckDB (`to_json` per column, the exact
- * text of JSON columns) and never passes through JS numbers, so BIGINT and DECIMAL values
- * keep every digit. Dates travel as ISO dates.
+ * Values are exact: each record's JSON text is built by DuckDB (table/json-out.ts: `to_json` per
+ * column, the exact text of JSON columns, NaN/Infinity as strings) and never passes through JS
+ * numbers, so BIGINT and DECIMAL values keep every digit. Dates travel as ISO dates.
  *
  * Failure semantics: batches are cut from the staged rows in their staged order (DuckDB keeps
  * insertion order), so they are the same on every attempt. Each batch carries
@@ -29,7 +29,8 @@ import { adapterCommon } from '../../src/pipeline/retry.js';
 import { buildUrl, httpText } from '../../src/connect/http.js';
 import { maskUrl } from '../../src/pipeline/secrets.js';
 import { DataError } from '../../src/errors.js';
-import { ident, lit, type Column } from '../../src/table/engine.js';
+import { ident } from '../../src/table/engine.js';
+import { recordSql } from '../../src/table/json-out.js';
 import type { Checkpoint, SinkAdapter, SinkContext } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -118,13 +119,4 @@ async function* batches(ctx: SinkContext, size: number): AsyncGenerator<string[]
     }
   }
   if (batch.length) yield batch;
-}
-
-/** One record's JSON text: `to_json` of each value (exact for decimals and big integers), the text itself of a JSON column. */
-export function recordSql(columns: Column[]): string {
-  const fields = columns.map((c, i) => {
-    const value = /^JSON$/i.test(c.type) ? `CAST(${ident(c.name)} AS VARCHAR)` : `CAST(to_json(${ident(c.name)}) AS VARCHAR)`;
-    return `${lit(`${i ? ',' : ''}${JSON.stringify(c.name)}:`)} || coalesce(${value}, 'null')`;
-  });
-  return `'{' || ${fields.join(' || ')} || '}'`;
 }

@@ -167,9 +167,9 @@ export async function loadRecords(table: TableEngine, dataset: string, files: st
   const list = `[${admitted.map(lit).join(', ')}]`;
   const types = new Map<string, string | undefined>(names.map((n) => [n, declared[n] ?? (stats[n] ? columnType(stats[n]) : 'VARCHAR')]));
   if ([...types.values()].some((t) => t === undefined)) {
-    // Strings only: let DuckDB's detection type them (dates, timestamps, …), as for any JSON file.
-    const detected = await table.rows(`DESCRIBE SELECT * FROM read_json(${list}, format = 'newline_delimited', sample_size = -1)`);
-    for (const row of detected) if (types.has(String(row.column_name)) && types.get(String(row.column_name)) === undefined) types.set(String(row.column_name), String(row.column_type));
+    // Strings only: let DuckDB's detection type them (dates, timestamps, …); text with Z or an offset is TIMESTAMPTZ.
+    const detected = await table.jsonColumns(`${list}, format = 'newline_delimited'`);
+    for (const c of detected) if (types.has(c.name) && types.get(c.name) === undefined) types.set(c.name, c.type);
   }
   // Nested values arrive as their JSON text: read as text, then cast (exact for JSON, converted for STRUCT or LIST).
   const readAs = (name: string, type: string) => (stats[name]?.nested || /^JSON$/i.test(type) ? 'VARCHAR' : type);

@@ -230,16 +230,20 @@ export class TableEngine {
   /**
    * The columns DuckDB detects in JSON (`source`: the files and format arguments of read_json),
    * over every record. DuckDB types `2024-03-10T23:30:00Z` as TIMESTAMP, dropping the zone: a
-   * timestamp column whose text carries `Z` or an offset is TIMESTAMPTZ instead (the instant).
+   * timestamp column whose text carries `Z` or an offset is TIMESTAMPTZ instead (the instant), and
+   * so is a text column whose every value is an ISO date and time with a zone, in whichever form.
    */
   async jsonColumns(source: string): Promise<Column[]> {
     const detected = (await this.rows(`DESCRIBE SELECT * FROM read_json(${source}, sample_size = -1)`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const stamps = detected.filter((c) => c.type === 'TIMESTAMP');
+    // Text columns too: DuckDB's detection wants one format per column, so Z and +02:00 side by side stay VARCHAR.
+    const stamps = detected.filter((c) => c.type === 'TIMESTAMP' || c.type === 'VARCHAR');
     if (stamps.length === 0) return detected;
     const asText = detected.map((c) => (c.type === 'TIMESTAMP' ? { ...c, type: 'VARCHAR' } : c));
-    const zoned = stamps.map((c, i) => `bool_or(regexp_matches(trim(${ident(c.name)}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')) AS z${i}`);
+    const zoned = stamps.map((c, i) => c.type === 'TIMESTAMP'
+      ? `bool_or(regexp_matches(trim(${ident(c.name)}), '${ZONE}$')) AS z${i}`
+      : `bool_and(regexp_full_match(trim(${ident(c.name)}), '${ISO_ZONED}')) AND count(${ident(c.name)}) > 0 AS z${i}`);
     const [row] = await this.rows(`SELECT ${zoned.join(', ')} FROM read_json(${source}, columns = ${columnsLiteral(asText)})`);
-    return detected.map((c) => (c.type === 'TIMESTAMP' && row?.[`z${stamps.indexOf(c)}`] === true ? { ...c, type: 'TIMESTAMPTZ' } : c));
+    return detected.map((c) => (stamps.includes(c) && row?.[`z${stamps.indexOf(c)}`] === true ? { ...c, type: 'TIMESTAMPTZ' } : c));
   }
 
   close(): void {
@@ -247,6 +251,10 @@ export class TableEngine {
     this.instance.closeSync();
   }
 }
+
+const ZONE = '(Z|[+-][0-9]{2}(:?[0-9]{2})?)';
+/** An ISO 8601 date and time with a zone: 2024-03-10T23:30:00Z, 2024-03-10 23:30:00.5+02:00. */
+const ISO_ZONED = `[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?${ZONE}`;
 
 const columnsLiteral = (cols: Column[]): string => `{${cols.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
 

@@ -1,6 +1,7 @@
 /**
- * Reading and writing table files (CSV, JSON, NDJSON, Parquet; `.gz` transparently) with DuckDB's
- * own readers and writers. CSV is read with its dialect fixed and in strict mode, so a broken row
+ * Reading and writing table files (CSV, JSON, NDJSON, Parquet; `.gz` transparently): CSV and
+ * Parquet with DuckDB's own readers and writers, JSON and NDJSON through Ferry's exact JSON text
+ * (json-in.ts, json-out.ts), since DuckDB's JSON reader and writer round numbers to doubles. CSV is read with its dialect fixed and in strict mode, so a broken row
  * fails instead of being guessed around; csv-parse then names the exact line and column (csv.ts).
  * Errors name the configured file (context.file), never the worker's local copy. `columns` types
  * the named columns of any format and keeps the others.
@@ -11,10 +12,12 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
-import { ident, lit, type TableEngine } from './engine.js';
+import { ident, lit, type TableEngine, type Column } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
 import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
 import { lines, streamError } from './text.js';
+import { writeJsonFile, jsonValueSql } from './json-out.js';
+import { readJsonFile } from './json-in.js';
 
 export { csvOptionsSchema, type CsvOptions };
 
@@ -50,10 +53,12 @@ export async function readTableFile(engine: TableEngine, dataset: string, path: 
   const localPath = await engine.admit(path);
   try {
     if (format === 'csv') return await readCsv(engine, dataset, localPath, options, ctx, quarantine);
-    const reader = format === 'parquet' ? `read_parquet(${lit(localPath)})` : await jsonReader(engine, localPath, format, options.columns);
-    await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM ${reader}`);
+    if (format === 'parquet') await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_parquet(${lit(localPath)})`);
+    else await readJsonFile(engine, dataset, localPath, format, options.columns, ctx);
     return {};
   } catch (err) {
+    // The JSON reader's own errors already name the file and line.
+    if (err instanceof DataError) throw err;
     if (format === 'ndjson' || format === 'json') throw await explainJsonFailure(err, localPath, format, ctx);
     throw scrubPath(err, localPath, ctx.file);
   }
@@ -81,20 +86,6 @@ async function readCsv(engine: TableEngine, dataset: string, localPath: string, 
   await engine.run(`DROP TABLE ${ident(`__rejects_${dataset}`)}`);
   await engine.run(`DROP TABLE ${ident(`__scans_${dataset}`)}`);
   return { rejects: await engine.count(rejectsOf(dataset)) };
-}
-
-/**
- * read_json over the file with explicit columns: detected over every record (zoned timestamps as
- * TIMESTAMPTZ, see TableEngine.jsonColumns), declared `columns` on top. DuckDB's `columns` option
- * alone would drop every undeclared field; declared fields absent from the file are NULL columns.
- */
-async function jsonReader(engine: TableEngine, localPath: string, format: 'json' | 'ndjson', declared: Record<string, string> = {}): Promise<string> {
-  const source = `${lit(localPath)}, format = ${format === 'ndjson' ? "'newline_delimited'" : "'auto'"}`;
-  const detected = await engine.jsonColumns(source);
-  const columns = detected.map((c) => ({ name: c.name, type: declared[c.name] ?? c.type }));
-  for (const [name, type] of Object.entries(declared)) if (!detected.some((c) => c.name === name)) columns.push({ name, type });
-  if (columns.length === 0) return `read_json(${source}, sample_size = -1)`;
-  return `read_json(${source}, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}})`;
 }
 
 /** A failed JSON read, at its exact line: DuckDB's own line is off by one for NDJSON. */
@@ -139,7 +130,7 @@ function scrubPath(err: unknown, localPath: string, file: string | undefined): F
 /**
  * Writes a dataset as a file, whole or not at all (see TableEngine.writeFile). CSV: NULL is the
  * first of `null_values` (default: an empty field), an empty string is written "" so that it reads
- * back as an empty string; no byte order mark is written.
+ * back as an empty string; lists, structs and maps are JSON text; no byte order mark is written.
  */
 export async function writeTableFile(engine: TableEngine, dataset: string, path: string, options: { format: FileFormat; csv?: Partial<CsvOptions> }): Promise<void> {
   const gz = path.endsWith('.gz') ? ", COMPRESSION 'gzip'" : '';
@@ -154,8 +145,21 @@ export async function writeTableFile(engine: TableEngine, dataset: string, path:
   } else if (options.format === 'parquet') {
     opts = 'FORMAT parquet, COMPRESSION zstd';
   } else {
-    opts = `FORMAT json${options.format === 'json' ? ', ARRAY true' : ''}${gz}`;
+    const format = options.format;
+    await engine.writeFile(path, (partial) => writeJsonFile(engine, dataset, partial, format));
+    return;
   }
-  const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${ident(c.name)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
+  const value = (c: Column) => {
+    if (options.format !== 'csv') return ident(c.name);
+    if (fractionOnly(c.type)) return `regexp_replace(CAST(${ident(c.name)} AS VARCHAR), '^(-?)\\.', '\\10.')`;
+    // Lists, structs and maps as JSON text, which any reader parses (DuckDB's own ['a', NULL] is for DuckDB only).
+    return nestedType(c.type) ? jsonValueSql(ident(c.name), c.type) : ident(c.name);
+  };
+  const select = `SELECT ${(await engine.columns(dataset)).map((c) => `${value(c)} AS ${ident(c.name.replace(/^\uFEFF/, ''))}`).join(', ')} FROM ${ident(dataset)}`;
   await engine.writeFile(path, (partial) => engine.run(`COPY (${select}) TO ${lit(partial)} (${opts})`));
 }
+
+/** DECIMAL(p,p): DuckDB writes its values without the leading zero (.5), which readers take for text or reject. */
+const fractionOnly = (type: string): boolean => /^DECIMAL\((\d+),\s*\1\)$/i.test(type);
+
+const nestedType = (type: string): boolean => /\[\d*\]$|^(STRUCT|MAP|UNION)\(/i.test(type);

@@ -113,9 +113,10 @@ sinks:
   assert.equal(report.status, 'completed', JSON.stringify(report));
   assert.deepEqual(unauthorized, [], 'every request carried the key');
 
+  // A declared DECIMAL(12,2) is sent with its scale (0.10), as PostgreSQL and the CSV have it.
   assert.deepEqual(received, [
     '[{"id":9007199254740993,"amount":439.33,"ratio":0.12345678901234567890123,"address":{"city":"Köln","zip":"50667"},"tags":["a","b"],"day":"2024-01-05"},'
-    + '{"id":2,"amount":0.1,"ratio":1.50000000000000000000000,"address":{"city":"Paris","zip":"75001"},"tags":[],"day":"2024-01-06"},'
+    + '{"id":2,"amount":0.10,"ratio":1.50000000000000000000000,"address":{"city":"Paris","zip":"75001"},"tags":[],"day":"2024-01-06"},'
     + '{"id":9223372036854775807,"amount":12345678.99,"ratio":0.50000000000000000000000,"address":null,"tags":[1.10],"day":"2024-01-07"}]',
   ]);
 

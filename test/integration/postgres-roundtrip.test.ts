@@ -14,6 +14,7 @@ import { pgAdapters } from '../support/pg-adapters.js';
 import { randomId } from '../support/harness.js';
 import type { TableEngine } from '../../src/table/engine.js';
 import { writeTableFile } from '../../src/table/formats.js';
+import { jsonValueSql } from '../../src/table/json-out.js';
 
 const s = `ferry_rt_${randomId()}`;
 let pg: Awaited<ReturnType<typeof pgAdapters>>;
@@ -114,15 +115,19 @@ test('the dataset written as Parquet and as CSV reads back exactly', async () =>
   const pq = await staged.rows(`SELECT count(*) AS n FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM read_parquet('${parquet}')
     UNION ALL SELECT * FROM read_parquet('${parquet}') EXCEPT ALL SELECT * FROM a)`);
   assert.deepEqual(pq, [{ n: 0 }]);
-  // CSV is text: what python's csv module reads must be each value's text, NULL as an empty field and '' as "".
+  // CSV is text: what python's csv module reads must be each value's text (lists as JSON), NULL as an empty field and '' as "".
   const csv = join(staged.workdir, 'out.csv');
   await writeTableFile(staged, 'a', csv, { format: 'csv' });
   const fields = JSON.parse(execFileSync('python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', csv], { encoding: 'utf8' })) as string[][];
-  const expected = await staged.rows(`SELECT ${(await staged.columns('a')).map((c) => `coalesce(CAST("${c.name}" AS VARCHAR), '') AS "${c.name}"`).join(', ')} FROM a`);
+  const text = (c: { name: string; type: string }) => (c.type.endsWith(']') ? jsonValueSql(`"${c.name}"`, c.type) : `CAST("${c.name}" AS VARCHAR)`);
+  const expected = await staged.rows(`SELECT ${(await staged.columns('a')).map((c) => `coalesce(${text(c)}, '') AS "${c.name}"`).join(', ')} FROM a`);
   assert.deepEqual(fields[0], (await staged.columns('a')).map((c) => c.name));
   assert.deepEqual(fields.slice(1), expected.map((r) => Object.values(r)));
   // '' and NULL stay apart: an empty text is written "" and a NULL as nothing at all.
-  const text = await readFile(csv, 'utf8');
-  assert.ok(text.includes(',"",192.168.0.1/24\n'), 'row 1: tx is the empty string');
-  assert.ok(text.endsWith(`\n4${','.repeat(24)}\n`), 'row 4: every column NULL');
+  const written = await readFile(csv, 'utf8');
+  assert.ok(written.includes(',"",192.168.0.1/24\n'), 'row 1: tx is the empty string');
+  assert.ok(written.endsWith(`\n4${','.repeat(24)}\n`), 'row 4: every column NULL');
+  // A text[] is a JSON array, which python's json module reads back to the same strings.
+  assert.deepEqual(JSON.parse(fields[1]![18]!), ['a,b', 'c"d', null, 'NULL', '', 'x']);
+  assert.equal(fields[1]![21], '[1.50,null]', 'a numeric(10,2)[] keeps its scale');
 });

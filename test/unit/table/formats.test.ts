@@ -219,8 +219,8 @@ describe('readTableFile: malformed data', () => {
   it('malformed JSON → DataError', async () => {
     const err = await readFails('broken.json', '[{"id": 1}, {"id": ', {}, { file: 'broken.json' });
     assert.equal(err.code, 'DATA');
-    assert.match(err.message, /^Malformed JSON/);
-    assert.equal(err.context.file, 'broken.json');
+    assert.equal(err.message, 'malformed JSON: Unexpected end of JSON input');
+    assert.equal(err.describe(), 'broken.json:1: malformed JSON: Unexpected end of JSON input');
   });
 
   it('an unknown extension without format → DataError', async () => {

@@ -1,0 +1,44 @@
+/** API records typed from what they held: text with a zone is an instant (TIMESTAMPTZ), not a naive TIMESTAMP. */
+import { it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TableEngine } from '../../../src/table/engine.js';
+import { parseJsonText, type JsonNode } from '../../../src/connect/json-text.js';
+import { recordsToNdjson, loadRecords, type StatsMap } from '../../../src/connect/json-records.js';
+
+let dir: string;
+let engine: TableEngine;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferry-records-'));
+  engine = await TableEngine.open(join(dir, 'engine'));
+});
+after(async () => {
+  engine.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('API text ending in Z or an offset is TIMESTAMPTZ (the instant); naive text stays TIMESTAMP', async () => {
+  const stats: StatsMap = {};
+  const page = parseJsonText('[{"z":"2024-03-10T23:30:00Z","o":"2024-03-10T23:30:00+02:00","n":"2024-03-10T23:30:00"}]') as JsonNode & { kind: 'array' };
+  const file = join(dir, 'page-1.ndjson');
+  await writeFile(file, `${recordsToNdjson(page, 'json', stats).join('\n')}\n`);
+  await loadRecords(engine, 'api', [file], stats);
+  assert.deepEqual((await engine.columns('api')).map((c) => `${c.name} ${c.type}`), ['z TIMESTAMP WITH TIME ZONE', 'o TIMESTAMP WITH TIME ZONE', 'n TIMESTAMP']);
+  assert.deepEqual(await engine.rows('SELECT epoch(z) AS z, epoch(o) AS o FROM api'), [{ z: 1710113400, o: 1710106200 }]);
+});
+
+it('a column mixing Z and +02:00 is TIMESTAMPTZ too; text that is not all zoned times stays VARCHAR', async () => {
+  const stats: StatsMap = {};
+  const page = parseJsonText(`[{"w":"2024-03-10T23:30:00Z","s":"2024-03-10T23:30:00Z","f":"2024-03-10 02:30:00.123456+00"},
+    {"w":"2024-03-10T23:30:00+02:00","s":"soon","f":null}]`) as JsonNode & { kind: 'array' };
+  const file = join(dir, 'page-2.ndjson');
+  await writeFile(file, `${recordsToNdjson(page, 'json', stats).join('\n')}\n`);
+  await loadRecords(engine, 'mixed', [file], stats);
+  assert.deepEqual((await engine.columns('mixed')).map((c) => `${c.name} ${c.type}`), ['w TIMESTAMP WITH TIME ZONE', 's VARCHAR', 'f TIMESTAMP WITH TIME ZONE']);
+  assert.deepEqual(await engine.rows('SELECT epoch(w) AS w, s, epoch_us(f) AS f FROM mixed'), [
+    { w: 1710113400, s: '2024-03-10T23:30:00Z', f: 1710037800123456 },
+    { w: 1710106200, s: 'soon', f: null },
+  ]);
+});
