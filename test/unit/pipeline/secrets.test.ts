@@ -131,6 +131,7 @@ describe('maskUrl', () => {
     ['https://h/x?monkey=1&keys=2#frag', 'https://h/x?monkey=1&keys=2#frag'],
     ['not a url ?token=abc', 'not a url ?token=***'],
     ['GET https://h/a?x=1 → https://u:p@h/b?sig=2', 'GET https://h/a?x=1 → https://u:***@h/b?sig=***'],
+    ['HTTP 500: {"url":"/x?api_key=k1","status":"down"}', 'HTTP 500: {"url":"/x?api_key=***","status":"down"}'],
   ];
   for (const [url, masked] of CASES) it(url, () => assert.equal(maskUrl(url), masked));
 
