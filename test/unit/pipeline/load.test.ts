@@ -234,6 +234,14 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 6, column: 13, path: 'sources.a.colums', message: "unknown key 'colums'" }],
   },
   {
+    name: 'a step output that is a path (it would be staged outside the store) is not a name',
+    yaml: `${FILE_SOURCE}preprocess:\n  - { type: sql, output: ../../x, inputs: [a], query: SELECT 1 }\n  - { type: derive, input: a, output: a/b, columns: { y: '1' } }\n`,
+    issues: [
+      { line: 7, column: 26, path: 'preprocess[0].output', message: 'expected a name of letters, digits and _ (not starting with a digit) (got "../../x")' },
+      { line: 8, column: 39, path: 'preprocess[1].output', message: 'expected a name of letters, digits and _ (not starting with a digit) (got "a/b")' },
+    ],
+  },
+  {
     name: 'missing required field points at its parent',
     yaml: 'name: p\nsources:\n  a:\n    type: file\n',
     issues: [{ line: 4, column: 5, path: 'sources.a.path', message: 'required: expected string' }],
