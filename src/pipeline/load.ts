@@ -14,7 +14,7 @@ import { ConfigError } from '../errors.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
 import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
 import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
-import { checkGraph, type GraphSpec } from './graph.js';
+import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
 import { stepSchema } from '../table/steps/index.js';
@@ -157,10 +157,19 @@ function partialSpec(resolved: Record<string, unknown>): GraphSpec {
   const ok = <T>(r: { success: boolean; data?: T }) => (r.success ? r.data : undefined);
   return {
     sources: Object.fromEntries(entries(resolved.sources).map(([k, v]) => [k, ok(sourceSchema.safeParse(v))])),
-    standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v))),
-    preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v))),
+    standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
+    preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
     sinks: Object.fromEntries(entries(resolved.sinks).map(([k, v]) => [k, ok(sinkSchema.safeParse(v))])),
   };
+}
+
+/** What a step zod rejected still says it writes (undefined when its fields do not tell). */
+function rejectedStep(raw: unknown): RejectedStep | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const main = [r.output, r.input, r.left].find((v): v is string => typeof v === 'string');
+  if (main === undefined) return undefined;
+  return { rejected: true, writes: [main, ...(typeof r.rejects === 'string' ? [r.rejects] : [])] };
 }
 
 /**

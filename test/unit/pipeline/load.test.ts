@@ -364,6 +364,15 @@ const INVALID: InvalidCase[] = [
     ],
   },
   {
+    name: 'a step zod rejects still writes what its fields name: later unknown datasets are reported',
+    yaml: `${FILE_SOURCE}preprocess:\n  - { type: derive, input: a, columns: { x: '1; DROP TABLE a' } }\n  - { type: filter, input: ghost, where: 'x > 1' }\nsinks:\n  out: { type: file, input: nowhere, path: o.csv }\n`,
+    issues: [
+      { line: 7, column: 45, path: 'preprocess[0].columns.x', message: "an expression must be one SQL statement: a ';' followed by more SQL is not allowed" },
+      { line: 8, column: 5, path: 'preprocess[1]', message: "filter reads dataset 'ghost', which does not exist at this point; known: a" },
+      { line: 10, column: 29, path: 'sinks.out.input', message: "unknown dataset 'nowhere'; known: a, ghost" },
+    ],
+  },
+  {
     name: '${param:…} in a number field that is not a number',
     yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
     options: { params: { size: 'lots' } },
