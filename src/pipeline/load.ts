@@ -192,7 +192,9 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   issues.push(...missing.map(({ path, name }) => at(path, `parameter ${name} has no value: pass --param ${name}=… or declare a default under params:`)));
 
   const { spec, issues: schemaIssues } = parseSpec(parsed, resolved, whole);
-  issues.push(...schemaIssues);
+  // A field whose parameter has no value is reported once, as that, not also as a type error.
+  const unresolved = new Set(missing.map(({ path }) => formatPath(path)));
+  issues.push(...schemaIssues.filter((i) => !unresolved.has(i.path)));
 
   const connFile = options.connectionsFile ?? findConnectionsFile(file);
   const conns = connFile ? await readConnections(connFile) : { connections: {}, issues: [], broken: false };

@@ -379,6 +379,11 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'expected a number, got "lots" from ${param:size}' }],
   },
   {
+    name: '${param:…} without a value in a number field is reported once',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
+    issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'parameter size has no value: pass --param size=… or declare a default under params:' }],
+  },
+  {
     name: '${param:…} in a boolean field that is not true or false',
     yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: t\n    create_table: \${param:create:-maybe}\n`,
     issues: [{ line: 12, column: 19, path: 'sinks.db.create_table', message: 'expected true or false, got "maybe" from ${param:create:-maybe}' }],
