@@ -76,25 +76,34 @@ function locate(parsed: Parsed, path: PropertyKey[]): { line?: number; column?: 
 export const formatPath = (path: PropertyKey[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 
-function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
+/**
+ * The value zod saw at `path`, for messages: the YAML's own, or for a field that was one
+ * `${param:…}` reference the value it resolved to and where from (`got 0 from ${param:size}`).
+ */
+type Refs = { value: unknown; whole: Map<string, string> };
+function gotAt(parsed: Parsed, path: PropertyKey[], refs?: Refs): { got: unknown; from: string } {
+  const ref = refs?.whole.get(pathKey(path as Path));
+  if (ref) return { got: getAt(refs!.value, path as Path), from: ` from ${ref}` };
+  return { got: parsed.doc.getIn(path.map(String)), from: '' };
+}
+
+function zodIssues(parsed: Parsed, error: z.ZodError, refs?: Refs): SpecIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     let path = issue.path;
+    const { got, from } = gotAt(parsed, path, refs);
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)}${from})`;
     if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
-      const got = parsed.doc.getIn(path.map(String));
-      message = `expected one of: ${issue.options.join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      message = `expected one of: ${issue.options.join(', ')}${shown}`;
     } else if (issue.code === 'invalid_value') {
-      const got = parsed.doc.getIn(path.map(String));
-      message = `expected one of: ${issue.values.map(String).join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      message = `expected one of: ${issue.values.map(String).join(', ')}${shown}`;
     } else if (issue.code === 'unrecognized_keys') {
       message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
       path = [...path, issue.keys[0]!];
     } else if (issue.code === 'invalid_type') {
-      const got = parsed.doc.getIn(path.map(String));
-      message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}`;
+      message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}${from}`;
     } else if (issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big') {
-      const got = parsed.doc.getIn(path.map(String));
-      if (got !== null && typeof got !== 'object') message = `${message} (got ${JSON.stringify(got)})`;
+      if (got !== null && typeof got !== 'object') message = `${message}${shown}`;
     } else if (issue.code === 'invalid_key') {
       message = issue.issues[0]?.message ?? message;
     } else if (issue.code === 'invalid_union') {
@@ -134,7 +143,7 @@ function parseSpec(parsed: Parsed, resolved: unknown, whole: Map<string, string>
       }
     }
     if (!converted) {
-      const issues = zodIssues(parsed, result.error);
+      const issues = zodIssues(parsed, result.error, { value, whole });
       return { issues: issues.map((i, n) => ({ ...i, message: notConverted.get(result.error.issues[n]!) ?? i.message })) };
     }
   }

@@ -379,6 +379,15 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'expected a number, got "lots" from ${param:size}' }],
   },
   {
+    name: '${param:…} that converts but breaks a rule names the value and its parameter, not the reference text',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n  api2:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:half}\n`,
+    options: { params: { size: '0', half: '2.5' } },
+    issues: [
+      { line: 11, column: 17, path: 'sinks.api.batch_size', message: 'Too small: expected number to be >0 (got 0 from ${param:size})' },
+      { line: 16, column: 17, path: 'sinks.api2.batch_size', message: 'expected int, got 2.5 from ${param:half}' },
+    ],
+  },
+  {
     name: '${param:…} without a value in a number field is reported once',
     yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
     issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'parameter size has no value: pass --param size=… or declare a default under params:' }],
