@@ -43,6 +43,9 @@ export type LoadedPipeline = {
 
 type Parsed = { doc: Document; lines: LineCounter; file: string };
 
+/** `{ …, key: ${…} … }`: a reference written bare inside a flow mapping. */
+const UNQUOTED_REF_IN_FLOW = /\{[^}]*:\s*\$\{/;
+
 async function parseYaml(file: string): Promise<Parsed> {
   let text: string;
   try {
@@ -53,9 +56,18 @@ async function parseYaml(file: string): Promise<Parsed> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new SpecError(doc.errors.map((e) => {
+    const source = text.split('\n');
+    const seen = new Set<number>();
+    throw new SpecError(doc.errors.flatMap((e) => {
       const pos = lines.linePos(e.pos[0]);
-      return { file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
+      // An unquoted ${…} in a { } flow mapping: its braces break the mapping, in one or several
+      // errors on that line. Say so once, with the fix.
+      if (UNQUOTED_REF_IN_FLOW.test(source[pos.line - 1] ?? '')) {
+        if (seen.has(pos.line)) return [];
+        seen.add(pos.line);
+        return [{ file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]} (inside { }, quote a \${…} reference: key: '\${param:NAME}')` }];
+      }
+      return [{ file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` }];
     }));
   }
   return { doc, lines, file: display(file) };

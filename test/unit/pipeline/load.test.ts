@@ -388,6 +388,12 @@ const INVALID: InvalidCase[] = [
     ],
   },
   {
+    name: 'an unquoted ${…} inside a { } mapping is one problem that says to quote it',
+    yaml: `${FILE_SOURCE}sinks:\n  api: { type: http, connection: api, input: a, batch_size: \${param:size} }\n`,
+    options: { params: { size: '5' } },
+    issues: [{ line: 7, column: 62, path: '', message: "YAML: Unexpected flow-map-start at node end (inside { }, quote a ${…} reference: key: '${param:NAME}')" }],
+  },
+  {
     name: '${param:…} without a value in a number field is reported once',
     yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
     issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'parameter size has no value: pass --param size=… or declare a default under params:' }],
