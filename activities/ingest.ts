@@ -32,7 +32,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
       const extraRefs: DatasetRef[] = [];
       for (const name of extra) extraRefs.push(await stageDataset(staging, scope.table, name, at));
       return { ref, detail, ...(extraRefs.length ? { extra: extraRefs } : {}) };
-    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}`, stallTimeout: input.stallTimeout });
+    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}`, stallTimeout: input.stallTimeout, pipeline });
   };
 }
 

@@ -30,6 +30,6 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
       const at = { pipeline, workflowId: scope.workflowId, stage, workdir: scope.workdir };
       for (const dataset of written) datasets[dataset] = await stageDataset(staging, scope.table, dataset, at);
       return { datasets };
-    }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', ') });
+    }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', '), pipeline });
   };
 }

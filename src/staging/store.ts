@@ -71,8 +71,12 @@ const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
 
 export class LocalStagingStore implements StagingStore {
   constructor(readonly root: string) {
-    // Table engines read and write staged Parquet here in place (no copy into the work directory).
-    trustDirectory(root);
+    // Table engines read and write staged Parquet here in place (no copy into the work directory);
+    // an activity's engine only in its own run's folder.
+    trustDirectory(root, ({ pipeline, workflowId }) => {
+      const segments = [pipeline, safeSegment(workflowId)];
+      return segments.every((s) => s === safeSegment(s) && !/^\.*$/.test(s)) ? resolve(this.uri(segments.join('/'))) : undefined;
+    });
   }
 
   uri(key: string): string {
