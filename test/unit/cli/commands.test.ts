@@ -78,10 +78,11 @@ describe('usage errors: one line on stderr, exit code 2', () => {
       const res = await ferry([...path, ...requiredArgs(path), 'stray']);
       assert.equal(res.code, 2);
       assert.equal(res.out, '');
-      // `ferry dev stray` goes to the default subcommand, `dev start`.
-      const name = path.length === 1 && path[0] === 'dev' ? 'start' : path.at(-1);
       const n = requiredArgs(path).length;
-      assert.equal(res.err, `error: too many arguments for '${name}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
+      // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`).
+      assert.equal(res.err, full(path) === 'ferry dev'
+        ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are start, stop, status, env.\n"
+        : `error: too many arguments for '${path.at(-1)}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
     });
     if (requiredArgs(path).length) {
       it(`${full(path)} without its argument`, async () => {
