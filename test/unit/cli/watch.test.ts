@@ -94,7 +94,7 @@ describe('watchRun', () => {
     assert.equal(await code, 0);
     const lines = cli.stdout().split('\n');
     assert.ok(lines.includes('      ingest customers: page 2 · 8 rows'), cli.stdout());
-    assert.ok(lines.includes('      ingest: waiting to start — attempt 3 of 30, last error: GET http://127.0.0.1:1/rates: HTTP 503 Service Unavailable'), cli.stdout());
+    assert.ok(lines.includes('      ingest: waiting to retry — attempt 3 of 30, last error: GET http://127.0.0.1:1/rates: HTTP 503 Service Unavailable'), cli.stdout());
     assert.equal(lines.filter((l) => l.includes('attempt 3')).length, 1, 'an unchanged line is printed once');
   });
 
@@ -128,6 +128,10 @@ describe('watchRun', () => {
 describe('activityLines', () => {
   it('an activity that has not heartbeated yet is named by its type', () => {
     assert.deepEqual(activityLines([{ activityId: '7', activityType: { name: 'deliver' }, state: 2, attempt: 1 }]), [{ key: '7', attempt: 1, progress: false, text: 'deliver: started' }]);
+  });
+  it('scheduled for the first time it waits to start; scheduled again after a failure it waits to retry', () => {
+    assert.deepEqual(activityLines([{ activityId: '9', activityType: { name: 'ingest' }, state: 1, attempt: 1 }, { activityId: '10', activityType: { name: 'ingest' }, state: 1, attempt: 2 }]).map((l) => l.text),
+      ['ingest: waiting to start', 'ingest: waiting to retry — attempt 2']);
   });
   it('a batch and rows from a sink', () => {
     assert.deepEqual(activityLines([{ activityId: '8', activityType: { name: 'deliver' }, attempt: 2, heartbeatDetails: payload({ activity: 'deliver api', batch: 3, rows: 1500 }) }]).map((l) => l.text),
