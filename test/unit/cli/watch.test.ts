@@ -99,8 +99,8 @@ describe('watchRun', () => {
   });
 
   const ENDINGS: [string, unknown, string][] = [
-    ['cancelled', new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), 'NON_RETRYABLE_FAILURE'), '\n✖ run cancelled: cancelled (ferry cancel, or in the Temporal UI)\n'],
-    ['terminated', new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('by an operator'), 'NON_RETRYABLE_FAILURE'), '\n✖ run terminated: terminated: by an operator\n'],
+    ['cancelled', new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), 'NON_RETRYABLE_FAILURE'), '\n✖ run cancelled: by ferry cancel, or in the Temporal UI\n'],
+    ['terminated', new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('by an operator'), 'NON_RETRYABLE_FAILURE'), '\n✖ run terminated: by an operator\n'],
     ['failed', new WorkflowFailedError('Workflow execution failed', ApplicationFailure.nonRetryable('stage ingest, dataset a: HTTP 401'), 'NON_RETRYABLE_FAILURE'), '\n✖ run failed: stage ingest, dataset a: HTTP 401\n'],
   ];
   for (const [name, err, text] of ENDINGS) {
