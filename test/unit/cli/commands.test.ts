@@ -60,6 +60,10 @@ describe('--help and -h print help and do nothing else', () => {
     assert.equal(res.out, helpOf(['run']));
   });
 
+  it('`ferry help <command…>` prints that command\'s help, subcommands included', async () => {
+    for (const path of [['run'], ['dev'], ['dev', 'stop']]) assert.deepEqual(await ferry(['help', ...path]), { code: 0, out: helpOf(path), err: '', connected: 0 });
+  });
+
   it('`ferry` alone prints the overview with every command and the environment', async () => {
     const res = await ferry([]);
     assert.equal(res.code, 0);
@@ -103,6 +107,8 @@ describe('usage errors: one line on stderr, exit code 2', () => {
     [['prune', '--older-than', 'soon'], "error: option '--older-than <age>' argument 'soon' is invalid. expected a duration such as 30m, 12h or 7d\n"],
     [['run', 'p.yaml', '--dry-run', '--wait'], "error: option '-n, --dry-run' cannot be used with option '-w, --wait'\n"],
     [['run', 'p.yaml', '--id'], "error: option '--id <workflow-id>' argument missing\n"],
+    [['help', 'bogus'], "error: unknown command 'bogus'\n"],
+    [['help', 'run', 'extra'], "error: unknown command 'run extra'\n"],
   ];
   for (const [argv, err] of BAD) {
     it(`ferry ${argv.join(' ')}`, async () => {
