@@ -17,6 +17,10 @@ export async function main(argv: string[], cli: Cli = processCli()): Promise<num
     return 0;
   }
   if (argv[0] === 'help' && argv.length > 1 && !argv.some((a) => a.startsWith('-'))) return helpOf(program, argv.slice(1), cli);
+  // --help wins over everything else on the line: commander would first reject a bad option value
+  // (`worker --max-activities 0 --help`) instead of printing the help that was asked for.
+  const line = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (line.includes('--help') || line.includes('-h')) return helpOf(program, commandPath(program, line), cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return cli.exitCode;
@@ -49,4 +53,18 @@ function helpOf(program: Command, path: string[], cli: Cli): number {
   }
   cmd.outputHelp();
   return 0;
+}
+
+/** The command a line names: its leading words that are (sub)command names, options skipped. */
+function commandPath(program: Command, argv: string[]): string[] {
+  const path: string[] = [];
+  let cmd = program;
+  for (const arg of argv) {
+    if (arg.startsWith('-')) continue;
+    const next = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!next) break;
+    path.push(arg);
+    cmd = next;
+  }
+  return path;
 }

@@ -60,6 +60,12 @@ describe('--help and -h print help and do nothing else', () => {
     assert.equal(res.out, helpOf(['run']));
   });
 
+  it('--help wins over a bad option value or a stray argument on the same line', async () => {
+    for (const [argv, path] of [[['worker', '--max-activities', '0', '--help'], ['worker']], [['runs', '--limit', 'x', '-h'], ['runs']], [['dev', 'stop', 'stray', '-h'], ['dev', 'stop']], [['run', 'p.yaml', '-p', 'k', '--help'], ['run']]] as const) {
+      assert.deepEqual(await ferry([...argv]), { code: 0, out: helpOf([...path]), err: '', connected: 0 }, argv.join(' '));
+    }
+  });
+
   it('`ferry help <command…>` prints that command\'s help, subcommands included', async () => {
     for (const path of [['run'], ['dev'], ['dev', 'stop']]) assert.deepEqual(await ferry(['help', ...path]), { code: 0, out: helpOf(path), err: '', connected: 0 });
   });
