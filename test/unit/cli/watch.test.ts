@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure, TerminatedFailure, WorkflowFailedError, ApplicationFailure, type Client, type WorkflowHandle } from '@temporalio/client';
 import { watchRun, type WatchTarget } from '../../../src/cli/watch.js';
 import { activityLines } from '../../../src/cli/activities-view.js';
+import { printError } from '../../../src/cli/render.js';
 import type { RunReport } from '../../../src/run.js';
 import { testCli, ferry } from './support.js';
 
@@ -190,5 +191,13 @@ describe('ProgressView in a log (not a terminal)', () => {
       '      ingest a: page 9 · 90 rows — attempt 2, last error: HTTP 503',
       '',
     ].join('\n'));
+  });
+});
+
+describe('printError', () => {
+  it('prints the root cause in one line, without a gRPC status code', () => {
+    const lines: string[] = [];
+    printError(new Error('fetching history failed', { cause: new Error('5 NOT_FOUND: workflow not found for ID: x') }), (t) => lines.push(t));
+    assert.deepEqual(lines, ['error: workflow not found for ID: x\n']);
   });
 });
