@@ -44,6 +44,8 @@ export type BoundaryOptions<T> = {
   summarize: (result: T) => string;
   /** Fail the attempt when the adapter reports no progress for this long (`5m`, or ms; unset: never). */
   stallTimeout?: string | number;
+  /** The pipeline of the run: its engine may use only this run's folder of the staging store. */
+  pipeline?: string;
 };
 
 /** Heartbeat details stay small whatever an adapter puts in its progress (they are stored in history). */
@@ -96,7 +98,7 @@ export async function withActivityContext<T>(
     }, every);
     beat(); // at once: progress views name the activity ("ingest customers") from its first moment
     workdir = await makeWorkdir();
-    table = await TableEngine.open(workdir);
+    table = await TableEngine.open(workdir, options.pipeline ? { run: { pipeline: options.pipeline, workflowId } } : {});
     const scope: ActivityScope = {
       workdir,
       table,

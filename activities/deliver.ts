@@ -6,7 +6,7 @@ import { checkpointIn } from '../src/staging/checkpoint.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkSink, fromLegacy } from './slice.js';
+import { checkConnections, checkNames, checkSink, fromLegacy } from './slice.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
   return async function deliver(raw: DeliverInput): Promise<DeliverOutput> {
@@ -14,6 +14,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
     const { pipeline, sink } = input;
     const context = { stage: 'deliver', dataset: input.input.dataset };
     return withActivityContext(`deliver ${sink}`, context, async (scope) => {
+      checkNames({ pipeline, datasets: [sink, input.input.dataset] }, context);
       const spec = checkSink(input.spec, context);
       const connections = checkConnections(input.connections, spec, context);
       await scope.table.loadParquet(input.input.dataset, await staging.readDataset(input.input, scope.workdir));
@@ -31,6 +32,6 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
       });
       return { sink, type: spec.type, ...result };
-    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout });
+    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout, pipeline });
   };
 }

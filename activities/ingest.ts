@@ -7,7 +7,7 @@ import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkSource, fromLegacy } from './slice.js';
+import { checkConnections, checkNames, checkSource, fromLegacy } from './slice.js';
 
 export function ingestActivity(staging: StagingStore, report?: Reporter) {
   return async function ingest(raw: IngestInput): Promise<IngestOutput> {
@@ -15,6 +15,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
     const { pipeline, dataset } = input;
     const context = { stage: 'ingest', dataset };
     return withActivityContext(`ingest ${dataset}`, context, async (scope) => {
+      checkNames({ pipeline, datasets: [dataset] }, context);
       const spec = checkSource(input.source, context);
       const connections = checkConnections(input.connections, spec, context);
       const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
@@ -31,7 +32,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
       const extraRefs: DatasetRef[] = [];
       for (const name of extra) extraRefs.push(await stageDataset(staging, scope.table, name, at));
       return { ref, detail, ...(extraRefs.length ? { extra: extraRefs } : {}) };
-    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}`, stallTimeout: input.stallTimeout });
+    }, { report, summarize: (out) => `${out.ref.rows} rows from ${out.detail}`, stallTimeout: input.stallTimeout, pipeline });
   };
 }
 

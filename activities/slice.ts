@@ -5,11 +5,13 @@
  *
  *   const source = checkSource(input.source, { stage: 'ingest', dataset });
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError, type ErrorContext } from '../src/errors.js';
 import { connectionSchema, type ConnectionSpec } from '../src/connect/connections.js';
 import { stepSchema, type StepSpec } from '../src/table/steps/index.js';
 import { parseDuration } from '../src/pipeline/duration.js';
+import { pipelineName, STEP_STAGES } from '../src/pipeline/schema.js';
+import { datasetName } from '../src/table/steps/step.js';
 import { sourceSchema, type SourceSpec } from './sources/index.js';
 import { sinkSchema, type SinkSpec } from './sinks/index.js';
 
@@ -26,6 +28,20 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string, context: E
   const { data, issues } = issuesOf(schema, value, what);
   if (issues.length) throw invalid(issues, context);
   return data as T;
+}
+
+/**
+ * The pipeline's name, the stage and the dataset and sink names of the slice: they become folders
+ * and file names in the staging store, so a name that is a path (`../x`) would write outside it.
+ */
+export function checkNames(names: { pipeline: unknown; stage?: unknown; datasets?: unknown[] }, context: ErrorContext): void {
+  const checks: [string, z.ZodType, unknown][] = [
+    ['pipeline', pipelineName, names.pipeline],
+    ...('stage' in names ? [['stage', z.enum(STEP_STAGES), names.stage] as [string, z.ZodType, unknown]] : []),
+    ...(names.datasets ?? []).map((d): [string, z.ZodType, unknown] => ['dataset', datasetName, d]),
+  ];
+  const issues = checks.flatMap(([what, schema, value]) => issuesOf(schema, value, what).issues.map((i) => `${i} (got ${JSON.stringify(value)})`));
+  if (issues.length) throw invalid(issues, context);
 }
 
 export const checkSource = (spec: unknown, context: ErrorContext): SourceSpec => parse(sourceSchema, spec, 'source', context);

@@ -7,12 +7,13 @@ import type { StagingStore } from '../src/staging/store.js';
 import { stageDataset } from '../src/staging/stage.js';
 import { applySteps, stepOf } from '../src/table/steps/index.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkSteps, fromLegacy } from './slice.js';
+import { checkNames, checkSteps, fromLegacy } from './slice.js';
 
 export function transformActivity(staging: StagingStore, report?: Reporter) {
   return async function transform(raw: TransformInput): Promise<TransformOutput> {
     const { pipeline, stage, steps: rawSteps, inputs } = fromLegacy(raw);
     return withActivityContext(stage, { stage }, async (scope) => {
+      checkNames({ pipeline, stage }, { stage: String(stage) });
       const steps = checkSteps(rawSteps, { stage });
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
       // sql steps may read datasets they did not declare: then open them all, they are only views.
@@ -29,6 +30,6 @@ export function transformActivity(staging: StagingStore, report?: Reporter) {
       const at = { pipeline, workflowId: scope.workflowId, stage, workdir: scope.workdir };
       for (const dataset of written) datasets[dataset] = await stageDataset(staging, scope.table, dataset, at);
       return { datasets };
-    }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', ') });
+    }, { report, summarize: (out) => Object.values(out.datasets).map((d) => `${d.dataset} ${d.rows}`).join(', '), pipeline });
   };
 }

@@ -39,6 +39,8 @@ export function activityLines(pending: Pending[] | null | undefined): ActivityLi
     const attempt = a.attempt ?? 1;
     const error = failureMessage(a.lastFailure);
     const retry = attempt > 1 ? ` — attempt ${attempt}${a.maximumAttempts ? ` of ${a.maximumAttempts}` : ''}${error ? `, last error: ${error}` : ''}` : '';
-    return { key: a.activityId ?? name, attempt, progress: parts.length > 0, text: `${name}: ${parts.join(' · ') || (a.state === 1 ? 'waiting to start' : 'started')}${retry}` };
+    // Scheduled again after a failed attempt: it is in its retry backoff, not starting for the first time.
+    const waiting = attempt > 1 ? 'waiting to retry' : 'waiting to start';
+    return { key: a.activityId ?? name, attempt, progress: parts.length > 0, text: `${name}: ${parts.join(' · ') || (a.state === 1 ? waiting : 'started')}${retry}` };
   });
 }

@@ -50,7 +50,8 @@ export function reportText(report: RunReport, url: string): string {
 export function rootMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   while (e?.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
-  return e?.message ?? String(err);
+  // A gRPC status code ("5 NOT_FOUND: workflow not found …") says nothing a user needs.
+  return e?.message?.replace(/^\d+ [A-Z_]+: /, '') ?? String(err);
 }
 
 /** Prints an error without a stack trace (set FERRY_DEBUG=1 to get one). */

@@ -47,8 +47,9 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 /** How a run that did not complete ended, from the error `result()` rejects with. */
 export function endOf(err: unknown): { status: 'cancelled' | 'terminated' | 'timed out' | 'failed'; cause: string } {
   const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-  if (cause instanceof CancelledFailure) return { status: 'cancelled', cause: 'cancelled (ferry cancel, or in the Temporal UI)' };
-  if (cause instanceof TerminatedFailure) return { status: 'terminated', cause: `terminated${cause.message && cause.message !== 'Workflow execution terminated' ? `: ${cause.message}` : ''}` };
+  // The cause follows the status ("✖ run terminated: <reason>"): it does not repeat it.
+  if (cause instanceof CancelledFailure) return { status: 'cancelled', cause: 'by ferry cancel, or in the Temporal UI' };
+  if (cause instanceof TerminatedFailure) return { status: 'terminated', cause: cause.message && cause.message !== 'Workflow execution terminated' ? cause.message : 'no reason given' };
   if (cause instanceof TimeoutFailure) return { status: 'timed out', cause: 'the workflow timed out' };
   return { status: 'failed', cause: err instanceof WorkflowFailedError ? rootMessage(err) : (err as Error).message };
 }

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { registerSecret, resolveEnv } from '../pipeline/interpolate.js';
+import { hasEnvRef, registerSecret, resolveEnv } from '../pipeline/interpolate.js';
 import { secret, secretPaths, secretText } from '../pipeline/secrets.js';
 import { durationSchema } from '../pipeline/duration.js';
 
@@ -89,10 +89,34 @@ export function resolveConnection<K extends keyof ByType>(
   const resolved = resolveEnv(spec, env, `connections.${name}`, (path, value) => {
     if (secrets.has(path.join('\0'))) registerSecret(value);
   }) as ByType[K];
+  if (spec.type === 'http' && resolved.type === 'http' && hasEnvRef(spec.base_url)) registerUrlCredentials(resolved.base_url);
   if (resolved.type === 'postgres') {
     const port = Number(resolved.port);
     if (!Number.isInteger(port)) throw new ConfigError(`port must be an integer, got '${resolved.port}'`, { connection: name, field: 'port' });
     return { ...resolved, port } as ByType[K];
   }
   return resolved;
+}
+
+/**
+ * A base_url that comes from the environment may carry a credential beyond its origin: a webhook's
+ * token in its path (https://hooks.example.com/services/T0/B0/XXXX) or a password in its userinfo.
+ * Those are masked like secrets; the origin is not, so messages still name the host. (Its query
+ * parameters are masked by name, see SECRET_QUERY_PARAMS.)
+ */
+function registerUrlCredentials(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return; // not a URL: the request fails with a ConfigError that names base_url (masked)
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path) registerSecret(path);
+  if (url.password) {
+    registerSecret(url.password);
+    try {
+      registerSecret(decodeURIComponent(url.password));
+    } catch { /* not percent-encoded text: the raw form is registered */ }
+  }
 }

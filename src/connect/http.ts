@@ -42,8 +42,28 @@ export type HttpResult = Omit<HttpTextResult, 'text'> & { body: unknown };
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * `path` joined to base_url's path; `/` (the sink's default) is base_url exactly as written, so a
+ * webhook URL gets no trailing slash. base_url's own query string (a webhook's `?sig=…`) is kept on
+ * every request made from it, ahead of the path's and the call's parameters; an absolute `path` (a
+ * next_url) is taken as it is.
+ */
 export function buildUrl(conn: HttpConnection, path: string, query: HttpCall['query'] = {}): URL {
-  const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), conn.base_url.endsWith('/') ? conn.base_url : `${conn.base_url}/`);
+  let url: URL;
+  const base = /^https?:\/\//i.test(path) ? undefined : new URL(conn.base_url);
+  if (!base) {
+    url = new URL(path);
+  } else if (path === '' || path === '/') {
+    url = base;
+    url.hash = '';
+  } else {
+    const dir = new URL(base);
+    dir.search = '';
+    dir.hash = '';
+    if (!dir.pathname.endsWith('/')) dir.pathname = `${dir.pathname}/`;
+    url = new URL(path.replace(/^\//, ''), dir);
+    if (base.search) url.search = url.search ? `${base.search}&${url.search.slice(1)}` : base.search;
+  }
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
   return url;
 }

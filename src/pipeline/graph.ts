@@ -4,7 +4,9 @@
  *
  * It also runs on a pipeline that failed zod, entry by entry (`undefined` marks a source, step or
  * sink zod rejected), so `ferry validate` reports graph and connection problems in the same pass.
- * After a rejected step its outputs are unknown, so "does not exist" is no longer reported.
+ * A rejected step whose raw fields still name what it writes (`output`, else `input` or `left`;
+ * `rejects`) is a `RejectedStep`: those names count as written. After a rejected step whose
+ * outputs are unknown, "does not exist" is no longer reported.
  */
 import type { PipelineSpec } from './schema.js';
 import type { ConnectionSpec } from '../connect/connections.js';
@@ -20,10 +22,13 @@ type Source = PipelineSpec['sources'][string];
 type Step = PipelineSpec['standardize'][number];
 type Sink = PipelineSpec['sinks'][string];
 
+/** A step zod rejected, with the datasets its raw fields say it writes. */
+export type RejectedStep = { rejected: true; writes: string[] };
+
 export type GraphSpec = {
   sources: Record<string, Source | undefined>;
-  standardize: (Step | undefined)[];
-  preprocess: (Step | undefined)[];
+  standardize: (Step | RejectedStep | undefined)[];
+  preprocess: (Step | RejectedStep | undefined)[];
   sinks: Record<string, Sink | undefined>;
 };
 
@@ -53,8 +58,9 @@ export function checkGraph(spec: GraphSpec, connections: Record<string, Connecti
   }
   for (const stage of STEP_STAGES) {
     spec[stage].forEach((s, i) => {
-      if (!s) {
-        complete = false;
+      if (!s || 'rejected' in s) {
+        if (s) s.writes.forEach((w) => known.add(w));
+        else complete = false;
         return;
       }
       const step = stepOf(s);

@@ -14,7 +14,7 @@ import { ConfigError } from '../errors.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
 import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
 import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
-import { checkGraph, type GraphSpec } from './graph.js';
+import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
 import { stepSchema } from '../table/steps/index.js';
@@ -43,6 +43,9 @@ export type LoadedPipeline = {
 
 type Parsed = { doc: Document; lines: LineCounter; file: string };
 
+/** `{ …, key: ${…} … }`: a reference written bare inside a flow mapping. */
+const UNQUOTED_REF_IN_FLOW = /\{[^}]*:\s*\$\{/;
+
 async function parseYaml(file: string): Promise<Parsed> {
   let text: string;
   try {
@@ -53,9 +56,18 @@ async function parseYaml(file: string): Promise<Parsed> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new SpecError(doc.errors.map((e) => {
+    const source = text.split('\n');
+    const seen = new Set<number>();
+    throw new SpecError(doc.errors.flatMap((e) => {
       const pos = lines.linePos(e.pos[0]);
-      return { file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
+      // An unquoted ${…} in a { } flow mapping: its braces break the mapping, in one or several
+      // errors on that line. Say so once, with the fix.
+      if (UNQUOTED_REF_IN_FLOW.test(source[pos.line - 1] ?? '')) {
+        if (seen.has(pos.line)) return [];
+        seen.add(pos.line);
+        return [{ file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]} (inside { }, quote a \${…} reference: key: '\${param:NAME}')` }];
+      }
+      return [{ file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` }];
     }));
   }
   return { doc, lines, file: display(file) };
@@ -76,25 +88,34 @@ function locate(parsed: Parsed, path: PropertyKey[]): { line?: number; column?: 
 export const formatPath = (path: PropertyKey[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 
-function zodIssues(parsed: Parsed, error: z.ZodError): SpecIssue[] {
+/**
+ * The value zod saw at `path`, for messages: the YAML's own, or for a field that was one
+ * `${param:…}` reference the value it resolved to and where from (`got 0 from ${param:size}`).
+ */
+type Refs = { value: unknown; whole: Map<string, string> };
+function gotAt(parsed: Parsed, path: PropertyKey[], refs?: Refs): { got: unknown; from: string } {
+  const ref = refs?.whole.get(pathKey(path as Path));
+  if (ref) return { got: getAt(refs!.value, path as Path), from: ` from ${ref}` };
+  return { got: parsed.doc.getIn(path.map(String)), from: '' };
+}
+
+function zodIssues(parsed: Parsed, error: z.ZodError, refs?: Refs): SpecIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     let path = issue.path;
+    const { got, from } = gotAt(parsed, path, refs);
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)}${from})`;
     if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
-      const got = parsed.doc.getIn(path.map(String));
-      message = `expected one of: ${issue.options.join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      message = `expected one of: ${issue.options.join(', ')}${shown}`;
     } else if (issue.code === 'invalid_value') {
-      const got = parsed.doc.getIn(path.map(String));
-      message = `expected one of: ${issue.values.map(String).join(', ')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      message = `expected one of: ${issue.values.map(String).join(', ')}${shown}`;
     } else if (issue.code === 'unrecognized_keys') {
       message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
       path = [...path, issue.keys[0]!];
     } else if (issue.code === 'invalid_type') {
-      const got = parsed.doc.getIn(path.map(String));
-      message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}`;
+      message = got === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${JSON.stringify(got)}${from}`;
     } else if (issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big') {
-      const got = parsed.doc.getIn(path.map(String));
-      if (got !== null && typeof got !== 'object') message = `${message} (got ${JSON.stringify(got)})`;
+      if (got !== null && typeof got !== 'object') message = `${message}${shown}`;
     } else if (issue.code === 'invalid_key') {
       message = issue.issues[0]?.message ?? message;
     } else if (issue.code === 'invalid_union') {
@@ -134,7 +155,7 @@ function parseSpec(parsed: Parsed, resolved: unknown, whole: Map<string, string>
       }
     }
     if (!converted) {
-      const issues = zodIssues(parsed, result.error);
+      const issues = zodIssues(parsed, result.error, { value, whole });
       return { issues: issues.map((i, n) => ({ ...i, message: notConverted.get(result.error.issues[n]!) ?? i.message })) };
     }
   }
@@ -157,10 +178,19 @@ function partialSpec(resolved: Record<string, unknown>): GraphSpec {
   const ok = <T>(r: { success: boolean; data?: T }) => (r.success ? r.data : undefined);
   return {
     sources: Object.fromEntries(entries(resolved.sources).map(([k, v]) => [k, ok(sourceSchema.safeParse(v))])),
-    standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v))),
-    preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v))),
+    standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
+    preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
     sinks: Object.fromEntries(entries(resolved.sinks).map(([k, v]) => [k, ok(sinkSchema.safeParse(v))])),
   };
+}
+
+/** What a step zod rejected still says it writes (undefined when its fields do not tell). */
+function rejectedStep(raw: unknown): RejectedStep | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const main = [r.output, r.input, r.left].find((v): v is string => typeof v === 'string');
+  if (main === undefined) return undefined;
+  return { rejected: true, writes: [main, ...(typeof r.rejects === 'string' ? [r.rejects] : [])] };
 }
 
 /**
@@ -183,7 +213,9 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   issues.push(...missing.map(({ path, name }) => at(path, `parameter ${name} has no value: pass --param ${name}=… or declare a default under params:`)));
 
   const { spec, issues: schemaIssues } = parseSpec(parsed, resolved, whole);
-  issues.push(...schemaIssues);
+  // A field whose parameter has no value is reported once, as that, not also as a type error.
+  const unresolved = new Set(missing.map(({ path }) => formatPath(path)));
+  issues.push(...schemaIssues.filter((i) => !unresolved.has(i.path)));
 
   const connFile = options.connectionsFile ?? findConnectionsFile(file);
   const conns = connFile ? await readConnections(connFile) : { connections: {}, issues: [], broken: false };

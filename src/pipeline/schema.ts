@@ -7,12 +7,14 @@ import { z } from 'zod';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
 import { stepSchema } from '../table/steps/index.js';
+import { datasetName } from '../table/steps/step.js';
 import { durationSchema } from './duration.js';
 import { retrySchema } from './retry.js';
 
 export { retrySchema };
 
-const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of letters, digits and _ (not starting with a digit)');
+/** A pipeline's name: the first folder of its runs in the staging store. */
+export const pipelineName = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected lower-case letters, digits, - and _');
 
 export const settingsSchema = z.strictObject({
   retry: retrySchema.default(retrySchema.parse({})),
@@ -24,13 +26,13 @@ export const settingsSchema = z.strictObject({
 });
 
 export const pipelineSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected lower-case letters, digits, - and _'),
+  name: pipelineName,
   description: z.string().optional(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  sources: z.record(name, sourceSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one source'),
+  sources: z.record(datasetName, sourceSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one source'),
   standardize: z.array(stepSchema).default([]),
   preprocess: z.array(stepSchema).default([]),
-  sinks: z.record(name, sinkSchema).default({}),
+  sinks: z.record(datasetName, sinkSchema).default({}),
   settings: settingsSchema.default(settingsSchema.parse({})),
 });
 

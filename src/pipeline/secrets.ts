@@ -109,7 +109,8 @@ export function maskUrl(url: string | URL, params: string[] = []): string {
       const colon = userinfo.indexOf(':');
       return `${scheme}${colon < 0 ? '***' : `${userinfo.slice(0, colon)}:***`}@`;
     })
-    .replace(/([?&;])([^=&#;?\s]+)=([^&#;\s]*)/g, (all, sep: string, name: string, _value: string) => {
+    // A value ends where a URL cannot go on (a quote or bracket: a URL quoted in an API's JSON error).
+    .replace(/([?&;])([^=&#;?\s"'<>]+)=([^&#;\s"'<>]*)/g, (all, sep: string, name: string, _value: string) => {
       let decoded = name;
       try {
         decoded = decodeURIComponent(name);

@@ -67,12 +67,20 @@ export const stagingKey = (pipeline: string, workflowId: string, stage: string, 
 export const checkpointKey = (pipeline: string, workflowId: string, stage: string, name: string): string =>
   [pipeline, safeSegment(workflowId), stage, `${name}.parts`].join('/');
 
-const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._=-]/g, '_');
+/** A run id as one folder name: `/` and the like become `_`, and so does an id of dots only (`..`). */
+const safeSegment = (s: string): string => {
+  const safe = s.replace(/[^A-Za-z0-9._=-]/g, '_');
+  return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
+};
 
 export class LocalStagingStore implements StagingStore {
   constructor(readonly root: string) {
-    // Table engines read and write staged Parquet here in place (no copy into the work directory).
-    trustDirectory(root);
+    // Table engines read and write staged Parquet here in place (no copy into the work directory);
+    // an activity's engine only in its own run's folder.
+    trustDirectory(root, ({ pipeline, workflowId }) => {
+      const segments = [pipeline, safeSegment(workflowId)];
+      return segments.every((s) => s === safeSegment(s)) ? resolve(this.uri(segments.join('/'))) : undefined;
+    });
   }
 
   uri(key: string): string {

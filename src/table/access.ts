@@ -9,7 +9,7 @@
  * File sources and sinks are confined to FERRY_FILE_ROOTS (a list separated like PATH; default the
  * worker's working directory).
  *
- *   trustDirectory('.ferry/staging');
+ *   trustDirectory('.ferry/staging', (run) => `.ferry/staging/${run.pipeline}/${run.workflowId}`);
  *   const local = await admitFile(engineDirs, '/data/in/sales.csv', workdir);
  *   const path = confineToRoots('data/sales.csv', { field: 'path' });
  */
@@ -19,16 +19,29 @@ import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } fro
 import { randomBytes } from 'node:crypto';
 import { ConfigError, type ErrorContext } from '../errors.js';
 
-const trusted = new Set<string>();
+/** One run of a pipeline: what an activity's engine is opened for. */
+export type RunScope = { pipeline: string; workflowId: string };
 
-/** Lets every engine opened afterwards in this process use `dir` (e.g. the local staging store's root). */
-export function trustDirectory(dir: string): void {
-  trusted.add(resolve(dir));
+/** Trusted directories, each with the folder in it that belongs to one run (undefined: none). */
+const trusted = new Map<string, ((run: RunScope) => string | undefined) | undefined>();
+
+/**
+ * Lets every engine opened afterwards in this process use `dir` (e.g. the local staging store's
+ * root). With `forRun`, an engine opened for a run may use only that run's folder in it, so
+ * pipeline SQL cannot read what other pipelines and runs staged there.
+ */
+export function trustDirectory(dir: string, forRun?: (run: RunScope) => string | undefined): void {
+  trusted.set(resolve(dir), forRun);
 }
 
-/** The real paths (DuckDB compares real paths) of the directories an engine over `workdir` may use. */
-export async function engineDirectories(workdir: string): Promise<string[]> {
-  const dirs = [workdir, ...trusted];
+/** The real paths (DuckDB compares real paths) of the directories an engine over `workdir` (for `run`) may use. */
+export async function engineDirectories(workdir: string, run?: RunScope): Promise<string[]> {
+  const scoped = [...trusted].flatMap(([dir, forRun]) => {
+    if (!run || !forRun) return [dir];
+    const own = forRun(run);
+    return own ? [own] : [];
+  });
+  const dirs = [workdir, ...scoped];
   const out: string[] = [];
   for (const d of dirs) {
     await mkdir(d, { recursive: true });

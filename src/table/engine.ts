@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, type ErrorContext } from '../errors.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
-import { admitFile, engineDirectories, isInside, realPathOf } from './access.js';
+import { admitFile, engineDirectories, isInside, realPathOf, type RunScope } from './access.js';
 import { stagedType, type WideIntegers } from './parquet-types.js';
 
 export type Column = { name: string; type: string };
@@ -46,10 +46,13 @@ export class TableEngine {
     readonly allowed: string[],
   ) {}
 
-  /** `allowDirectories`: more directories this engine may use (tests and tools; activities use trustDirectory). */
-  static async open(workdir: string, options: { memoryLimit?: string; threads?: number; allowDirectories?: string[] } = {}): Promise<TableEngine> {
+  /**
+   * `run`: the run an activity's engine serves; of a trusted staging store it may use only that
+   * run's folder (see trustDirectory). `allowDirectories`: more directories (tests and tools).
+   */
+  static async open(workdir: string, options: { memoryLimit?: string; threads?: number; allowDirectories?: string[]; run?: RunScope } = {}): Promise<TableEngine> {
     await mkdir(join(workdir, 'spill'), { recursive: true });
-    const allowed = [...new Set([...(await engineDirectories(workdir)), ...(options.allowDirectories ?? []).map(realPathOf)])];
+    const allowed = [...new Set([...(await engineDirectories(workdir, options.run)), ...(options.allowDirectories ?? []).map(realPathOf)])];
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: join(allowed[0]!, 'spill'),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),

@@ -143,7 +143,7 @@ test('`run --wait` says when no worker polls the task queue (after the default 5
   const status = await ferry(['status', id]);
   assert.equal(status.code, 1);
   assert.match(status.stdout, new RegExp(`^${id} {2}TERMINATED {2}started `));
-  assert.match(status.stdout, /\n {2}terminated: terminated: cleaned up by the test\n/);
+  assert.match(status.stdout, /\n {2}terminated: cleaned up by the test\n/);
 });
 
 test('`run --wait` shows pages and rows while a stage runs, and a retried activity with its last error', async () => {

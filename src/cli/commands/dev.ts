@@ -1,5 +1,5 @@
 /** `ferry dev [start|stop|status|env]`: the local Temporal dev server and MinIO (built when missing). */
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import type { Cli } from '../context.js';
 
 const ACTIONS = {
@@ -21,9 +21,14 @@ async function services(cli: Cli, action: keyof typeof ACTIONS): Promise<void> {
 }
 
 export function devCommand(cli: Cli): Command {
-  const dev = new Command('dev').description('the local Temporal dev server and MinIO (`ferry dev` = `ferry dev start`)');
+  const dev = new Command('dev').description('the local Temporal dev server and MinIO (`ferry dev` = `ferry dev start`)')
+    // Not a default subcommand: that would pass `ferry dev bogus` to start ("too many arguments for
+    // 'start'"). Named subcommands are dispatched before this argument is looked at.
+    .addArgument(new Argument('[command]').choices(Object.keys(ACTIONS)).argOptional())
+    .usage('[options] [command]')
+    .action(() => services(cli, 'start'));
   for (const [action, description] of Object.entries(ACTIONS) as [keyof typeof ACTIONS, string][]) {
-    dev.addCommand(new Command(action).description(description).action(() => services(cli, action)), { isDefault: action === 'start' });
+    dev.addCommand(new Command(action).description(description).action(() => services(cli, action)));
   }
   return dev;
 }

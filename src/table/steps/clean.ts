@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { ident, lit } from '../engine.js';
-import { oneInput, readsInput, writesOutput, requireColumns, materialize, from, sqlText, type Step } from './step.js';
+import { datasetName, oneInput, readsInput, writesOutput, requireColumns, materialize, from, sqlText, type Step } from './step.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const fillSchema = z.strictObject({
@@ -78,7 +78,7 @@ const outliersSchema = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
   action: z.enum(['drop', 'clip', 'flag']).default('drop'),
-  rejects: z.string().optional().describe('dataset that receives the dropped rows'),
+  rejects: datasetName.optional().describe('dataset that receives the dropped rows'),
 });
 
 export const outliers = {

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { ident } from '../engine.js';
 import { DataError } from '../../errors.js';
-import { requireColumns, materialize, type Step } from './step.js';
+import { requireColumns, materialize, datasetName, type Step } from './step.js';
 
 const joinSchema = z.strictObject({
   type: z.literal('join'),
@@ -21,7 +21,7 @@ const joinSchema = z.strictObject({
   on: z.union([z.array(z.string()).min(1), z.record(z.string(), z.string())]).describe('key columns, or left: right pairs'),
   how: z.enum(['inner', 'left', 'right', 'full']).default('inner'),
   unique_right: z.boolean().default(false).describe('fail if a key occurs twice on the right (a lookup join that would multiply rows)'),
-  output: z.string().optional(),
+  output: datasetName.optional(),
   description: z.string().optional(),
 });
 type JoinSpec = z.infer<typeof joinSchema>;
@@ -63,7 +63,7 @@ export const join = {
 const unionSchema = z.strictObject({
   type: z.literal('union'),
   inputs: z.array(z.string()).min(2),
-  output: z.string(),
+  output: datasetName,
   distinct: z.boolean().default(false),
   description: z.string().optional(),
 });

@@ -7,11 +7,11 @@
  *     query: SELECT country, sum(amount_usd) AS revenue FROM sales GROUP BY country
  */
 import { z } from 'zod';
-import { materialize, sqlText, type Step } from './step.js';
+import { datasetName, materialize, sqlText, type Step } from './step.js';
 
 const schema = z.strictObject({
   type: z.literal('sql'),
-  output: z.string(),
+  output: datasetName,
   inputs: z.array(z.string()).default([]),
   query: sqlText('query'),
   description: z.string().optional(),

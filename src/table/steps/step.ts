@@ -26,8 +26,14 @@ export type Step<S> = {
 export const sqlText = (what: string) =>
   z.string().min(1).refine(isSingleStatement, { message: `${what} must be one SQL statement: a ';' followed by more SQL is not allowed` });
 
+/**
+ * The name of a dataset a step writes (like a source's or sink's name). It becomes a table name and
+ * a file name in the staging store, so it can never be a path (`../x`).
+ */
+export const datasetName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of letters, digits and _ (not starting with a digit)');
+
 /** The fields of a step over one dataset. */
-export const oneInput = { input: z.string(), output: z.string().optional(), description: z.string().optional() };
+export const oneInput = { input: z.string(), output: datasetName.optional(), description: z.string().optional() };
 
 export const readsInput = (s: { input: string }): string[] => [s.input];
 export const writesOutput = (s: { input: string; output?: string }): string => s.output ?? s.input;

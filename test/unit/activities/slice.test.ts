@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -56,6 +56,7 @@ describe('ingest', () => {
     ['a connection the spec names but the slice lacks', (i) => ({ ...i, source: { type: 'postgres', connection: 'warehouse', query: 'SELECT 1' } }), /connection 'warehouse' is not in the slice/],
     ['an invalid connection', (i) => ({ ...i, source: { type: 'postgres', connection: 'w', query: 'SELECT 1' }, connections: { w: { ...pg, database: undefined } } }), /connections\.w\.database: /],
     ['a malformed stall timeout', (i) => ({ ...i, stallTimeout: 'soon' }), /stallTimeout: expected a duration/],
+    ['a pipeline name that is a path', (i) => ({ ...i, pipeline: '../../escape' }), /pipeline: expected lower-case letters, digits, - and _ \(got "\.\.\/\.\.\/escape"\)/],
   ];
   for (const [what, mutate, message] of BAD) {
     it(`${what} is a non-retryable CONFIG failure`, async () => {
@@ -67,6 +68,14 @@ describe('ingest', () => {
       assert.match(err.message, message);
     });
   }
+
+  it('a dataset name that is a path is refused, and nothing is staged outside the store', async () => {
+    const err = await run(acts.ingest, { ...good(), dataset: '../../../escape' }).then(() => assert.fail('should fail'), (e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    assert.deepEqual([err.type, err.nonRetryable], ['CONFIG', true]);
+    assert.match(err.message, /invalid activity input .*dataset: expected a name of letters, digits and _ .*\(got "\.\.\/\.\.\/\.\.\/escape"\)/);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('escape')), []);
+  });
 });
 
 describe('deliver and transform', () => {
@@ -77,6 +86,24 @@ describe('deliver and transform', () => {
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['CONFIG', true]);
     assert.match(err.message, /invalid activity input .*sink: Unrecognized key/i);
+  });
+
+  it('a step output, a sink or a stage that is a path is refused', async () => {
+    const sql = { pipeline: 'p', stage: 'preprocess', steps: [{ type: 'sql', output: '../../escape', inputs: [], query: 'SELECT 1 AS x' }], inputs: {} } as unknown as TransformInput;
+    const stage = { pipeline: 'p', stage: '../x', steps: [], inputs: {} } as unknown as TransformInput;
+    const sink = { pipeline: 'p', sink: '../out', spec: { type: 'file', input: 'sales', path: join(dir, 'out.csv') }, connections: {},
+      input: { dataset: 'sales', stage: 'ingest', uri: join(dir, 'none.parquet'), rows: 0, bytes: 0, columns: [], sha256: '' }, runStartedAt: '2024-01-01T00:00:00Z' } as unknown as DeliverInput;
+    for (const [fn, input, message] of [
+      [acts.transform, sql, /steps\.0\.output: expected a name of letters/],
+      [acts.transform, stage, /stage: .*\(got "\.\.\/x"\)/],
+      [acts.deliver, sink, /dataset: expected a name of letters, digits and _ .*\(got "\.\.\/out"\)/],
+    ] as const) {
+      const err = await run(fn as (i: unknown) => Promise<unknown>, input).then(() => assert.fail('should fail'), (e: unknown) => e);
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.deepEqual([err.type, err.nonRetryable], ['CONFIG', true]);
+      assert.match(err.message, message);
+    }
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('escape')), []);
   });
 
   it('an invalid step is refused', async () => {

@@ -60,6 +60,16 @@ describe('--help and -h print help and do nothing else', () => {
     assert.equal(res.out, helpOf(['run']));
   });
 
+  it('--help wins over a bad option value or a stray argument on the same line', async () => {
+    for (const [argv, path] of [[['worker', '--max-activities', '0', '--help'], ['worker']], [['runs', '--limit', 'x', '-h'], ['runs']], [['dev', 'stop', 'stray', '-h'], ['dev', 'stop']], [['run', 'p.yaml', '-p', 'k', '--help'], ['run']]] as const) {
+      assert.deepEqual(await ferry([...argv]), { code: 0, out: helpOf([...path]), err: '', connected: 0 }, argv.join(' '));
+    }
+  });
+
+  it('`ferry help <command…>` prints that command\'s help, subcommands included', async () => {
+    for (const path of [['run'], ['dev'], ['dev', 'stop']]) assert.deepEqual(await ferry(['help', ...path]), { code: 0, out: helpOf(path), err: '', connected: 0 });
+  });
+
   it('`ferry` alone prints the overview with every command and the environment', async () => {
     const res = await ferry([]);
     assert.equal(res.code, 0);
@@ -78,10 +88,11 @@ describe('usage errors: one line on stderr, exit code 2', () => {
       const res = await ferry([...path, ...requiredArgs(path), 'stray']);
       assert.equal(res.code, 2);
       assert.equal(res.out, '');
-      // `ferry dev stray` goes to the default subcommand, `dev start`.
-      const name = path.length === 1 && path[0] === 'dev' ? 'start' : path.at(-1);
       const n = requiredArgs(path).length;
-      assert.equal(res.err, `error: too many arguments for '${name}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
+      // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`).
+      assert.equal(res.err, full(path) === 'ferry dev'
+        ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are start, stop, status, env.\n"
+        : `error: too many arguments for '${path.at(-1)}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
     });
     if (requiredArgs(path).length) {
       it(`${full(path)} without its argument`, async () => {
@@ -102,6 +113,8 @@ describe('usage errors: one line on stderr, exit code 2', () => {
     [['prune', '--older-than', 'soon'], "error: option '--older-than <age>' argument 'soon' is invalid. expected a duration such as 30m, 12h or 7d\n"],
     [['run', 'p.yaml', '--dry-run', '--wait'], "error: option '-n, --dry-run' cannot be used with option '-w, --wait'\n"],
     [['run', 'p.yaml', '--id'], "error: option '--id <workflow-id>' argument missing\n"],
+    [['help', 'bogus'], "error: unknown command 'bogus'\n"],
+    [['help', 'run', 'extra'], "error: unknown command 'run extra'\n"],
   ];
   for (const [argv, err] of BAD) {
     it(`ferry ${argv.join(' ')}`, async () => {

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure, TerminatedFailure, WorkflowFailedError, ApplicationFailure, type Client, type WorkflowHandle } from '@temporalio/client';
 import { watchRun, type WatchTarget } from '../../../src/cli/watch.js';
 import { activityLines } from '../../../src/cli/activities-view.js';
+import { printError } from '../../../src/cli/render.js';
 import type { RunReport } from '../../../src/run.js';
 import { testCli, ferry } from './support.js';
 
@@ -94,13 +95,13 @@ describe('watchRun', () => {
     assert.equal(await code, 0);
     const lines = cli.stdout().split('\n');
     assert.ok(lines.includes('      ingest customers: page 2 · 8 rows'), cli.stdout());
-    assert.ok(lines.includes('      ingest: waiting to start — attempt 3 of 30, last error: GET http://127.0.0.1:1/rates: HTTP 503 Service Unavailable'), cli.stdout());
+    assert.ok(lines.includes('      ingest: waiting to retry — attempt 3 of 30, last error: GET http://127.0.0.1:1/rates: HTTP 503 Service Unavailable'), cli.stdout());
     assert.equal(lines.filter((l) => l.includes('attempt 3')).length, 1, 'an unchanged line is printed once');
   });
 
   const ENDINGS: [string, unknown, string][] = [
-    ['cancelled', new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), 'NON_RETRYABLE_FAILURE'), '\n✖ run cancelled: cancelled (ferry cancel, or in the Temporal UI)\n'],
-    ['terminated', new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('by an operator'), 'NON_RETRYABLE_FAILURE'), '\n✖ run terminated: terminated: by an operator\n'],
+    ['cancelled', new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), 'NON_RETRYABLE_FAILURE'), '\n✖ run cancelled: by ferry cancel, or in the Temporal UI\n'],
+    ['terminated', new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('by an operator'), 'NON_RETRYABLE_FAILURE'), '\n✖ run terminated: by an operator\n'],
     ['failed', new WorkflowFailedError('Workflow execution failed', ApplicationFailure.nonRetryable('stage ingest, dataset a: HTTP 401'), 'NON_RETRYABLE_FAILURE'), '\n✖ run failed: stage ingest, dataset a: HTTP 401\n'],
   ];
   for (const [name, err, text] of ENDINGS) {
@@ -128,6 +129,10 @@ describe('watchRun', () => {
 describe('activityLines', () => {
   it('an activity that has not heartbeated yet is named by its type', () => {
     assert.deepEqual(activityLines([{ activityId: '7', activityType: { name: 'deliver' }, state: 2, attempt: 1 }]), [{ key: '7', attempt: 1, progress: false, text: 'deliver: started' }]);
+  });
+  it('scheduled for the first time it waits to start; scheduled again after a failure it waits to retry', () => {
+    assert.deepEqual(activityLines([{ activityId: '9', activityType: { name: 'ingest' }, state: 1, attempt: 1 }, { activityId: '10', activityType: { name: 'ingest' }, state: 1, attempt: 2 }]).map((l) => l.text),
+      ['ingest: waiting to start', 'ingest: waiting to retry — attempt 2']);
   });
   it('a batch and rows from a sink', () => {
     assert.deepEqual(activityLines([{ activityId: '8', activityType: { name: 'deliver' }, attempt: 2, heartbeatDetails: payload({ activity: 'deliver api', batch: 3, rows: 1500 }) }]).map((l) => l.text),
@@ -186,5 +191,13 @@ describe('ProgressView in a log (not a terminal)', () => {
       '      ingest a: page 9 · 90 rows — attempt 2, last error: HTTP 503',
       '',
     ].join('\n'));
+  });
+});
+
+describe('printError', () => {
+  it('prints the root cause in one line, without a gRPC status code', () => {
+    const lines: string[] = [];
+    printError(new Error('fetching history failed', { cause: new Error('5 NOT_FOUND: workflow not found for ID: x') }), (t) => lines.push(t));
+    assert.deepEqual(lines, ['error: workflow not found for ID: x\n']);
   });
 });

@@ -244,6 +244,15 @@ describe('buildUrl', () => {
     assert.equal(buildUrl(slash, '/items').href, 'http://h:1/v1/items');
     assert.equal(buildUrl(slash, 'https://other/x?p=1', { q: 2 }).href, 'https://other/x?p=1&q=2');
   });
+
+  it('keeps base_url\'s own query (a webhook signature) on every path, unchanged; path / is base_url as written', () => {
+    const hook = httpConn({ base_url: 'http://h:1/hooks/T0?sig=a%2Fb%3D' });
+    assert.equal(buildUrl(hook, '/').href, 'http://h:1/hooks/T0?sig=a%2Fb%3D');
+    assert.equal(buildUrl(hook, '').href, 'http://h:1/hooks/T0?sig=a%2Fb%3D');
+    assert.equal(buildUrl(hook, '/ingest').href, 'http://h:1/hooks/T0/ingest?sig=a%2Fb%3D');
+    assert.equal(buildUrl(hook, '/ingest?v=2').href, 'http://h:1/hooks/T0/ingest?sig=a%2Fb%3D&v=2');
+    assert.equal(buildUrl(hook, '/ingest', { page: 3 }).searchParams.toString(), 'sig=a%2Fb%3D&page=3');
+  });
 });
 
 describe('retryAfterMs', () => {

@@ -234,6 +234,14 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 6, column: 13, path: 'sources.a.colums', message: "unknown key 'colums'" }],
   },
   {
+    name: 'a step output that is a path (it would be staged outside the store) is not a name',
+    yaml: `${FILE_SOURCE}preprocess:\n  - { type: sql, output: ../../x, inputs: [a], query: SELECT 1 }\n  - { type: derive, input: a, output: a/b, columns: { y: '1' } }\n`,
+    issues: [
+      { line: 7, column: 26, path: 'preprocess[0].output', message: 'expected a name of letters, digits and _ (not starting with a digit) (got "../../x")' },
+      { line: 8, column: 39, path: 'preprocess[1].output', message: 'expected a name of letters, digits and _ (not starting with a digit) (got "a/b")' },
+    ],
+  },
+  {
     name: 'missing required field points at its parent',
     yaml: 'name: p\nsources:\n  a:\n    type: file\n',
     issues: [{ line: 4, column: 5, path: 'sources.a.path', message: 'required: expected string' }],
@@ -356,10 +364,39 @@ const INVALID: InvalidCase[] = [
     ],
   },
   {
+    name: 'a step zod rejects still writes what its fields name: later unknown datasets are reported',
+    yaml: `${FILE_SOURCE}preprocess:\n  - { type: derive, input: a, columns: { x: '1; DROP TABLE a' } }\n  - { type: filter, input: ghost, where: 'x > 1' }\nsinks:\n  out: { type: file, input: nowhere, path: o.csv }\n`,
+    issues: [
+      { line: 7, column: 45, path: 'preprocess[0].columns.x', message: "an expression must be one SQL statement: a ';' followed by more SQL is not allowed" },
+      { line: 8, column: 5, path: 'preprocess[1]', message: "filter reads dataset 'ghost', which does not exist at this point; known: a" },
+      { line: 10, column: 29, path: 'sinks.out.input', message: "unknown dataset 'nowhere'; known: a, ghost" },
+    ],
+  },
+  {
     name: '${param:…} in a number field that is not a number',
     yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
     options: { params: { size: 'lots' } },
     issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'expected a number, got "lots" from ${param:size}' }],
+  },
+  {
+    name: '${param:…} that converts but breaks a rule names the value and its parameter, not the reference text',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n  api2:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:half}\n`,
+    options: { params: { size: '0', half: '2.5' } },
+    issues: [
+      { line: 11, column: 17, path: 'sinks.api.batch_size', message: 'Too small: expected number to be >0 (got 0 from ${param:size})' },
+      { line: 16, column: 17, path: 'sinks.api2.batch_size', message: 'expected int, got 2.5 from ${param:half}' },
+    ],
+  },
+  {
+    name: 'an unquoted ${…} inside a { } mapping is one problem that says to quote it',
+    yaml: `${FILE_SOURCE}sinks:\n  api: { type: http, connection: api, input: a, batch_size: \${param:size} }\n`,
+    options: { params: { size: '5' } },
+    issues: [{ line: 7, column: 62, path: '', message: "YAML: Unexpected flow-map-start at node end (inside { }, quote a ${…} reference: key: '${param:NAME}')" }],
+  },
+  {
+    name: '${param:…} without a value in a number field is reported once',
+    yaml: `${FILE_SOURCE}sinks:\n  api:\n    type: http\n    connection: api\n    input: a\n    batch_size: \${param:size}\n`,
+    issues: [{ line: 11, column: 17, path: 'sinks.api.batch_size', message: 'parameter size has no value: pass --param size=… or declare a default under params:' }],
   },
   {
     name: '${param:…} in a boolean field that is not true or false',

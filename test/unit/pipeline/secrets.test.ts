@@ -73,6 +73,23 @@ describe('resolveConnection registers exactly the secret-typed values', () => {
   });
 });
 
+describe('resolveConnection: a base_url from the environment', () => {
+  it('masks its path (a webhook token) and its password, not its origin; a literal base_url registers nothing', () => {
+    const specs = {
+      hook: connectionSchema.parse({ type: 'http', base_url: '${env:RC_HOOK}' }),
+      app: connectionSchema.parse({ type: 'http', base_url: 'https://api-literal.example/v2/tenant-literal-9' }),
+      plain: connectionSchema.parse({ type: 'http', base_url: '${env:RC_PLAIN}' }),
+    };
+    const env = { RC_HOOK: 'https://ann:p%40ss-word-7@hooks.example/services/T0/hook-token-77?sig=sig-value-7', RC_PLAIN: 'http://127.0.0.1:8787' };
+    for (const name of Object.keys(specs)) resolveConnection(specs, name, 'http', env);
+    assert.equal(
+      maskSecrets('POST https://hooks.example/services/T0/hook-token-77 p%40ss-word-7 p@ss-word-7 GET https://api-literal.example/v2/tenant-literal-9/x http://127.0.0.1:8787/ingest'),
+      'POST https://hooks.example*** *** *** GET https://api-literal.example/v2/tenant-literal-9/x http://127.0.0.1:8787/ingest',
+    );
+    assert.equal(maskUrl('POST https://hooks.example/services/T0/hook-token-77?sig=sig-value-7'), 'POST https://hooks.example***?sig=***');
+  });
+});
+
 describe('loadConnections: a literal secret fails validation with file:line', () => {
   it('names the file, line and field path', async () => {
     const file = join(dir, 'connections.yaml');
@@ -114,6 +131,7 @@ describe('maskUrl', () => {
     ['https://h/x?monkey=1&keys=2#frag', 'https://h/x?monkey=1&keys=2#frag'],
     ['not a url ?token=abc', 'not a url ?token=***'],
     ['GET https://h/a?x=1 → https://u:p@h/b?sig=2', 'GET https://h/a?x=1 → https://u:***@h/b?sig=***'],
+    ['HTTP 500: {"url":"/x?api_key=k1","status":"down"}', 'HTTP 500: {"url":"/x?api_key=***","status":"down"}'],
   ];
   for (const [url, masked] of CASES) it(url, () => assert.equal(maskUrl(url), masked));
 
