@@ -37,8 +37,11 @@ export function statusCommand(cli: Cli): Command {
         cli.exitCode = 1;
         return;
       }
-      const progress = desc.historyLength >= 4 ? await handle.query<RunReport>('progress').catch(() => undefined) : undefined;
+      // Events 3 and 4: a worker ran the first workflow task. A picked-up run that gets no answer lost its worker.
+      const pickedUp = desc.historyLength >= 4;
+      const progress = pickedUp ? await handle.query<RunReport>('progress').catch(() => undefined) : undefined;
       if (progress) cli.out(`${progressLines(progress).join('\n')}\n`);
+      else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
       else cli.out(`  ${dim('no worker has picked this run up yet')}\n`);
       for (const line of activityLines(desc.raw.pendingActivities)) cli.out(`  ${dim('running')} ${line.text}\n`);
       cli.out(`  ${dim(workflowUrl(id))}\n`);
