@@ -119,7 +119,7 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
       if (final) cli.out(reportText(final, url));
       const end = endOf(err);
       const where = end.status === 'failed' && final?.error ? ` in ${final.error.split(':')[0]}` : '';
-      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n  ${dim(url)}\n`);
+      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n${final ? '' : `  ${dim(url)}\n`}`);
       return 1;
     }
   }
