@@ -12,10 +12,11 @@
  *       params: [true]
  *
  * Failure semantics: the source writes nothing to PostgreSQL (a query that tries to is a CONFIG
- * error: read-only transaction), so a retry simply runs the query again, on a new snapshot. Errors
- * are classified by SQLSTATE (src/connect/pg-errors.ts): a dropped connection or a server restart
- * is TRANSIENT, a mistake in the SQL is CONFIG, a missing table NOT_FOUND. A connection that dies
- * mid-read fails the attempt, never the worker. Cancellation: an aborted activity sends PostgreSQL a
+ * error: read-only transaction; a statement that is not a query, INSERT … RETURNING, is told so),
+ * so a retry simply runs the query again, on a new snapshot. Errors are classified by SQLSTATE
+ * (src/connect/pg-errors.ts): a dropped connection or a server restart is TRANSIENT, a mistake in
+ * the SQL is CONFIG, a missing table NOT_FOUND. A connection that dies mid-read fails the attempt,
+ * never the worker. Cancellation: an aborted activity sends PostgreSQL a
  * cancel request for the running FETCH and stops between batches.
  */
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import type pg from 'pg';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { withPgClient } from '../../src/connect/pg.js';
 import { readPlan, unknownOids, READ_SESSION, type PgField, type PgTypeInfo, type ReadPlan } from '../../src/connect/pg-read-types.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, type ErrorContext } from '../../src/errors.js';
 import { writeNdjson, type Row } from '../../src/table/engine.js';
 import type { SourceAdapter } from '../adapter.js';
 
@@ -51,7 +52,11 @@ export const postgresSource = {
     const plan = await withPgClient(ctx.connection(spec.connection, 'postgres'), { context, signal: ctx.signal }, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(READ_SESSION.join('; '));
-      await client.query({ text: `DECLARE ferry_cursor NO SCROLL CURSOR FOR ${spec.query.trim().replace(/;+$/, '')}`, values: spec.params });
+      const declare = 'DECLARE ferry_cursor NO SCROLL CURSOR FOR ';
+      const query = spec.query.trim().replace(/;+$/, '');
+      await client.query({ text: `${declare}${query}`, values: spec.params }).catch((err: unknown) => {
+        throw notAQuery(err, query, declare.length, context) ?? err;
+      });
       let plan: ReadPlan | undefined;
       let rows = 0;
       let failure: unknown;
@@ -79,6 +84,23 @@ export const postgresSource = {
     return { detail: `${spec.connection}: ${spec.query.replace(/\s+/g, ' ').slice(0, 80)}` };
   },
 } satisfies SourceAdapter<PostgresSourceSpec>;
+
+/**
+ * A statement that writes, told as such: DECLARE accepts only a query, so INSERT … RETURNING is a
+ * "syntax error at or near INSERT" (42601 at the query's first word) and a writing WITH a 0A000.
+ */
+export function notAQuery(err: unknown, query: string, offset: number, context: ErrorContext): ConfigError | undefined {
+  const e = err as { code?: string; position?: string; message?: string };
+  const where = { ...context, field: 'query' };
+  if (e.code === '42601' && Number(e.position) === offset + 1) {
+    const verb = /^\S+/.exec(query)?.[0]?.toUpperCase() ?? '';
+    return new ConfigError(`a source only reads: its query must be a SELECT (or VALUES, TABLE, WITH … SELECT), not ${verb}`, where, { cause: err });
+  }
+  if (e.code === '0A000' && /data-modifying/.test(e.message ?? '')) {
+    return new ConfigError(`a source only reads: its query must not modify data (INSERT, UPDATE or DELETE inside WITH); PostgreSQL: ${e.message}`, where, { cause: err });
+  }
+  return undefined;
+}
 
 /** The read plan of a result: refuses duplicate names, looks up types it does not know in pg_type. */
 async function planFor(client: pg.PoolClient, fields: PgField[]): Promise<ReadPlan> {

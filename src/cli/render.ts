@@ -39,8 +39,13 @@ export function reportText(report: RunReport, url: string): string {
     ...progressLines(report, { icons: false }),
   ];
   if (report.sinks.length) {
-    lines.push('', '  delivered');
-    for (const s of report.sinks) lines.push(`    ${s.sink.padEnd(14)} ${String(s.rows).padStart(8)} rows → ${s.target}${s.detail ? dim(` (${s.detail})`) : ''}`);
+    // A run that did not complete says what each sink did: delivered, failed (its error) or not started.
+    const all = report.sinks.every((s) => s.status === 'delivered');
+    lines.push('', all ? '  delivered' : '  sinks');
+    for (const s of report.sinks) {
+      if (s.status === 'delivered') lines.push(`    ${s.sink.padEnd(14)} ${String(s.rows).padStart(8)} rows → ${s.target}${s.detail ? dim(` (${s.detail})`) : ''}`);
+      else lines.push(`    ${s.sink.padEnd(14)} ${(s.status === 'failed' ? red : dim)(s.status.padStart(13))} → ${s.target}${s.error && s.error !== 'cancelled' ? `: ${s.error}` : ''}`);
+    }
   }
   lines.push('', `  Temporal UI: ${url}`, '');
   return lines.join('\n');

@@ -38,7 +38,8 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
   return res.pollers?.length ?? 0;
 }
 
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+/** The promise's value, or undefined when it fails or takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   promise.catch(() => undefined);
   const timer = sleep(ms, undefined, { ref: false });
   return Promise.race([promise.catch(() => undefined), timer]);
@@ -113,11 +114,13 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
       cli.err(`${red(`✖ run ${report.status}`)}${report.error ? `: ${report.error}` : ''}\n  ${dim(url)}\n`);
       return 1;
     } catch (err) {
+      // The report of a run that did not complete: every stage, and what each sink did.
       const final = await within(handle.query<RunReport>('progress'), queryTimeoutMs);
-      if (final) view.update(final);
+      view.clear();
+      if (final) cli.out(reportText(final, url));
       const end = endOf(err);
       const where = end.status === 'failed' && final?.error ? ` in ${final.error.split(':')[0]}` : '';
-      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n  ${dim(url)}\n`);
+      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n${final ? '' : `  ${dim(url)}\n`}`);
       return 1;
     }
   }

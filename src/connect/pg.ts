@@ -35,6 +35,14 @@ function clientConfig(conn: PostgresConnection): pg.ClientConfig {
   };
 }
 
+/**
+ * The server's side of keepalive, per session (any role may set it): a worker whose network vanished
+ * mid-load (no FIN: a partition, a frozen VM) leaves a backend waiting for the rest of the COPY,
+ * holding the (run, sink) claim that every retry waits for. With the server's default (2 h idle
+ * before the first probe) the run would wait that long; with these, about a minute.
+ */
+export const SERVER_KEEPALIVE = 'SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3';
+
 export function pgPool(conn: PostgresConnection): pg.Pool {
   const key = JSON.stringify(conn);
   let pool = pools.get(key);
@@ -42,6 +50,8 @@ export function pgPool(conn: PostgresConnection): pg.Pool {
     pool = new pg.Pool({ ...clientConfig(conn), max: 4, idleTimeoutMillis: 10_000 });
     // An idle client that loses its server must not crash the worker; the pool drops it.
     pool.on('error', () => undefined);
+    // Queued before anything the adapter sends; a failure here fails that first statement instead.
+    pool.on('connect', (client) => void client.query(SERVER_KEEPALIVE).catch(() => undefined));
     pools.set(key, pool);
   }
   return pool;

@@ -26,3 +26,18 @@ test('Ferry activity failures print nothing; other SDK problems print one line w
     '[ERROR] Connection to server lost\n',
   ]);
 });
+
+test('a run failed by an activity attempt or by failed sinks is not told again by the SDK; an activity timeout is', () => {
+  const lines: string[] = [];
+  const log = sdkLogFunction((l) => lines.push(l));
+  // As they arrive from the workflow thread: plain Errors with their cause chain.
+  const activity = (cause: Error) => new Error('Activity task failed', { cause });
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w1', error: activity(new Error('stage ingest, dataset d, s3://b/k.csv: S3: NoSuchKey')) }));
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w2', error: new Error('1 of 4 sinks failed: sink api → http api /in: HTTP 400') }));
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w3', error: activity(new Error('activity Heartbeat timeout')) }));
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w4', error: new Error('dataset x was not produced') }));
+  assert.deepEqual(lines.map((l) => l.slice(9)), [
+    '[WARN] Workflow failed (pipeline w3): Error: activity Heartbeat timeout\n',
+    '[WARN] Workflow failed (pipeline w4): Error: dataset x was not produced\n',
+  ]);
+});

@@ -118,6 +118,21 @@ test('a source query that writes is a config error (read-only transaction), not 
   assert.equal(error.describe(), 'connection warehouse: PostgreSQL: cannot execute nextval() in a read-only transaction');
 });
 
+test('a statement that is not a query (INSERT … RETURNING, a data-modifying WITH) is refused as a config error saying so, and writes nothing', async () => {
+  await pgPool(conn).query(`CREATE TABLE ${schema}.w (id int)`);
+  for (const query of [`INSERT INTO ${schema}.w (id) VALUES (1) RETURNING id`, `  delete from ${schema}.w returning *`, `WITH x AS (INSERT INTO ${schema}.w (id) VALUES (2) RETURNING id) SELECT * FROM x`]) {
+    const { error } = await read(query);
+    assert.ok(error instanceof FerryError);
+    assert.equal(error.code, 'CONFIG');
+    assert.deepEqual([error.context.connection, error.context.field], ['warehouse', 'query']);
+    const verb = query.trim().split(/\s/)[0]!.toUpperCase();
+    assert.equal(error.message, verb === 'WITH'
+      ? 'a source only reads: its query must not modify data (INSERT, UPDATE or DELETE inside WITH); PostgreSQL: DECLARE CURSOR must not contain data-modifying statements in WITH'
+      : `a source only reads: its query must be a SELECT (or VALUES, TABLE, WITH … SELECT), not ${verb}`);
+  }
+  assert.deepEqual((await pgPool(conn).query(`SELECT count(*)::int AS n FROM ${schema}.w`)).rows, [{ n: 0 }]);
+});
+
 test('json and jsonb arrive as JSON values, arrays as lists', async () => {
   const { columns, rows } = await read(`SELECT 1 AS id, '{"a": 1}'::jsonb AS jb, '[1, "x"]'::json AS j, ARRAY['a', NULL] AS tags, ARRAY[1, 2] AS nums`);
   assert.deepEqual(columns, [

@@ -115,6 +115,31 @@ describe('watchRun', () => {
     });
   }
 
+  it('a failed run prints its report: each sink delivered, failed with its error, or not started', async () => {
+    const cli = testCli();
+    const failed: RunReport = {
+      ...REPORT, status: 'failed', stage: 'deliver', error: 'deliver: 1 of 3 sinks failed',
+      stages: [...REPORT.stages, { stage: 'deliver', status: 'failed', durationMs: 200, datasets: [] }],
+      sinks: [
+        { sink: 'db', type: 'postgres', status: 'delivered', target: 'postgres s.t', rows: 3, detail: 'append' },
+        { sink: 'api', type: 'http', status: 'failed', target: 'http api /in', error: 'POST http://x/in: HTTP 400: {"error":"no"}' },
+        { sink: 'lake', type: 's3', status: 'not started', target: 's3://b/k.csv' },
+      ],
+    };
+    const run = fakeRun({ progress: failed });
+    const code = watchRun(cli, { handle: run.handle, pollers: async () => 1 }, { pollMs: 10, queryTimeoutMs: 200 });
+    run.fail(new WorkflowFailedError('Workflow execution failed', ApplicationFailure.nonRetryable('1 of 3 sinks failed'), 'NON_RETRYABLE_FAILURE'));
+    assert.equal(await code, 1);
+    const lines = cli.stdout().split('\n');
+    const sinks = lines.slice(lines.indexOf('  sinks') + 1, lines.indexOf('  sinks') + 4);
+    assert.deepEqual(sinks, [
+      '    db                    3 rows → postgres s.t (append)',
+      '    api                   failed → http api /in: POST http://x/in: HTTP 400: {"error":"no"}',
+      '    lake             not started → s3://b/k.csv',
+    ]);
+    assert.equal(cli.stderr(), '\n✖ run failed in deliver: 1 of 3 sinks failed\n', 'the report above already gave the link');
+  });
+
   it('a run whose report says cancelled exits 1 and prints the report', async () => {
     const cli = testCli();
     const run = fakeRun();
