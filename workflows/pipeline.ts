@@ -62,12 +62,12 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
   await runStage(report, 'deliver', Object.keys(spec.sinks).length === 0, async (r) => {
     // Every sink is awaited (no fail-fast): one sink's outage does not hide what the others did.
     const results = await Promise.allSettled(Object.entries(spec.sinks).map(async ([sink, sinkSpec]) => {
-      const input = datasets[sinkSpec.input];
-      if (!input) throw ApplicationFailure.nonRetryable(`dataset ${sinkSpec.input} was not produced`, 'CONFIG');
-      r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
-      const earlier = resume?.delivered[sink];
-      if (earlier) return sinkDelivered(report, earlier, `delivered by run ${resume.fromRunId}`);
       try {
+        const input = datasets[sinkSpec.input];
+        if (!input) throw ApplicationFailure.nonRetryable(`dataset ${sinkSpec.input} was not produced`, 'CONFIG');
+        r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
+        const earlier = resume?.delivered[sink];
+        if (earlier) return sinkDelivered(report, earlier, `delivered by run ${resume.fromRunId}`);
         sinkDelivered(report, await acts.withRetry(sinkSpec.retry).deliver(deliverSlice(plan, sink, input, report.startedAt)));
       } catch (err) {
         throw Object.assign(err as object, { outcome: sinkFailed(report, sink, err) });
@@ -77,11 +77,14 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     if (failed.length === 0) return;
     if (failed.some(isCancellation)) throw failed.find(isCancellation);
     const outcomes = report.sinks.filter((s) => s.status === 'failed');
-    throw ApplicationFailure.create({
+    const failure = ApplicationFailure.create({
       message: `${outcomes.length} of ${results.length} sinks failed: ${outcomes.map((o) => `sink ${o.sink} → ${o.target}: ${o.error}`).join('; ')}`,
       type: errorType(failed[0]) ?? 'UNKNOWN',
       nonRetryable: true,
     });
+    // The message says it all; a stack would put the worker's file paths into the run's history.
+    failure.stack = '';
+    throw failure;
   });
 
   runCompleted(report, now());

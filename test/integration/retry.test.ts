@@ -59,6 +59,10 @@ test('a failed sink is reported by name and target; retryRun delivers only what 
   assert.ok(err instanceof WorkflowFailedError);
   const expectedError = `1 of 2 sinks failed: sink api → http receiver /ingest: stage deliver, dataset sales, POST ${receiver.url}/ingest: HTTP 400: {"error":"batch ${id}-api-2 refused"}`;
   assert.equal(err.cause?.message, expectedError);
+  // The run's failure in history carries the message only: no stack with the worker's file paths.
+  const closed = (await first.fetchHistory()).events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
+  assert.equal(closed?.failure?.message, expectedError);
+  assert.equal(closed?.failure?.stackTrace ?? '', '');
 
   // The failed run's report lists every sink's outcome, and the other sink was not cut short.
   const failed = await first.query<RunReport>('progress');
