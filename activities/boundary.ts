@@ -36,7 +36,7 @@ export type ActivityScope = {
 };
 
 /** One line per finished attempt, for whoever runs the worker (`ferry worker` prints them). */
-export type ActivityReport = { label: string; workflowId: string; attempt: number; durationMs: number; summary?: string; error?: string; willRetry?: boolean };
+export type ActivityReport = { label: string; workflowId: string; attempt: number; durationMs: number; summary?: string; error?: string; willRetry?: boolean; cancelled?: boolean };
 export type Reporter = (report: ActivityReport) => void;
 
 export type BoundaryOptions<T> = {
@@ -122,7 +122,7 @@ export async function withActivityContext<T>(
     const shutdown = reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN';
     if (reason && !shutdown) {
       // Rethrown as the SDK's own cancellation, so Temporal records the attempt as cancelled.
-      done({ error: `cancelled (${reason instanceof Error ? reason.message : 'requested'})`, willRetry: false });
+      done({ error: 'cancelled', willRetry: false, cancelled: true });
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
     const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt);

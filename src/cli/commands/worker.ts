@@ -18,7 +18,9 @@ export function workerCommand(cli: Cli): Command {
         maxConcurrentActivities: opts.maxActivities,
         report: (r) => {
           const head = `${new Date().toISOString().slice(11, 19)} ${r.workflowId} ${r.label}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
-          const line = r.error
+          const line = r.cancelled
+            ? `${dim('■')} ${head}: cancelled`
+            : r.error
             ? `${red('✖')} ${head}: ${r.error}${r.willRetry ? dim(' — will retry') : dim(' — not retryable')}`
             : `${green('✔')} ${head}: ${r.summary} ${dim(formatMs(r.durationMs))}`;
           cli.out(`${line}\n`);

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { withActivityContext, MAX_HEARTBEAT_BYTES, formatDuration, type ActivityScope } from '../../../activities/boundary.js';
+import { withActivityContext, MAX_HEARTBEAT_BYTES, formatDuration, type ActivityScope, type ActivityReport } from '../../../activities/boundary.js';
 import { DataError } from '../../../src/errors.js';
 import { UNKNOWN_ATTEMPTS } from '../../../src/failures.js';
 import type { Progress } from '../../../activities/adapter.js';
@@ -39,11 +39,12 @@ async function run<T>(
   env.on('heartbeat', (d: Progress) => beats.push(d));
   if (options.cancelAfterMs !== undefined) setTimeout(() => env.cancel(options.cancelReason), options.cancelAfterMs);
   const started = Date.now();
-  const outcome = await env.run(() => withActivityContext('ingest customers', { stage: 'ingest', dataset: 'customers' }, fn, { summarize: () => 'ok', stallTimeout: options.stallTimeout }))
+  const reports: ActivityReport[] = [];
+  const outcome = await env.run(() => withActivityContext('ingest customers', { stage: 'ingest', dataset: 'customers' }, fn, { summarize: () => 'ok', stallTimeout: options.stallTimeout, report: (r) => reports.push(r) }))
     .then((value) => ({ value: value as T | undefined, error: undefined as unknown }), (error: unknown) => ({ value: undefined as T | undefined, error }));
   // The first beat is the boundary's own, sent at once so progress views can name the activity.
   const [startBeat, ...rest] = beats;
-  return { ...outcome, startBeat, beats: rest, ms: Date.now() - started };
+  return { ...outcome, startBeat, beats: rest, reports, ms: Date.now() - started };
 }
 
 describe('the first heartbeat', () => {
@@ -142,7 +143,9 @@ describe('cancellation', () => {
   });
 
   it('stops waiting for an adapter that ignores the signal', async () => {
-    const { error, ms } = await run(() => new Promise(() => undefined), {}, { cancelAfterMs: 100 });
+    const { error, ms, reports } = await run(() => new Promise(() => undefined), {}, { cancelAfterMs: 100 });
+    // The worker's line says "cancelled", not an error that will or will not be retried.
+    assert.deepEqual(reports.map((r) => [r.error, r.cancelled, r.willRetry]), [['cancelled', true, false]]);
     assert.ok(error instanceof CancelledFailure, String(error));
     assert.ok(ms < 2500, `took ${ms} ms`);
   });
