@@ -10,6 +10,7 @@ import { ConfigError, type ErrorContext } from '../src/errors.js';
 import { connectionSchema, type ConnectionSpec } from '../src/connect/connections.js';
 import { stepSchema, type StepSpec } from '../src/table/steps/index.js';
 import { parseDuration } from '../src/pipeline/duration.js';
+import { envRefNames } from '../src/pipeline/interpolate.js';
 import { pipelineName, STEP_STAGES } from '../src/pipeline/schema.js';
 import { datasetName } from '../src/table/steps/step.js';
 import { sourceSchema, type SourceSpec } from './sources/index.js';
@@ -44,16 +45,26 @@ export function checkNames(names: { pipeline: unknown; stage?: unknown; datasets
   if (issues.length) throw invalid(issues, context);
 }
 
-export const checkSource = (spec: unknown, context: ErrorContext): SourceSpec => parse(sourceSchema, spec, 'source', context);
+/**
+ * `${env:…}` is resolved only in connections: in a source, sink or step it would be sent literally
+ * (e.g. in a query parameter), so a slice carrying one is refused, as `ferry validate` refuses it.
+ */
+function noEnvRefs<T>(value: T, what: string, context: ErrorContext): T {
+  const names = envRefNames(value);
+  if (names.length) throw invalid([`${what}: \${env:${names[0]}} is resolved only in connections.yaml, never in a pipeline field`], context);
+  return value;
+}
 
-export const checkSink = (spec: unknown, context: ErrorContext): SinkSpec => parse(sinkSchema, spec, 'sink', context);
+export const checkSource = (spec: unknown, context: ErrorContext): SourceSpec => noEnvRefs(parse(sourceSchema, spec, 'source', context), 'source', context);
+
+export const checkSink = (spec: unknown, context: ErrorContext): SinkSpec => noEnvRefs(parse(sinkSchema, spec, 'sink', context), 'sink', context);
 
 export function checkSteps(steps: unknown, context: ErrorContext): StepSpec[] {
   if (!Array.isArray(steps)) throw invalid(['steps: expected a list'], context);
   const checked = steps.map((s, i) => issuesOf(stepSchema, s, `steps.${i}`));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length) throw invalid(issues, context);
-  return checked.map((c) => c.data!);
+  return noEnvRefs(checked.map((c) => c.data!), 'steps', context);
 }
 
 /** The connections of the slice, and exactly the one the spec names (no more, no fewer). */

@@ -57,6 +57,7 @@ describe('ingest', () => {
     ['an invalid connection', (i) => ({ ...i, source: { type: 'postgres', connection: 'w', query: 'SELECT 1' }, connections: { w: { ...pg, database: undefined } } }), /connections\.w\.database: /],
     ['a malformed stall timeout', (i) => ({ ...i, stallTimeout: 'soon' }), /stallTimeout: expected a duration/],
     ['a pipeline name that is a path', (i) => ({ ...i, pipeline: '../../escape' }), /pipeline: expected lower-case letters, digits, - and _ \(got "\.\.\/\.\.\/escape"\)/],
+    ['an ${env:…} reference in a source field (it would be sent literally)', (i) => ({ ...i, source: { type: 'http', connection: 'api', path: '/x', query: { key: '${env:API_KEY}' } }, connections: { api: { type: 'http', base_url: 'http://127.0.0.1:9' } } }), /source: \$\{env:API_KEY\} is resolved only in connections\.yaml/],
   ];
   for (const [what, mutate, message] of BAD) {
     it(`${what} is a non-retryable CONFIG failure`, async () => {
