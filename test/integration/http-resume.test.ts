@@ -1,7 +1,7 @@
 /**
- * Resume from what is durably saved, at the default settings a user gets (heartbeat_timeout 60s,
- * so the SDK sends a heartbeat at most every 48 s and the last one the server holds can be that
- * old): SIGKILL the worker in the middle of the http source's pages, and again in the middle of the
+ * Resume from what is durably saved, at the default settings a user gets (heartbeat_timeout 20s:
+ * the last heartbeat the server holds can be seconds old, and with the SDK's own default throttle of
+ * 0.8 × the timeout it was 48 s at the former 60 s): SIGKILL the worker in the middle of the http source's pages, and again in the middle of the
  * http sink's batches. Each new attempt continues after the last saved page / acknowledged batch:
  * at most one page is fetched twice and at most one batch is sent twice, and the data is exact.
  */
