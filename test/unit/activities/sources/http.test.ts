@@ -37,6 +37,7 @@ before(async () => {
     if (req.headers.authorization !== 'Bearer good-token') return void res.writeHead(401).end('{"error":"no"}');
     if (u.pathname === '/exact') return void res.writeHead(200, { 'content-type': 'application/json' }).end(EXACT_BODY);
     if (u.pathname === '/stuck') return void res.writeHead(200).end('{"data": [{"id": 1}], "meta": {"next": "c1"}}');
+    if (u.pathname === '/empty') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"data": []}');
     if (u.pathname === '/bad-amount') return void res.writeHead(200).end('{"data": [{"amount": 1.5}, {"amount": "abc"}]}');
     const page = Number(u.searchParams.get('page'));
     if (page === failPage) {
@@ -245,4 +246,21 @@ test('a cursor that does not advance fails at the repeat instead of looping to m
   assert.equal(result.code, 'DATA');
   assert.equal(result.describe(), `GET ${url}/stuck?cursor=c1, page 2, field paginate: the API answered with the same next request again (cursor does not advance); stopping rather than looping`);
   assert.deepEqual(requests, ['', '?cursor=c1']);
+});
+
+test('an empty API result is allowed: 0 rows, with the declared columns when there are some', async () => {
+  const read = async (extra: Record<string, unknown>) => {
+    const workdir = await mkdtemp(join(dir, 'attempt-'));
+    const table = await TableEngine.open(workdir);
+    const conn = resolveConnection({ api: connectionSchema.parse({ type: 'http', base_url: url, auth: { type: 'bearer', token: '${env:SRC_TOKEN}' } }) }, 'api', 'http', { SRC_TOKEN: 'good-token' });
+    const ctx = { workdir, table, dataset: 'people', runKey: 'r', connections: {}, signal: new AbortController().signal, connection: () => conn, progress: () => undefined, checkpoint: folderCheckpoint(await newFolder()).checkpoint } as unknown as SourceContext;
+    try {
+      await httpSource.read(httpSource.schema.parse({ type: 'http', connection: 'api', path: '/empty', records: 'data', ...extra }), ctx);
+      return { rows: await table.count('people'), types: (await table.columns('people')).map((c) => `${c.name} ${c.type}`) };
+    } finally {
+      table.close();
+    }
+  };
+  assert.equal((await read({})).rows, 0);
+  assert.deepEqual(await read({ columns: { id: 'BIGINT', name: 'VARCHAR' } }), { rows: 0, types: ['id BIGINT', 'name VARCHAR'] });
 });
