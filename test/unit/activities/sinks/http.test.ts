@@ -66,16 +66,21 @@ function folderCheckpoint(folder: string, killAfter?: string): Checkpoint {
 }
 
 /** One attempt: its own workdir and engine, the dataset loaded from Parquet, no heartbeat details. */
-async function attempt(options: { checkpoint?: Checkpoint; file?: string; spec?: Record<string, unknown> } = {}) {
+async function attempt(options: { checkpoint?: Checkpoint; file?: string; spec?: Record<string, unknown>; cancelAfterBatch?: number } = {}) {
   const workdir = await mkdtemp(join(dir, 'attempt-'));
   const table = await TableEngine.open(workdir);
   await table.loadParquet('sales', options.file ?? staged);
   const progress: Progress[] = [];
+  const cancel = new AbortController();
   const conn = resolveConnection({ api: connectionSchema.parse({ type: 'http', base_url: url }) }, 'api', 'http', {});
   const ctx = {
     workdir, table, sink: 'api', dataset: 'sales', rows: await table.count('sales'), runKey: 'run-1', resume: undefined,
-    connections: {}, signal: new AbortController().signal,
-    progress: (p: Progress) => progress.push(p),
+    connections: {}, signal: cancel.signal,
+    progress: (p: Progress) => {
+      progress.push(p);
+      // `ferry cancel` as the boundary delivers it: the signal aborts while the sink is working.
+      if (p.batch !== undefined && p.batch === options.cancelAfterBatch) cancel.abort(new Error('cancelled'));
+    },
     connection: () => conn,
     checkpoint: options.checkpoint ?? folderCheckpoint(await mkdtemp(join(dir, 'cp-'))),
   } as unknown as SinkContext;
@@ -177,4 +182,11 @@ test('a receiver that is down is a retryable error carrying Retry-After; URLs in
   }
   const { result } = await attempt({ spec: { path: '/ingest?sig=s3cr3t-sig&page=1' } });
   assert.equal((result as { target: string }).target, `POST ${url}/ingest?sig=***&page=1`);
+});
+
+test('a cancelled sink stops: no batch is sent after the cancellation', async () => {
+  posts = [];
+  const { result } = await attempt({ cancelAfterBatch: 1 });
+  assert.ok(result instanceof Error, 'the attempt ends with an error, not a success');
+  assert.deepEqual(posts.map((p) => p.key), ['run-1-api-1']);
 });
