@@ -23,25 +23,33 @@ export type Activities = ReturnType<typeof createActivities>;
  * deterministic, so it gets a few attempts only.
  */
 export function activityProxies(settings: PipelineSpec['settings']) {
-  const withRetry = (retry: Partial<RetrySpec> = {}) => {
-    const r = { ...settings.retry, ...retry };
-    const options: ActivityOptions = {
-      startToCloseTimeout: settings.activity_timeout,
-      heartbeatTimeout: settings.heartbeat_timeout,
-      // A cancelled run waits until its activities have really stopped, so its report is true.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: r.initial_interval,
-        backoffCoefficient: r.backoff,
-        maximumInterval: r.maximum_interval,
-        maximumAttempts: r.maximum_attempts,
-        nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-      },
-    };
-    return proxyActivities<Activities>(options);
-  };
-  const few = withRetry({ maximum_attempts: Math.min(3, settings.retry.maximum_attempts || 3) });
+  const withRetry = (retry: Partial<RetrySpec> = {}) => proxyActivities<Activities>(activityOptions(settings, retry));
+  const few = withRetry(transformRetry(settings));
   return { withRetry, transform: few.transform, verifyStaged: few.verifyStaged };
+}
+
+/** A transform (or the check of staged data) fails the same way again: at most this many attempts. */
+export const TRANSFORM_ATTEMPTS = 3;
+
+export const transformRetry = (settings: PipelineSpec['settings']): Partial<RetrySpec> =>
+  ({ maximum_attempts: Math.min(TRANSFORM_ATTEMPTS, settings.retry.maximum_attempts || TRANSFORM_ATTEMPTS) });
+
+/** The options of an activity: the pipeline's settings, with a source's or sink's own `retry:` on top. */
+export function activityOptions(settings: PipelineSpec['settings'], retry: Partial<RetrySpec> = {}): ActivityOptions {
+  const r = { ...settings.retry, ...retry };
+  return {
+    startToCloseTimeout: settings.activity_timeout,
+    heartbeatTimeout: settings.heartbeat_timeout,
+    // A cancelled run waits until its activities have really stopped, so its report is true.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: r.initial_interval,
+      backoffCoefficient: r.backoff,
+      maximumInterval: r.maximum_interval,
+      maximumAttempts: r.maximum_attempts,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
+  };
 }
 
 /**
