@@ -1,6 +1,6 @@
 /**
  * End to end through Temporal, with the defaults a user gets: the PostgreSQL connection of a sink
- * drops in the middle of its COPY. The in-process worker survives (a crash would end this test),
+ * drops in the middle of its COPY, and that of a source in the middle of its read. The in-process worker survives (a crash would end this test),
  * the deliver activity fails its attempt as TRANSIENT, Temporal retries it, and the run completes
  * with every row loaded exactly once.
  */
@@ -36,6 +36,13 @@ before(async () => {
     'sinks:',
     `  copied: { type: postgres, connection: flaky, input: big, table: ${s}.copied }`,
   ].join('\n'));
+  await writeFile(join(dir, 'outage-read.yaml'), [
+    'name: outage_read',
+    'sources:',
+    `  big: { type: postgres, connection: flaky, query: 'SELECT * FROM ${s}.big', batch_size: 5000 }`,
+    'sinks:',
+    `  copied: { type: postgres, connection: direct, input: big, table: ${s}.read_copy }`,
+  ].join('\n'));
   process.env.FERRY_CONNECTIONS = join(dir, 'connections.yaml');
 });
 
@@ -67,4 +74,24 @@ test('a sink whose connection drops mid-COPY is retried by Temporal and the run 
   assert.equal(retried.length, 1, 'the deliver activity ran a second attempt');
   assert.equal(retried[0]?.applicationFailureInfo?.type, 'TRANSIENT');
   assert.match(retried[0]?.message ?? '', new RegExp(`sink copied, table ${s}\\.copied: PostgreSQL: `));
+});
+
+test('a source whose connection drops mid-read is retried by Temporal and the run loads every row once', async () => {
+  proxy.restore();
+  proxy.cutAfterReply(4_000_000); // about a third of the rows
+  const handle = await h.start(join(dir, 'outage-read.yaml'));
+  await h.waitFor('the connection to be cut', () => proxy.cuts > 1, 120_000);
+  proxy.restore();
+  const report = (await handle.result()) as RunReport;
+  assert.equal(report.status, 'completed');
+
+  assert.deepEqual(await h.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS total FROM ${s}.read_copy`),
+    [{ n: ROWS, ids: ROWS, total: String((ROWS * (ROWS + 1)) / 2) }]);
+  const history = await handle.fetchHistory();
+  const retried = history.events!.flatMap((e) => {
+    const started = e.activityTaskStartedEventAttributes;
+    return started && (started.attempt ?? 1) >= 2 ? [started.lastFailure] : [];
+  });
+  assert.equal(retried.length, 1, 'the ingest activity ran a second attempt');
+  assert.equal(retried[0]?.applicationFailureInfo?.type, 'TRANSIENT');
 });

@@ -21,6 +21,8 @@ export type TcpProxy = {
   cut(): void;
   /** Cuts as soon as `bytes` more have gone towards the server. */
   cutAfter(bytes: number): void;
+  /** Cuts as soon as `bytes` more have come back from the server (mid-read). */
+  cutAfterReply(bytes: number): void;
   restore(): void;
   close(): Promise<void>;
 };
@@ -30,12 +32,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let down = false;
   let bytesToServer = 0;
   let cutAt = Infinity;
+  let bytesFromServer = 0;
+  let cutAtReply = Infinity;
   let cuts = 0;
 
   const cut = () => {
     cuts++;
     down = true;
     cutAt = Infinity;
+    cutAtReply = Infinity;
     for (const socket of sockets) socket.destroy();
     sockets.clear();
   };
@@ -60,6 +65,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     });
     upstream.on('drain', () => client.resume());
     upstream.on('data', (chunk: Buffer) => {
+      bytesFromServer += chunk.length;
+      if (bytesFromServer >= cutAtReply) return cut();
       if (!client.write(chunk)) upstream.pause();
     });
     client.on('drain', () => upstream.resume());
@@ -80,6 +87,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     cut,
     cutAfter(bytes: number) {
       cutAt = bytesToServer + bytes;
+    },
+    cutAfterReply(bytes: number) {
+      cutAtReply = bytesFromServer + bytes;
     },
     restore() {
       down = false;
