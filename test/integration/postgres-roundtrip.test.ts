@@ -3,17 +3,22 @@
  * dataset goes through the Parquet staging file (as between stages), and the sink loads it into a
  * table of the same definition and into one it creates. `a EXCEPT b` and `b EXCEPT a` are empty
  * (json compared as jsonb; intervals and numerics also as text, since '1 mon' = '30 days').
- * The same dataset written as Parquet and CSV reads back exactly.
+ * The same dataset written as Parquet and CSV reads back exactly, as local files and as S3 objects
+ * written by the s3 sink and fetched back from MinIO.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { pgAdapters } from '../support/pg-adapters.js';
 import { randomId } from '../support/harness.js';
 import type { TableEngine } from '../../src/table/engine.js';
 import { writeTableFile } from '../../src/table/formats.js';
+import { GetObjectCommand, DeleteObjectCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { s3Sink } from '../../activities/sinks/s3.js';
+import { s3Client } from '../../src/connect/s3.js';
+import type { SinkContext } from '../../activities/adapter.js';
 import { jsonValueSql } from '../../src/table/json-out.js';
 
 const s = `ferry_rt_${randomId()}`;
@@ -130,4 +135,35 @@ test('the dataset written as Parquet and as CSV reads back exactly', async () =>
   // A text[] is a JSON array, which python's json module reads back to the same strings.
   assert.deepEqual(JSON.parse(fields[1]![18]!), ['a,b', 'c"d', null, 'NULL', '', 'x']);
   assert.equal(fields[1]![21], '[1.50,null]', 'a numeric(10,2)[] keeps its scale');
+});
+
+test('the dataset written by the s3 sink as Parquet and CSV reads back exactly from the object', async () => {
+  const lake = { type: 's3' as const, endpoint: process.env.S3_ENDPOINT, region: 'us-east-1', access_key_id: process.env.AWS_ACCESS_KEY_ID, secret_access_key: process.env.AWS_SECRET_ACCESS_KEY, force_path_style: true };
+  const bucket = `ferry-rt-${randomId()}`;
+  const ctx = { workdir: staged.workdir, table: staged, sink: 'lake', dataset: 'a', rows: await staged.count('a'), runKey: 'rt', runStartedAt: '2024-01-01T00:00:00Z',
+    signal: new AbortController().signal, progress: () => undefined, connection: () => lake } as unknown as SinkContext;
+  const fetch = async (key: string, file: string) => {
+    const res = await s3Client(lake).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    await writeFile(join(staged.workdir, file), await res.Body!.transformToByteArray());
+    return join(staged.workdir, file);
+  };
+  try {
+    for (const key of ['rt/a.parquet', 'rt/a.csv']) {
+      await s3Sink.write(s3Sink.schema.parse({ type: 's3', connection: 'lake', input: 'a', bucket, key, create_bucket: true }), ctx);
+    }
+    const parquet = await fetch('rt/a.parquet', 'from-s3.parquet');
+    assert.deepEqual(await staged.rows(`SELECT count(*) AS n FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM read_parquet('${parquet}')
+      UNION ALL SELECT * FROM read_parquet('${parquet}') EXCEPT ALL SELECT * FROM a)`), [{ n: 0 }]);
+    // The CSV object, read by python's csv module, holds each value's text (lists and structs as JSON).
+    const csv = await fetch('rt/a.csv', 'from-s3.csv');
+    const local = join(staged.workdir, 'local.csv');
+    await writeTableFile(staged, 'a', local, { format: 'csv' });
+    const read = (file: string) => JSON.parse(execFileSync('python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', file], { encoding: 'utf8' })) as string[][];
+    const fromS3 = read(csv);
+    assert.equal(fromS3.length, 5);
+    assert.deepEqual(fromS3, read(local));
+  } finally {
+    for (const key of ['rt/a.parquet', 'rt/a.csv']) await s3Client(lake).send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    await s3Client(lake).send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+  }
 });
