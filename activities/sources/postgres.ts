@@ -59,24 +59,19 @@ export const postgresSource = {
       });
       let plan: ReadPlan | undefined;
       let rows = 0;
-      let failure: unknown;
       async function* batches(): AsyncGenerator<Row[]> {
-        try {
-          for (;;) {
-            ctx.signal.throwIfAborted();
-            const result = await client.query<(string | null)[]>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText, rowMode: 'array' });
-            plan ??= await planFor(client, result.fields);
-            if (!result.rows.length) return;
-            rows += result.rows.length;
-            ctx.progress({ rows });
-            yield result.rows.map(plan.encode);
-          }
-        } catch (err) {
-          failure = err; // ends the batches normally, so the NDJSON file is closed, then rethrown
+        for (;;) {
+          ctx.signal.throwIfAborted();
+          const result = await client.query<(string | null)[]>({ text: `FETCH ${spec.batch_size} FROM ferry_cursor`, types: rawText, rowMode: 'array' });
+          plan ??= await planFor(client, result.fields);
+          if (!result.rows.length) return;
+          rows += result.rows.length;
+          ctx.progress({ rows });
+          yield result.rows.map(plan.encode);
         }
       }
+      // A batch that throws (a dropped connection) ends the write; writeNdjson closes its file either way.
       const written = await writeNdjson(file, batches());
-      if (failure !== undefined) throw failure;
       await client.query('COMMIT');
       return { plan: plan!, written };
     });

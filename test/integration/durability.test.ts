@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFerryWorker } from '../support/ferry-worker.js';
 import { startHarness, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
 import type { RunReport } from '../../src/run.js';
 
@@ -28,19 +29,6 @@ after(async () => {
   await h?.stop();
 });
 
-/** `ferry worker` as a real process, resolved once it is polling its task queue. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/ferry.js', 'worker', '--task-queue', h.taskQueue], {
-    env: { ...process.env, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await h.waitFor('the worker to start', () => out.includes('ferry worker on task queue'), 60_000);
-  return child;
-}
-
 test('a worker killed with SIGKILL mid-delivery is replaced and the run ends with the exact rows', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
   const file = join(dir, 'retail.yaml');
@@ -48,7 +36,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   await writeFile(file, await readFile(RETAIL, 'utf8'));
   process.env.FERRY_CONNECTIONS = 'config/connections.yaml';
 
-  const first = await startWorkerProcess();
+  const first = await startFerryWorker(h, workers);
   const handle = await h.start(file);
   await h.waitFor('the first batch to reach the API', () => h.api.received.length >= 1, 90_000);
 
@@ -64,7 +52,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   const acknowledgedBeforeKill = h.api.received.length;
   assert.ok(acknowledgedBeforeKill < 3, 'the worker died before delivery finished');
 
-  await startWorkerProcess();
+  await startFerryWorker(h, workers);
   const report = (await handle.result()) as RunReport;
   await rm(dir, { recursive: true, force: true });
 

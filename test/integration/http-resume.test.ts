@@ -1,19 +1,20 @@
 /**
  * Resume from what is durably saved, at the default settings a user gets (heartbeat_timeout 20s:
- * the last heartbeat the server holds can be seconds old, and with the SDK's own default throttle of
- * 0.8 × the timeout it was 48 s at the former 60 s): SIGKILL the worker in the middle of the http source's pages, and again in the middle of the
- * http sink's batches. Each new attempt continues after the last saved page / acknowledged batch:
+ * the last heartbeat the server holds can be seconds old; with the SDK's own throttle of 0.8 × the
+ * timeout it was 48 s at the former 60 s): SIGKILL the worker in the middle of the http source's
+ * pages, and again in the middle of the http sink's batches. Each new attempt continues after the last saved page / acknowledged batch:
  * at most one page is fetched twice and at most one batch is sent twice, and the data is exact.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFerryWorker } from '../support/ferry-worker.js';
 import { startHarness } from '../support/harness.js';
 import type { RunReport } from '../../src/run.js';
 
@@ -63,18 +64,6 @@ after(async () => {
   delete process.env.FERRY_CONNECTIONS;
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/ferry.js', 'worker', '--task-queue', h.taskQueue], {
-    env: { ...process.env, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await h.waitFor('the worker to start', () => out.includes('ferry worker on task queue'), 60_000);
-  return child;
-}
-
 async function kill(worker: ChildProcess): Promise<void> {
   worker.kill('SIGKILL');
   await once(worker, 'exit');
@@ -106,18 +95,18 @@ sinks:
     batch_size: ${BATCH}
 `);
 
-  const first = await startWorkerProcess();
+  const first = await startFerryWorker(h, workers);
   const handle = await h.start(pipeline);
   await h.waitFor('page 12', () => pagesRequested.length >= 12, 120_000);
   await kill(first);
   const pagesBeforeKill = pagesRequested.length;
 
-  const second = await startWorkerProcess();
+  const second = await startFerryWorker(h, workers);
   await h.waitFor('batch 6', () => batchesReceived.length >= 6, 240_000);
   await kill(second);
   const batchesBeforeKill = batchesReceived.length;
 
-  await startWorkerProcess();
+  await startFerryWorker(h, workers);
   const report = (await handle.result()) as RunReport;
   assert.equal(report.status, 'completed');
 

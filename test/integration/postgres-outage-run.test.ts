@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, randomId } from '../support/harness.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { RunReport } from '../../src/run.js';
 
 const s = `ferry_outage_${randomId()}`;
@@ -54,6 +55,14 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The failure that each second (or later) attempt of an activity in the run's history follows. */
+async function retriedFailures(handle: WorkflowHandle) {
+  return ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+    const started = e.activityTaskStartedEventAttributes;
+    return started && (started.attempt ?? 1) >= 2 ? [started.lastFailure] : [];
+  });
+}
+
 test('a sink whose connection drops mid-COPY is retried by Temporal and the run loads every row once', async () => {
   proxy.cutAfter(4_000_000); // about a third of the COPY
   const handle = await h.start(join(dir, 'outage.yaml'));
@@ -66,11 +75,7 @@ test('a sink whose connection drops mid-COPY is retried by Temporal and the run 
     [{ n: ROWS, ids: ROWS, total: String((ROWS * (ROWS + 1)) / 2) }]);
   assert.deepEqual(await h.sql(`SELECT run_id, sink, rows::int FROM ${s}.ferry_loads`), [{ run_id: handle.workflowId, sink: 'copied', rows: ROWS }]);
 
-  const history = await handle.fetchHistory();
-  const retried = history.events!.flatMap((e) => {
-    const started = e.activityTaskStartedEventAttributes;
-    return started && (started.attempt ?? 1) >= 2 ? [started.lastFailure] : [];
-  });
+  const retried = await retriedFailures(handle);
   assert.equal(retried.length, 1, 'the deliver activity ran a second attempt');
   assert.equal(retried[0]?.applicationFailureInfo?.type, 'TRANSIENT');
   assert.match(retried[0]?.message ?? '', new RegExp(`sink copied, table ${s}\\.copied: PostgreSQL: `));
@@ -87,11 +92,7 @@ test('a source whose connection drops mid-read is retried by Temporal and the ru
 
   assert.deepEqual(await h.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS total FROM ${s}.read_copy`),
     [{ n: ROWS, ids: ROWS, total: String((ROWS * (ROWS + 1)) / 2) }]);
-  const history = await handle.fetchHistory();
-  const retried = history.events!.flatMap((e) => {
-    const started = e.activityTaskStartedEventAttributes;
-    return started && (started.attempt ?? 1) >= 2 ? [started.lastFailure] : [];
-  });
+  const retried = await retriedFailures(handle);
   assert.equal(retried.length, 1, 'the ingest activity ran a second attempt');
   assert.equal(retried[0]?.applicationFailureInfo?.type, 'TRANSIENT');
 });
