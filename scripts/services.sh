@@ -169,9 +169,20 @@ minio_ready() {
   curl -sf --max-time 3 "http://$HOST:$MINIO_PORT/minio/health/ready"
 }
 
+# Ferry's search attributes (src/search-attributes.ts): `ferry runs` and the Temporal UI filter on
+# them. Registering one that exists with the same type changes nothing, so this runs at every start.
+register_search_attributes() {
+  "$BIN/temporal" operator search-attribute create --namespace default \
+    --address "$HOST:$TEMPORAL_PORT" --command-timeout 10s \
+    --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword \
+    --name FerryTrigger --type Keyword >/dev/null \
+    || die "temporal: could not register the search attributes FerryPipeline, FerryRunDate, FerryTrigger"
+}
+
 start_temporal() {
   if port_open "$HOST" "$TEMPORAL_PORT"; then
     log "temporal: already running on $HOST:$TEMPORAL_PORT"
+    register_search_attributes
     return 0
   fi
   mkdir -p "$STATE_DIR"
@@ -179,6 +190,7 @@ start_temporal() {
     --ui-port "$TEMPORAL_UI_PORT" --db-filename "$STATE_DIR/temporal.db" --log-level warn
   wait_until temporal "port $TEMPORAL_PORT accepts connections" port_open "$HOST" "$TEMPORAL_PORT"
   wait_until temporal "namespace 'default' is served" temporal_ready
+  register_search_attributes
   log "temporal: started on $HOST:$TEMPORAL_PORT (UI http://$HOST:$TEMPORAL_UI_PORT)"
 }
 

@@ -5,9 +5,12 @@
  *   const handle = await startRun(client, plan, { id: 'retail-manual-1' });
  *   const report = await handle.result();
  */
-import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowIdReusePolicy } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { TransientError } from './errors.js';
-import type { RunPlan, RunReport } from './run.js';
+import type { RunPlan, RunReport, RunTrigger } from './run.js';
+import { datedRunId, localDate } from './run-date.js';
+import { FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_TRIGGER } from './search-attributes.js';
 import type { Progress } from '../activities/adapter.js';
 import { settings } from './config.js';
 
@@ -26,12 +29,57 @@ export function defaultRunId(pipeline: string, now = new Date()): string {
   return `${pipeline}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export async function startRun(client: Client, plan: RunPlan, options: { id?: string; taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export type StartOptions = {
+  id?: string;
+  taskQueue?: string;
+  /** The logical run time (ISO): `ferry run --date`; default: now. */
+  time?: string;
+  trigger?: RunTrigger;
+  /** Reuse policy for the id (`ferry retry` reuses only the id of a run that did not complete). */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+};
+
+/**
+ * Starts a run with its logical run (time and trigger) in the plan, Ferry's search attributes set
+ * from the first event, and a summary the Temporal UI shows without opening a payload.
+ */
+export async function startRun(client: Client, plan: RunPlan, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const time = options.time ?? plan.run?.time ?? new Date().toISOString();
+  const trigger = options.trigger ?? 'client';
+  const timezone = plan.spec.schedule?.timezone ?? 'UTC';
   return client.workflow.start('pipeline', {
-    args: [plan],
+    args: [{ ...plan, run: { time, trigger } }],
     taskQueue: options.taskQueue ?? settings().taskQueue,
-    workflowId: options.id ?? defaultRunId(plan.pipeline),
+    workflowId: options.id ?? (options.time ? datedRunId(plan.pipeline, time) : defaultRunId(plan.pipeline)),
+    ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
+    typedSearchAttributes: runSearchAttributes(plan.pipeline, localDate(time, timezone), trigger),
+    ...runMetadata(plan),
   });
+}
+
+/** Ferry's search attributes of a run (src/search-attributes.ts). */
+export function runSearchAttributes(pipeline: string, date: string | undefined, trigger: RunTrigger): SearchAttributePair[] {
+  return [
+    { key: FERRY_PIPELINE, value: pipeline },
+    ...(date ? [{ key: FERRY_RUN_DATE, value: date }] : []),
+    { key: FERRY_TRIGGER, value: trigger },
+  ];
+}
+
+/** What the Temporal UI shows of a run at a glance: the pipeline, its description, its stages. */
+export function runMetadata(plan: RunPlan): { staticSummary: string; staticDetails: string } {
+  const { spec } = plan;
+  const list = (names: string[]) => names.join(', ') || '—';
+  return {
+    staticSummary: spec.description ? `${plan.pipeline}: ${spec.description}` : `pipeline ${plan.pipeline}`,
+    staticDetails: [
+      `**${plan.pipeline}** (${plan.file})`,
+      spec.description ?? '',
+      `- sources: ${list(Object.entries(spec.sources).map(([name, s]) => `${name} (${s.type})`))}`,
+      `- standardize: ${spec.standardize.length} steps · preprocess: ${spec.preprocess.length} steps`,
+      `- sinks: ${list(Object.entries(spec.sinks).map(([name, s]) => `${name} (${s.type})`))}`,
+    ].filter(Boolean).join('\n'),
+  };
 }
 
 /** What running activities last heartbeated ("ingest customers: page 2 · 8 rows"), for live views. */

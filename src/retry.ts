@@ -15,6 +15,8 @@ import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-wor
 import type { temporal } from '@temporalio/proto';
 import { ConfigError, NotFoundError } from './errors.js';
 import { settings } from './config.js';
+import { startRun } from './client.js';
+import { SCHEDULED_START_TIME } from './search-attributes.js';
 import type { RunPlan, RunResume, IngestOutput, TransformOutput, DeliverOutput } from './run.js';
 
 /** Closed states a run can be retried from; Temporal's ALLOW_DUPLICATE_FAILED_ONLY allows exactly these. */
@@ -33,10 +35,14 @@ export async function retryRun(client: Client, workflowId: string): Promise<Work
   }
   const history = await handle.fetchHistory();
   const { plan, taskQueue, activities } = await readHistory(client, history);
-  return client.workflow.start('pipeline', {
-    args: [{ ...plan, resume: resumeOf(plan, desc.runId, activities) }],
+  // The same logical run: its time too (a scheduled run's plan has none; Temporal recorded it).
+  const scheduled = desc.typedSearchAttributes.get(SCHEDULED_START_TIME);
+  const time = plan.run?.time ?? scheduled?.toISOString() ?? desc.startTime.toISOString();
+  return startRun(client, { ...plan, resume: resumeOf(plan, desc.runId, activities) }, {
+    id: workflowId,
     taskQueue: taskQueue ?? settings().taskQueue,
-    workflowId,
+    time,
+    trigger: 'retry',
     // Reuse the id of a run that did not complete; never of one that did (that would deliver twice).
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   });

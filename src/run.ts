@@ -19,9 +19,29 @@ export type RunPlan = {
   spec: PipelineSpec;
   connections: Record<string, ConnectionSpec>;
   params: Record<string, string>;
+  /**
+   * What the client knows of the logical run. A manual run sets both (`ferry run --date`, default
+   * now); a schedule's plan sets neither: the workflow takes Temporal's scheduled start time, so
+   * the date is resolved when the run happens, never frozen when the schedule was deployed.
+   */
+  run?: { time?: string; trigger?: RunTrigger };
   /** Set by `ferry retry`: what the failed or cancelled run of the same id already did. */
   resume?: RunResume;
 };
+
+/** Who started a run: `ferry run`, a Temporal Schedule, another program (src/client.ts), `ferry retry`. */
+export const RUN_TRIGGERS = ['cli', 'schedule', 'client', 'retry'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/**
+ * The logical run, as every activity and the report see it. `time` is the instant the run is for
+ * (a schedule's nominal time, `--date`, or when a manual run started); `date` is that instant's
+ * calendar day in `timezone` (the schedule's, else UTC). `key` is the workflow id: load records,
+ * Idempotency-Keys and `{run_id}` derive from it, so a re-run of the same logical run delivers
+ * nothing twice. Pipelines read it as `${run.date}`, `${run.time}`, `${run.id}` and `{run_date}`,
+ * `{run_time}`, `{run_id}` (src/pipeline/run-refs.ts).
+ */
+export type RunContext = { key: string; time: string; date: string; timezone: string; trigger: RunTrigger };
 
 /**
  * What a retried run takes over from the previous run of the same logical run: its staged outputs
@@ -44,6 +64,7 @@ export type RunResume = {
 
 export type IngestInput = {
   pipeline: string;
+  run: RunContext;
   dataset: string;
   source: SourceSpec;
   connections: Record<string, ConnectionSpec>;
@@ -53,12 +74,13 @@ export type IngestInput = {
 /** `extra`: datasets the source produced besides its own, such as `<dataset>_rejects`. */
 export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef[] };
 
-export type TransformInput = { pipeline: string; stage: 'standardize' | 'preprocess'; steps: StepSpec[]; inputs: Record<string, DatasetRef> };
+export type TransformInput = { pipeline: string; run: RunContext; stage: 'standardize' | 'preprocess'; steps: StepSpec[]; inputs: Record<string, DatasetRef> };
 export type TransformOutput = { datasets: Record<string, DatasetRef> };
 
 /** `runStartedAt`: when the run began (workflow time), so time-based names are the same on every retry. */
 export type DeliverInput = {
   pipeline: string;
+  run: RunContext;
   sink: string;
   spec: SinkSpec;
   connections: Record<string, ConnectionSpec>;
@@ -103,7 +125,9 @@ export type StageReport = {
 /** What the `progress` query returns while a run is going, and the workflow returns at the end. */
 export type RunReport = {
   pipeline: string;
+  description?: string;
   workflowId: string;
+  run: RunContext;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
   stage: StageName | 'done';
   startedAt: string;

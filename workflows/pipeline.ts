@@ -6,19 +6,31 @@
  * sinks that did not complete. Orchestration only: slices, report and stage running live beside it.
  */
 import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { RunPlan, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
+import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
 import { activityProxies, runStage, now } from './stages.js';
 import { ingestSlice, transformSlice, deliverSlice } from './slices.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, errorType } from './report.js';
+import { runContext, tagRun, keepReport } from './run-context.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
 export const progressQuery = defineQuery<RunReport>('progress');
 
 export async function pipeline(plan: RunPlan): Promise<RunReport> {
+  const run = runContext(plan, workflowInfo());
+  const report = newReport(plan, run, now());
+  setHandler(progressQuery, () => report);
+  tagRun(plan, run);
+  try {
+    return await runPipeline(plan, run, report);
+  } catch (err) {
+    keepReport(report); // a failed or cancelled run's report stays readable without a worker
+    throw err;
+  }
+}
+
+async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): Promise<RunReport> {
   const { spec, resume } = plan;
   const acts = activityProxies(spec.settings);
-  const report = newReport(plan, workflowInfo().workflowId, now());
-  setHandler(progressQuery, () => report);
 
   const datasets: Record<string, DatasetRef> = {};
   const record = (datasetsOfStage: RunReport['stages'][number]['datasets'], ref: DatasetRef) => {
@@ -39,7 +51,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
       if (out) reused++;
       else {
         recomputed = true;
-        out = await acts.withRetry(spec.sources[dataset]!.retry).ingest(ingestSlice(plan, dataset));
+        out = await acts.ingest(ingestSlice(plan, run, dataset), spec.sources[dataset]!.retry);
       }
       for (const ref of refsOf(out)) record(r.datasets, ref);
     }));
@@ -52,7 +64,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
       const status = out ? 'reused' : 'completed';
       if (!out) {
         recomputed = true;
-        out = await acts.transform(transformSlice(plan, name, { ...datasets }));
+        out = await acts.transform(transformSlice(plan, run, name, { ...datasets }));
       }
       for (const ref of Object.values(out.datasets)) record(r.datasets, ref);
       return status;
@@ -68,7 +80,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
         r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
         const earlier = resume?.delivered[sink];
         if (earlier) return sinkDelivered(report, earlier, `delivered by run ${resume.fromRunId}`);
-        sinkDelivered(report, await acts.withRetry(sinkSpec.retry).deliver(deliverSlice(plan, sink, input, report.startedAt)));
+        sinkDelivered(report, await acts.deliver(deliverSlice(plan, run, sink, input, report.startedAt), sinkSpec.retry));
       } catch (err) {
         throw Object.assign(err as object, { outcome: sinkFailed(report, sink, err) });
       }

@@ -3,20 +3,22 @@
  * the end: stage statuses and timings, rows per dataset, every sink's outcome. Pure bookkeeping
  * (workflow code): the workflow tells it what happened, it never decides anything.
  *
- *   const report = newReport(plan, workflowId, startedAt);
+ *   const report = newReport(plan, run, startedAt);
  *   stageStarted(report, 'ingest', now); … stageFinished(report, 'ingest', 'completed', now);
  */
 import { isCancellation } from '@temporalio/workflow';
-import type { RunPlan, RunReport, StageReport, DatasetRef, DatasetSummary, DeliverOutput, SinkOutcome, StageStatus } from '../src/run.js';
+import type { RunPlan, RunContext, RunReport, StageReport, DatasetRef, DatasetSummary, DeliverOutput, SinkOutcome, StageStatus } from '../src/run.js';
 import type { StageName } from '../src/pipeline/schema.js';
 import { targetOf } from './slices.js';
 
 const STAGE_ORDER = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
 
-export function newReport(plan: RunPlan, workflowId: string, startedAt: string): RunReport {
+export function newReport(plan: RunPlan, run: RunContext, startedAt: string): RunReport {
   return {
     pipeline: plan.pipeline,
-    workflowId,
+    ...(plan.spec.description ? { description: plan.spec.description } : {}),
+    workflowId: run.key,
+    run,
     status: 'running',
     stage: 'ingest',
     startedAt,

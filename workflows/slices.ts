@@ -6,7 +6,7 @@
  *
  *   await ingest(ingestSlice(plan, 'customers'));
  */
-import type { RunPlan, IngestInput, DeliverInput, TransformInput, DatasetRef } from '../src/run.js';
+import type { RunPlan, RunContext, IngestInput, DeliverInput, TransformInput, DatasetRef } from '../src/run.js';
 import type { ConnectionSpec } from '../src/connect/connections.js';
 
 type Spec = RunPlan['spec']['sources'][string] | RunPlan['spec']['sinks'][string];
@@ -18,18 +18,18 @@ export function connectionsOf(plan: RunPlan, spec: Spec): Record<string, Connect
   return name && conn ? { [name]: conn } : {};
 }
 
-export function ingestSlice(plan: RunPlan, dataset: string): IngestInput {
+export function ingestSlice(plan: RunPlan, run: RunContext, dataset: string): IngestInput {
   const source = plan.spec.sources[dataset]!;
-  return { pipeline: plan.pipeline, dataset, source, connections: connectionsOf(plan, source), stallTimeout: plan.spec.settings.stall_timeout };
+  return { pipeline: plan.pipeline, run, dataset, source, connections: connectionsOf(plan, source), stallTimeout: plan.spec.settings.stall_timeout };
 }
 
-export function transformSlice(plan: RunPlan, stage: TransformInput['stage'], inputs: Record<string, DatasetRef>): TransformInput {
-  return { pipeline: plan.pipeline, stage, steps: plan.spec[stage], inputs };
+export function transformSlice(plan: RunPlan, run: RunContext, stage: TransformInput['stage'], inputs: Record<string, DatasetRef>): TransformInput {
+  return { pipeline: plan.pipeline, run, stage, steps: plan.spec[stage], inputs };
 }
 
-export function deliverSlice(plan: RunPlan, sink: string, input: DatasetRef, runStartedAt: string): DeliverInput {
+export function deliverSlice(plan: RunPlan, run: RunContext, sink: string, input: DatasetRef, runStartedAt: string): DeliverInput {
   const spec = plan.spec.sinks[sink]!;
-  return { pipeline: plan.pipeline, sink, spec, connections: connectionsOf(plan, spec), input, runStartedAt, stallTimeout: plan.spec.settings.stall_timeout };
+  return { pipeline: plan.pipeline, run, sink, spec, connections: connectionsOf(plan, spec), input, runStartedAt, stallTimeout: plan.spec.settings.stall_timeout };
 }
 
 /** Where a sink delivers, told from its spec alone (the adapter reports the resolved target once it ran). */

@@ -9,23 +9,31 @@
 import { proxyActivities, ActivityCancellationType } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { RunReport, StageReport, StageStatus } from '../src/run.js';
+import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput } from '../src/run.js';
 import type { StageName, PipelineSpec } from '../src/pipeline/schema.js';
 import type { RetrySpec } from '../src/pipeline/retry.js';
 import { NON_RETRYABLE_TYPES } from '../src/failures.js';
 import { stageStarted, stageFinished, runStopped, stageOf } from './report.js';
+import { targetOf } from './slices.js';
 
 export type Activities = ReturnType<typeof createActivities>;
 
 /**
  * Sources and sinks talk to the outside world and ride out outages (settings.retry, or their own
  * `retry:`); a transform runs SQL over staged files, where a failure is almost always
- * deterministic, so it gets a few attempts only.
+ * deterministic, so it gets a few attempts only. Every activity carries a one-line summary
+ * ("ingest customers", "deliver warehouse → postgres retail.sales"), shown by the Temporal UI
+ * without opening a payload.
  */
 export function activityProxies(settings: PipelineSpec['settings']) {
-  const withRetry = (retry: Partial<RetrySpec> = {}) => proxyActivities<Activities>(activityOptions(settings, retry));
-  const few = withRetry(transformRetry(settings));
-  return { withRetry, transform: few.transform, verifyStaged: few.verifyStaged };
+  const proxy = (retry: Partial<RetrySpec>, summary: string) => proxyActivities<Activities>({ ...activityOptions(settings, retry), summary });
+  const few = transformRetry(settings);
+  return {
+    ingest: (input: IngestInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `ingest ${input.dataset}`).ingest(input),
+    transform: (input: TransformInput) => proxy(few, `${input.stage}: ${input.steps.length} step${input.steps.length === 1 ? '' : 's'}`).transform(input),
+    deliver: (input: DeliverInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `deliver ${input.sink} → ${targetOf(input.spec)}`).deliver(input),
+    verifyStaged: (input: VerifyInput) => proxy(few, `verify ${input.refs.length} staged datasets`).verifyStaged(input),
+  };
 }
 
 /** A transform (or the check of staged data) fails the same way again: at most this many attempts. */

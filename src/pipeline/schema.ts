@@ -10,6 +10,7 @@ import { stepSchema } from '../table/steps/index.js';
 import { datasetName } from '../table/steps/step.js';
 import { durationSchema } from './duration.js';
 import { retrySchema } from './retry.js';
+import { scheduleSchema } from './schedule.js';
 
 export { retrySchema };
 
@@ -34,6 +35,7 @@ export const pipelineSchema = z.strictObject({
   preprocess: z.array(stepSchema).default([]),
   sinks: z.record(datasetName, sinkSchema).default({}),
   settings: settingsSchema.default(settingsSchema.parse({})),
+  schedule: scheduleSchema.optional().describe('run it on a Temporal Schedule: `ferry schedule apply`'),
 });
 
 export type PipelineSpec = z.infer<typeof pipelineSchema>;

@@ -3,10 +3,10 @@
  * and Temporal UI link. `--wait` watches it to the end; `--dry-run` prints the plan without connecting.
  */
 import { Command, Option } from 'commander';
-import type { Cli } from '../context.js';
+import { UsageError, type Cli } from '../context.js';
 import { paramOption, taskQueueOption, waitOption } from '../options.js';
 
-type RunOptions = { param?: Record<string, string>; wait?: boolean; id?: string; taskQueue?: string; dryRun?: boolean };
+type RunOptions = { param?: Record<string, string>; wait?: boolean; id?: string; date?: string; taskQueue?: string; dryRun?: boolean };
 
 export function runCommand(cli: Cli): Command {
   return new Command('run')
@@ -14,7 +14,8 @@ export function runCommand(cli: Cli): Command {
     .argument('<pipeline>', 'the pipeline YAML file')
     .addOption(paramOption())
     .addOption(waitOption())
-    .option('--id <workflow-id>', 'the run\'s workflow id (default: <pipeline>-<UTC time>-<random>); a re-run with the same id delivers nothing twice')
+    .option('--date <date>', 'the logical run date: a day (2024-01-05, midnight in the schedule\'s time zone) or an ISO time; the run reads and writes that day\'s data ({run_date}, ${run.date}); default: now')
+    .option('--id <workflow-id>', 'the run\'s workflow id (default: <pipeline>-<date> with --date, else <pipeline>-<UTC time>-<random>); a re-run with the same id delivers nothing twice')
     .addOption(taskQueueOption())
     .addOption(new Option('-n, --dry-run', 'validate and print the plan (sources, steps, sinks, settings); start nothing').conflicts('wait'))
     .action(async (file: string, opts: RunOptions) => {
@@ -23,6 +24,12 @@ export function runCommand(cli: Cli): Command {
       const loaded = await loadForCli(cli, file, opts.param ?? {});
       if (!loaded) return;
       const { settings } = await import('../../config.js');
+      let time: string | undefined;
+      if (opts.date !== undefined) {
+        const { runTimeOf } = await import('../../run-date.js');
+        time = runTimeOf(opts.date, loaded.spec.schedule?.timezone);
+        if (!time) throw new UsageError(`--date ${opts.date}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`);
+      }
       const taskQueue = opts.taskQueue ?? settings().taskQueue;
       if (opts.dryRun) {
         const { planText } = await import('../plan-text.js');
@@ -31,7 +38,7 @@ export function runCommand(cli: Cli): Command {
       }
       const [{ startRun, planOf }, { bold, dim }, { workflowUrl }] = await Promise.all([import('../start.js'), import('../render.js'), import('../../config.js')]);
       const client = await cli.services.connect();
-      const handle = await startRun(client, planOf(loaded), { id: opts.id, taskQueue });
+      const handle = await startRun(client, planOf(loaded), { id: opts.id, taskQueue, time, trigger: 'cli' });
       cli.out(`started ${bold(loaded.spec.name)} as ${handle.workflowId}\n  ${dim(workflowUrl(handle.workflowId))}\n`);
       if (opts.wait) {
         const { watchRun, workflowPollers } = await import('../watch.js');

@@ -13,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { IngestInput, DeliverInput, TransformInput } from '../../../src/run.js';
+import { RUN } from '../../support/run-context.js';
 
 let dir: string;
 let acts: ReturnType<typeof createActivities>;
@@ -35,7 +36,7 @@ const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> =>
 const pg = { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'x', user: 'u', ssl: false };
 
 describe('ingest', () => {
-  const good = (): IngestInput => ({ pipeline: 'p', dataset: 'sales', source: { type: 'file', path: join(dir, 'sales.csv'), on_error: 'fail' } as IngestInput['source'], connections: {}, stallTimeout: '5m' });
+  const good = (): IngestInput => ({ pipeline: 'p', run: RUN, dataset: 'sales', source: { type: 'file', path: join(dir, 'sales.csv'), on_error: 'fail' } as IngestInput['source'], connections: {}, stallTimeout: '5m' });
 
   it('a valid slice runs', async () => {
     const out = await run(acts.ingest, good());

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { RunReport } from '../../../src/run.js';
 import { ferry } from './support.js';
+import { RUN } from '../../support/run-context.js';
 
 const payload = (v: unknown) => ({ payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) }] });
 
@@ -45,7 +46,7 @@ describe('ferry status', () => {
 
   it('a failed run prints its report: the failed sink with its error, the delivered one with its rows', async () => {
     const progress: RunReport = {
-      pipeline: 'p', workflowId: 'run-1', status: 'failed', stage: 'deliver', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1200, error: 'deliver: 1 of 2 sinks failed',
+      pipeline: 'p', workflowId: 'run-1', run: RUN, status: 'failed', stage: 'deliver', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1200, error: 'deliver: 1 of 2 sinks failed',
       stages: [{ stage: 'deliver', status: 'failed', durationMs: 200, datasets: [] }],
       sinks: [
         { sink: 'db', type: 'postgres', status: 'delivered', target: 'postgres s.t', rows: 3 },

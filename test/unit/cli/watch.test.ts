@@ -12,11 +12,12 @@ import { activityLines } from '../../../src/cli/activities-view.js';
 import { printError } from '../../../src/cli/render.js';
 import type { RunReport } from '../../../src/run.js';
 import { testCli, ferry } from './support.js';
+import { RUN } from '../../support/run-context.js';
 
 const payload = (v: unknown) => ({ payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) }] });
 
 const REPORT: RunReport = {
-  pipeline: 'p', workflowId: 'run-1', status: 'completed', stage: 'done', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1200,
+  pipeline: 'p', workflowId: 'run-1', run: RUN, status: 'completed', stage: 'done', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1200,
   stages: [{ stage: 'ingest', status: 'completed', durationMs: 1000, datasets: [{ dataset: 'a', rows: 3, columns: 2, uri: 'x' }] }],
   sinks: [],
 };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { newReport, stageStarted, runStopped, sinkDelivered, sinkFailed, errorType } from '../../../workflows/report.js';
 import type { RunPlan } from '../../../src/run.js';
+import { RUN } from '../../support/run-context.js';
 
 const plan = {
   pipeline: 'p',
@@ -14,7 +15,7 @@ const T1 = '2024-01-01T00:00:05.000Z';
 const activityFailure = (cause: Error) => new ActivityFailure('Activity task failed', 'deliver', '3', RetryState.NON_RETRYABLE_FAILURE, undefined, cause);
 
 test('a failed sink and a delivered one are both in the report, the failure with its target and error', () => {
-  const report = newReport(plan, 'wf', T0);
+  const report = newReport(plan, RUN, T0);
   assert.deepEqual(report.sinks, [
     { sink: 'db', type: 'postgres', status: 'not started', target: 'postgres s.t' },
     { sink: 'api', type: 'http', status: 'not started', target: 'http api /in' },
@@ -35,7 +36,7 @@ test('a failed sink and a delivered one are both in the report, the failure with
 });
 
 test('a cancelled run says cancelled, in the run and in the stage it stopped', () => {
-  const report = newReport(plan, 'wf', T0);
+  const report = newReport(plan, RUN, T0);
   stageStarted(report, 'ingest', T0);
   runStopped(report, 'ingest', activityFailure(new CancelledFailure('Activity cancelled')), T1);
   assert.equal(report.status, 'cancelled');

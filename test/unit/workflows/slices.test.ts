@@ -8,6 +8,7 @@ import { loadPipeline } from '../../../src/pipeline/load.js';
 import { planOf } from '../../../src/cli/start.js';
 import { ingestSlice, deliverSlice, transformSlice, targetOf } from '../../../workflows/slices.js';
 import type { DatasetRef } from '../../../src/run.js';
+import { RUN } from '../../support/run-context.js';
 
 const ref = (dataset: string): DatasetRef => ({ dataset, stage: 'preprocess', uri: `.ferry/staging/retail/x/preprocess/${dataset}.parquet`, rows: 9, bytes: 100, columns: [], sha256: 'ab' });
 
@@ -16,7 +17,7 @@ test('each retail activity gets its own spec and connection, nothing of the othe
   const { spec } = plan;
 
   for (const dataset of Object.keys(spec.sources)) {
-    const slice = ingestSlice(plan, dataset);
+    const slice = ingestSlice(plan, RUN, dataset);
     assert.deepEqual(slice.source, spec.sources[dataset]);
     const named = (spec.sources[dataset] as { connection?: string }).connection;
     assert.deepEqual(Object.keys(slice.connections), named ? [named] : []);
@@ -29,7 +30,7 @@ test('each retail activity gets its own spec and connection, nothing of the othe
   }
 
   for (const sink of Object.keys(spec.sinks)) {
-    const slice = deliverSlice(plan, sink, ref('sales_final'), '2024-01-01T00:00:00.000Z');
+    const slice = deliverSlice(plan, RUN, sink, ref('sales_final'), '2024-01-01T00:00:00.000Z');
     assert.deepEqual(slice.spec, spec.sinks[sink]);
     assert.deepEqual(Object.keys(slice.connections), [(spec.sinks[sink] as { connection: string }).connection]);
     const text = JSON.stringify(slice);
@@ -37,7 +38,7 @@ test('each retail activity gets its own spec and connection, nothing of the othe
     for (const sourceSpec of Object.values(spec.sources)) assert.ok(!text.includes(JSON.stringify(sourceSpec)));
   }
 
-  const t = transformSlice(plan, 'preprocess', { enriched: ref('enriched') });
+  const t = transformSlice(plan, RUN, 'preprocess', { enriched: ref('enriched') });
   assert.deepEqual(t.steps, spec.preprocess);
   assert.equal(JSON.stringify(t).includes('"standardize"'), false);
   assert.equal('connections' in t, false);
