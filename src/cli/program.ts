@@ -16,6 +16,10 @@ import { cancelCommand } from './commands/cancel.js';
 import { retryCommand } from './commands/retry.js';
 import { historyCommand } from './commands/history.js';
 import { pruneCommand } from './commands/prune.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { terminateCommand } from './commands/terminate.js';
+import { vizCommand } from './commands/viz.js';
+import { serveCommand } from './commands/serve.js';
 
 const ENVIRONMENT = `
 Environment:
@@ -37,7 +41,7 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
     .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError(true);
-  for (const make of [validateCommand, runCommand, workerCommand, devCommand, statusCommand, runsCommand, cancelCommand, retryCommand, historyCommand, pruneCommand]) {
+  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand]) {
     program.addCommand(make(cli));
   }
   const configure = (cmd: Command) => {
