@@ -30,7 +30,7 @@ describe('the command list', () => {
   it('has one module per command group, and dev has its subcommands', () => {
     assert.deepEqual(PATHS.map((p) => p.join(' ')), [
       'validate', 'run', 'worker', 'dev', 'dev start', 'dev stop', 'dev status', 'dev env',
-      'status', 'runs', 'cancel', 'retry', 'history', 'prune',
+      'schedule', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
     ]);
   });
 });
