@@ -1,0 +1,45 @@
+/**
+ * `ferry schedule backfill`: the runs a schedule would have started between two times, started now
+ * by Temporal (one after another by default). Each run gets the id and run date of its nominal time,
+ * so a day that already ran runs again under the same workflow id, and its sinks replace or upsert
+ * that day's output (or skip what it already appended) instead of delivering it twice.
+ *
+ *   const range = backfillRange('2024-01-01', '2024-01-03', 'Europe/Berlin');  // whole days, inclusive
+ *   const runs = await backfill(client, 'retail', range, 'buffer_all');        // the expected workflow ids
+ */
+import type { Client } from '@temporalio/client';
+import { runTimeOf, datedRunId } from '../run-date.js';
+import { dayAfter } from '../pipeline/schedule.js';
+import { matchingTimes, orUnknown } from './read.js';
+import { overlapOf } from './spec.js';
+
+export const BACKFILL_OVERLAPS = ['buffer_all', 'allow_all', 'skip', 'buffer_one', 'cancel_other', 'terminate_other'] as const;
+export type BackfillOverlap = (typeof BACKFILL_OVERLAPS)[number];
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The instants of `--from` and `--to`, both inclusive: a day is midnight in `timeZone` for `from`,
+ * and its last second for `to` (so `--from 2024-01-01 --to 2024-01-03` covers three whole days).
+ * A message naming the bad option, or the range.
+ */
+export function backfillRange(from: string, to: string, timeZone: string): { start: Date; end: Date } | string {
+  const start = runTimeOf(from, timeZone);
+  if (!start) return `--from ${from}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`;
+  const end = DAY.test(to.trim()) && runTimeOf(to, timeZone) ? new Date(Date.parse(dayAfter(to.trim(), timeZone)) - 1000).toISOString() : runTimeOf(to, timeZone);
+  if (!end) return `--to ${to}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`;
+  if (Date.parse(end) < Date.parse(start)) return `--to ${to} is before --from ${from}`;
+  return { start: new Date(start), end: new Date(end) };
+}
+
+/**
+ * Asks Temporal to backfill the range; returns the workflow ids of the runs that makes (Temporal
+ * starts them as the overlap policy allows: buffer_all one after another, allow_all all at once).
+ */
+export async function backfill(client: Client, id: string, range: { start: Date; end: Date }, overlap: BackfillOverlap): Promise<string[]> {
+  // Temporal looks for times after `start`: one millisecond earlier makes `start` itself count.
+  const start = new Date(range.start.getTime() - 1);
+  const times = await matchingTimes(client, id, start, range.end);
+  await orUnknown(id, () => client.schedule.getHandle(id).backfill({ start, end: range.end, overlap: overlapOf(overlap) }));
+  return times.map((t) => datedRunId(id, t.toISOString()));
+}
