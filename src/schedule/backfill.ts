@@ -33,13 +33,16 @@ export function backfillRange(from: string, to: string, timeZone: string): { sta
 }
 
 /**
- * Asks Temporal to backfill the range; returns the workflow ids of the runs that makes (Temporal
- * starts them as the overlap policy allows: buffer_all one after another, allow_all all at once).
+ * Asks Temporal to backfill the range; returns how many runs that makes and, for a schedule without
+ * jitter, their workflow ids (Temporal starts them as the overlap policy allows: buffer_all one
+ * after another, allow_all all at once). With jitter, the matching times Temporal reports are
+ * jittered while the ids carry the nominal times, so only the count is known.
  */
-export async function backfill(client: Client, id: string, range: { start: Date; end: Date }, overlap: BackfillOverlap): Promise<string[]> {
+export async function backfill(client: Client, id: string, range: { start: Date; end: Date }, overlap: BackfillOverlap, options: { jitter: boolean }): Promise<{ runs: number; ids?: string[] }> {
   // Temporal looks for times after `start`: one millisecond earlier makes `start` itself count.
   const start = new Date(range.start.getTime() - 1);
   const times = await matchingTimes(client, id, start, range.end);
+  if (!times.length) return { runs: 0 };
   await orUnknown(id, () => client.schedule.getHandle(id).backfill({ start, end: range.end, overlap: overlapOf(overlap) }));
-  return times.map((t) => datedRunId(id, t.toISOString()));
+  return { runs: times.length, ...(options.jitter ? {} : { ids: times.map((t) => datedRunId(id, t.toISOString())) }) };
 }

@@ -30,18 +30,20 @@ export function temporalPolicies(s: ScheduleSpec): NonNullable<ScheduleOptions['
   return { overlap: overlapOf(s.overlap), catchupWindow: parseDuration(s.catchup_window), pauseOnFailure: s.pause_on_failure };
 }
 
-/** `cron 0 2 * * * Europe/Berlin`, `every 1h offset 5m`, `cron 0 2 * * 1-5, 0 6 * * 0-6` (UTC is not repeated). */
-export function specSummary(s: ScheduleSpec): string {
+/**
+ * `cron 0 2 * * * Europe/Berlin`, `every 1h offset 5m`, `cron 0 2 * * 1-5, 0 6 * * 0` (UTC is left
+ * out unless `withUtc`).
+ */
+export function specSummary(s: ScheduleSpec, withUtc = false): string {
   const parts: string[] = [];
   if (s.cron !== undefined) parts.push(`cron ${[s.cron].flat().join(', ')}`);
   if (s.every !== undefined) parts.push(`every ${s.every}${s.offset ? ` offset ${s.offset}` : ''}`);
-  return `${parts.join(' + ')}${s.timezone === 'UTC' ? '' : ` ${s.timezone}`}`;
+  return `${parts.join(' + ')}${s.timezone === 'UTC' && !withUtc ? '' : ` ${s.timezone}`}`;
 }
 
 /** The rest of the spec, for `describe`: `jitter 30s · from 2024-01-01 · until 2024-12-31`. */
 export function specDetails(s: ScheduleSpec): string[] {
   return [
-    `time zone ${s.timezone}`,
     ...(s.jitter ? [`jitter up to ${s.jitter}`] : []),
     ...(s.start ? [`from ${s.start}`] : []),
     ...(s.end ? [`until ${s.end}`] : []),

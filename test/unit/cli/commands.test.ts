@@ -30,7 +30,8 @@ describe('the command list', () => {
   it('has one module per command group, and dev has its subcommands', () => {
     assert.deepEqual(PATHS.map((p) => p.join(' ')), [
       'validate', 'run', 'worker', 'dev', 'dev start', 'dev stop', 'dev status', 'dev env',
-      'schedule', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
+      'schedule', 'schedule apply', 'schedule list', 'schedule describe', 'schedule pause', 'schedule unpause', 'schedule trigger',
+      'schedule backfill', 'schedule delete', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
     ]);
   });
 });
@@ -89,9 +90,11 @@ describe('usage errors: one line on stderr, exit code 2', () => {
       assert.equal(res.code, 2);
       assert.equal(res.out, '');
       const n = requiredArgs(path).length;
-      // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`).
+ // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`); the same for schedule (= list).
       assert.equal(res.err, full(path) === 'ferry dev'
         ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are start, stop, status, env.\n"
+        : full(path) === 'ferry schedule'
+        ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are apply, list, describe, pause, unpause, trigger, backfill, delete.\n"
         : `error: too many arguments for '${path.at(-1)}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
     });
     if (requiredArgs(path).length) {
