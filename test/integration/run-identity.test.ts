@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Client } from '@temporalio/client';
+import Long from 'long';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { planOf } from '../../src/cli/start.js';
@@ -61,7 +62,7 @@ test('`ferry run --date` with a bad date is a usage error naming the expected fo
 
 test('a run started by another program is trigger client, dated when it started; a failed run keeps its report in its memo', async () => {
   const plan = planOf(await loadPipeline(RETAIL, { params: {} }));
-  plan.spec.sources.sales = { ...plan.spec.sources.sales!, key: 'raw/missing.csv' } as typeof plan.spec.sources.sales;
+  Object.assign(plan.spec.sources.sales!, { key: 'raw/missing.csv' });
   const handle = await startRun(h.client, plan, { id: `identity-${randomId()}`, taskQueue: h.taskQueue });
   await handle.result().then(() => assert.fail('the run should fail'), () => undefined);
   const desc = await handle.describe();
@@ -75,7 +76,7 @@ test('a run started by another program is trigger client, dated when it started;
 
 test('a namespace without Ferry\'s search attributes: the start fails with how to register them', async () => {
   const namespace = 'ferry-no-attributes';
-  await h.client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86400 } }).catch(() => undefined);
+  await h.client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) } }).catch(() => undefined);
   const client = new Client({ connection: h.client.connection, namespace });
   const plan = planOf(await loadPipeline(RETAIL, { params: {} }));
   // A new namespace takes a moment to be served.
