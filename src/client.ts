@@ -7,10 +7,10 @@
  */
 import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowIdReusePolicy } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { TransientError } from './errors.js';
+import { ConfigError, TransientError } from './errors.js';
 import type { RunPlan, RunReport, RunTrigger } from './run.js';
 import { datedRunId, localDate } from './run-date.js';
-import { FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_TRIGGER } from './search-attributes.js';
+import { FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_SEARCH_ATTRIBUTES, FERRY_TRIGGER } from './search-attributes.js';
 import type { Progress } from '../activities/adapter.js';
 import { settings } from './config.js';
 
@@ -47,14 +47,31 @@ export async function startRun(client: Client, plan: RunPlan, options: StartOpti
   const time = options.time ?? plan.run?.time ?? new Date().toISOString();
   const trigger = options.trigger ?? 'client';
   const timezone = plan.spec.schedule?.timezone ?? 'UTC';
-  return client.workflow.start('pipeline', {
+  return withSearchAttributeHint(client, () => client.workflow.start('pipeline', {
     args: [{ ...plan, run: { time, trigger } }],
     taskQueue: options.taskQueue ?? settings().taskQueue,
     workflowId: options.id ?? (options.time ? datedRunId(plan.pipeline, time) : defaultRunId(plan.pipeline)),
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     typedSearchAttributes: runSearchAttributes(plan.pipeline, localDate(time, timezone), trigger),
     ...runMetadata(plan),
-  });
+  }));
+}
+
+/**
+ * Runs a call that sets Ferry's search attributes; a namespace where they are not registered
+ * gets a ConfigError that says how to register them, instead of Temporal's INVALID_ARGUMENT.
+ */
+export async function withSearchAttributeHint<T>(client: Client, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const text = `${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ''}`;
+    const name = /search attribute (\w+)/.exec(text)?.[1];
+    if (!name || !/no mapping defined|not defined|not registered/i.test(text)) throw err;
+    const ns = client.options.namespace;
+    const create = Object.entries(FERRY_SEARCH_ATTRIBUTES).map(([n, type]) => `--name ${n} --type ${type}`).join(' ');
+    throw new ConfigError(`search attribute ${name} is not registered in namespace ${ns}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${ns} ${create}`);
+  }
 }
 
 /** Ferry's search attributes of a run (src/search-attributes.ts). */

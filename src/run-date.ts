@@ -24,7 +24,7 @@ export function runTimeOf(text: string, timeZone = 'UTC'): string | undefined {
   if (day) {
     const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
     const utcMidnight = Date.UTC(y, m - 1, d);
-    if (new Date(utcMidnight).getUTCDate() !== d) return undefined; // 2024-02-30
+    if (new Date(utcMidnight).getUTCDate() !== d || new Date(utcMidnight).getUTCMonth() !== m - 1) return undefined; // 2024-02-30, 2024-13-01
     // Midnight in the zone: UTC midnight shifted by the zone's offset at that time (twice, across a DST change).
     let t = utcMidnight - offsetMs(utcMidnight, timeZone);
     t = utcMidnight - offsetMs(t, timeZone);

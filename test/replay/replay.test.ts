@@ -1,27 +1,30 @@
 /**
- * Replays every recorded history in test/replay/histories against the current workflow code: a
- * change to the workflow that would break runs in flight fails here (see docs/replay.md).
- * Record a new one with: `ferry history <workflow-id> --out test/replay/histories/<name>.json`.
+ * Replays every recorded history (test/replay/histories, see histories.ts) against the current
+ * workflow code: a change to the workflow that would break runs in flight fails here, naming the
+ * history and the event that diverged (docs/replay.md; re-record with `npm run record-histories`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { workflowsPath, installRuntime } from '../../src/worker.js';
+import { recordedHistories, divergence } from './histories.js';
 
 installRuntime('ERROR');
 
-const dir = new URL('./histories/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-
-test('recorded histories replay against the current workflow code', async () => {
-  assert.ok(files.length > 0, 'no recorded histories');
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
-  const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as unknown }));
-  const results = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(r);
-  assert.deepEqual(results.map((r) => [r.workflowId, r.error ? String(r.error) : 'ok']), histories.map((h) => [h.workflowId, 'ok']));
-});
-
+const histories = recordedHistories();
 const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+const bundle = bundleWorkflowCode({ workflowsPath, logger: quiet });
+
+test('the suite holds every kind of run: completed, retried, failed, cancelled, scheduled, quarantine, and runs from before the last patch', () => {
+  const names = histories.map((h) => h.name);
+  for (const name of ['retail', 'retried', 'failed-bad-csv', 'cancelled', 'scheduled', 'quarantine']) assert.ok(names.includes(name), `no recorded history ${name}`);
+  assert.ok(names.some((n) => n.startsWith('before-run-identity/')), 'no history from before the run-identity patch');
+});
+
+for (const h of histories) {
+  test(`${h.name} replays against the current workflow code`, async () => {
+    const result = await Worker.runReplayHistory({ workflowBundle: await bundle, replayName: h.name }, h.history, h.name).then(() => undefined, (err: unknown) => err);
+    if (result) assert.fail(divergence(h, result));
+  });
+}

@@ -4,18 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { recordedHistories } from './histories.js';
 
 type Payload = { data: string };
 type Event = { workflowExecutionStartedEventAttributes?: { input: { payloads: Payload[] } }; activityTaskScheduledEventAttributes?: { activityType: { name: string }; input: { payloads: Payload[] } } };
 
-const dir = new URL('./histories/', import.meta.url);
 const decode = (p: Payload) => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as Record<string, unknown>;
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-  test(`${file}: activity inputs are plan slices`, () => {
-    const text = readFileSync(new URL(file, dir), 'utf8');
-    const events = (JSON.parse(text) as { events: Event[] }).events;
+for (const { name, text, history } of recordedHistories()) {
+  test(`${name}: activity inputs are plan slices`, () => {
+    const events = history.events as Event[];
     const plan = decode(events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!) as { spec: { sources: Record<string, unknown>; sinks: Record<string, unknown> } };
     const specs = { ...plan.spec.sources, ...plan.spec.sinks };
     const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));

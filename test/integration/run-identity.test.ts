@@ -1,0 +1,91 @@
+/**
+ * Every run knows its logical run: `ferry run --date` gives it a date and the id a schedule would
+ * give the run of that time; the run's search attributes say pipeline, run date and trigger; a
+ * failed run keeps its report; a namespace without Ferry's search attributes gets a clear error
+ * saying how to register them.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Client } from '@temporalio/client';
+import Long from 'long';
+import { startHarness, randomId, RETAIL } from '../support/harness.js';
+import { loadPipeline } from '../../src/pipeline/load.js';
+import { planOf } from '../../src/cli/start.js';
+import { startRun } from '../../src/client.js';
+import { ConfigError } from '../../src/errors.js';
+import type { RunReport } from '../../src/run.js';
+
+let h: Awaited<ReturnType<typeof startHarness>>;
+before(async () => {
+  h = await startHarness();
+  await h.seed();
+});
+after(async () => h?.stop());
+
+function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const attributes = async (id: string) => {
+  const sa = (await h.client.workflow.getHandle(id).describe()).searchAttributes;
+  return [sa.FerryPipeline, sa.FerryRunDate, sa.FerryTrigger];
+};
+
+test('`ferry run --date 2024-01-05` runs as retail-2024-01-05T00:00:00Z: run date, trigger cli, search attributes', async () => {
+  const id = 'retail-2024-01-05T00:00:00Z';
+  // The id is the logical run: clear an earlier test run's (a completed id cannot be started twice).
+  await h.client.workflow.getHandle(id).terminate('test reset').catch(() => undefined);
+  const res = await ferry(['run', RETAIL, '--date', '2024-01-05', '--wait', '--task-queue', h.taskQueue]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.ok(res.stdout.startsWith(`started retail as ${id}\n`), res.stdout);
+  const report = (await h.client.workflow.getHandle(id).result()) as RunReport;
+  assert.deepEqual(report.run, { key: id, time: '2024-01-05T00:00:00.000Z', date: '2024-01-05', timezone: 'UTC', trigger: 'cli' });
+  assert.deepEqual(await attributes(id), [['retail'], ['2024-01-05'], ['cli']]);
+  const desc = await h.client.workflow.getHandle(id).describe();
+  assert.equal(await desc.staticSummary(), 'retail: Enriched sales with USD amounts, from three kinds of source to three kinds of sink');
+  assert.match((await desc.staticDetails()) ?? '', /^\*\*retail\*\* \(config\/pipelines\/retail\.yaml\)\n/);
+});
+
+test('`ferry run --date` with a bad date is a usage error naming the expected forms', async () => {
+  const res = await ferry(['run', RETAIL, '--date', '2024-02-30']);
+  assert.equal(res.code, 2);
+  assert.equal(res.stderr, 'error: --date 2024-02-30: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)\n');
+});
+
+test('a run started by another program is trigger client, dated when it started; a failed run keeps its report in its memo', async () => {
+  const plan = planOf(await loadPipeline(RETAIL, { params: {} }));
+  Object.assign(plan.spec.sources.sales!, { key: 'raw/missing.csv' });
+  const handle = await startRun(h.client, plan, { id: `identity-${randomId()}`, taskQueue: h.taskQueue });
+  await handle.result().then(() => assert.fail('the run should fail'), () => undefined);
+  const desc = await handle.describe();
+  const report = (await desc.memo) as { report?: RunReport } | undefined;
+  assert.equal(report?.report?.status, 'failed');
+  assert.equal(report?.report?.run.trigger, 'client');
+  assert.equal(report?.report?.run.date, desc.startTime.toISOString().slice(0, 10));
+  assert.match(report?.report?.error ?? '', /^ingest: .*raw\/missing\.csv/);
+  assert.deepEqual(await attributes(handle.workflowId), [['retail'], [desc.startTime.toISOString().slice(0, 10)], ['client']]);
+});
+
+test('a namespace without Ferry\'s search attributes: the start fails with how to register them', async () => {
+  const namespace = 'ferry-no-attributes';
+  await h.client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) } }).catch(() => undefined);
+  const client = new Client({ connection: h.client.connection, namespace });
+  const plan = planOf(await loadPipeline(RETAIL, { params: {} }));
+  // A new namespace takes a moment to be served.
+  let err: unknown;
+  for (let i = 0; i < 50; i++) {
+    err = await startRun(client, plan, { id: `identity-${randomId()}`, taskQueue: h.taskQueue }).then(() => undefined, (e: unknown) => e);
+    if (err instanceof ConfigError) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(err instanceof ConfigError, String(err));
+  assert.equal(err.message, `search attribute FerryPipeline is not registered in namespace ${namespace}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${namespace} --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword`);
+});
