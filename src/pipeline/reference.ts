@@ -10,6 +10,7 @@ import { STEPS } from '../table/steps/index.js';
 import { paginateSchema } from '../connect/paginators.js';
 import { connectionSchema } from '../connect/connections.js';
 import { settingsSchema } from './schema.js';
+import { scheduleSchema } from './schedule.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -69,5 +70,6 @@ export function renderReference(): string {
     ...section('Paginators (http source `paginate`)', variants(paginateSchema)),
     ...section('Connections (config/connections.yaml)', variants(connectionSchema)),
     ...section('Settings', [['settings', json(settingsSchema)], ['settings.retry', json(settingsSchema).properties!.retry!]]),
+    ...section('Schedule (`ferry schedule apply`, docs/schedules.md)', [['schedule', json(scheduleSchema)]]),
   ].join('\n');
 }

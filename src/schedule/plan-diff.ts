@@ -8,6 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunPlan } from '../run.js';
+import { pipelineSchema } from '../pipeline/schema.js';
+
+/** The spec's keys in the order a pipeline file writes them. */
+const SPEC_KEYS = Object.keys(pipelineSchema.shape);
 
 /** JSON with object keys sorted at every level (and undefined dropped), so equal values hash equal. */
 export function canonicalJson(value: unknown): string {
@@ -42,7 +46,7 @@ export function planDiff(deployed: RunPlan, next: RunPlan): string[] {
   };
   const specA = (a.spec ?? {}) as unknown as Record<string, unknown>;
   const specB = (b.spec ?? {}) as unknown as Record<string, unknown>;
-  for (const key of [...new Set([...Object.keys(specA), ...Object.keys(specB)])]) {
+  for (const key of [...new Set([...SPEC_KEYS, ...Object.keys(specA), ...Object.keys(specB)])]) {
     if (key === 'sources' || key === 'sinks') keyed(key, specA[key] as Record<string, unknown>, specB[key] as Record<string, unknown>);
     else if (!same(specA[key], specB[key])) changes.push(key);
   }

@@ -103,7 +103,7 @@ test('apply: created, then unchanged; an edit is reported by describe and then u
   assert.equal(desc.action.workflowType, 'pipeline');
   assert.equal(desc.action.workflowId, a);
   assert.equal(desc.action.taskQueue, h.taskQueue);
-  const plan = desc.action.args[0] as { pipeline: string; run?: unknown; file: string };
+  const plan = desc.action.args![0] as { pipeline: string; run?: unknown; file: string };
   assert.equal(plan.pipeline, a);
   assert.equal('run' in plan, false);
   assert.match(String((desc.action.memo as { ferry: { planHash: string } }).ferry.planHash), /^sha256:[0-9a-f]{64}$/);
