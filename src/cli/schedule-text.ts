@@ -53,7 +53,8 @@ export function describeText(d: DescribeInput): string {
   const { policies, state, info, action } = d.description;
   const pad = (label: string) => `  ${label.padEnd(12)}`;
   const lines = [
-    `${bold(d.id)}  ${state.paused ? red('paused') : 'active'}${state.note ? dim(`  (${state.note})`) : ''}`,
+    // The note says why it is paused; once unpaused it is history.
+    `${bold(d.id)}  ${state.paused ? red('paused') : 'active'}${state.paused && state.note ? dim(`  (${state.note})`) : ''}`,
     `${pad('pipeline')}${d.plan.pipeline} from ${d.plan.file} · task queue ${action.taskQueue}`,
     `${pad('spec')}${[specSummary(s, true), ...specDetails(s)].join(' · ')}`,
     `${pad('policies')}overlap ${overlapName(policies.overlap)} · catch-up window ${durationText(policies.catchupWindow)} · pause on failure ${policies.pauseOnFailure ? 'yes' : 'no'}`,
