@@ -15,7 +15,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
     const context = { stage: 'deliver', dataset: input.input.dataset };
     return withActivityContext(`deliver ${sink}`, context, async (scope) => {
       checkNames({ pipeline, datasets: [sink, input.input.dataset] }, context);
-      const spec = checkSink(input.spec, context);
+      const spec = checkSink(input.spec, context, input.run);
       const connections = checkConnections(input.connections, spec, context);
       await scope.table.loadParquet(input.input.dataset, await staging.readDataset(input.input, scope.workdir));
       // The stall clock measures the adapter: downloading the staged file was progress of its own.

@@ -16,7 +16,7 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
     const context = { stage: 'ingest', dataset };
     return withActivityContext(`ingest ${dataset}`, context, async (scope) => {
       checkNames({ pipeline, datasets: [dataset] }, context);
-      const spec = checkSource(input.source, context);
+      const spec = checkSource(input.source, context, input.run);
       const connections = checkConnections(input.connections, spec, context);
       const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
       const { detail, extra = [] } = await adapter.read(spec, {

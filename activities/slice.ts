@@ -11,6 +11,8 @@ import { connectionSchema, type ConnectionSpec } from '../src/connect/connection
 import { stepSchema, type StepSpec } from '../src/table/steps/index.js';
 import { parseDuration } from '../src/pipeline/duration.js';
 import { envRefNames } from '../src/pipeline/interpolate.js';
+import { resolveRunRefs } from '../src/pipeline/run-refs.js';
+import type { RunContext } from '../src/run.js';
 import { pipelineName, STEP_STAGES } from '../src/pipeline/schema.js';
 import { datasetName } from '../src/table/steps/step.js';
 import { sourceSchema, type SourceSpec } from './sources/index.js';
@@ -55,12 +57,19 @@ function noEnvRefs<T>(value: T, what: string, context: ErrorContext): T {
   return value;
 }
 
-export const checkSource = (spec: unknown, context: ErrorContext): SourceSpec => noEnvRefs(parse(sourceSchema, spec, 'source', context), 'source', context);
+/**
+ * The run's values are put in first (src/pipeline/run-refs.ts), so the schema checks what the
+ * adapter will use: an S3 key that became `a/../b` is refused here, as in `ferry validate`.
+ */
+export const checkSource = (spec: unknown, context: ErrorContext, run?: RunContext): SourceSpec =>
+  noEnvRefs(parse(sourceSchema, resolveRunRefs(spec, run, { what: 'source', places: true, context }), 'source', context), 'source', context);
 
-export const checkSink = (spec: unknown, context: ErrorContext): SinkSpec => noEnvRefs(parse(sinkSchema, spec, 'sink', context), 'sink', context);
+export const checkSink = (spec: unknown, context: ErrorContext, run?: RunContext): SinkSpec =>
+  noEnvRefs(parse(sinkSchema, resolveRunRefs(spec, run, { what: 'sink', places: true, context }), 'sink', context), 'sink', context);
 
-export function checkSteps(steps: unknown, context: ErrorContext): StepSpec[] {
-  if (!Array.isArray(steps)) throw invalid(['steps: expected a list'], context);
+export function checkSteps(raw: unknown, context: ErrorContext, run?: RunContext): StepSpec[] {
+  if (!Array.isArray(raw)) throw invalid(['steps: expected a list'], context);
+  const steps = resolveRunRefs(raw, run, { what: 'steps', places: false, context });
   const checked = steps.map((s, i) => issuesOf(stepSchema, s, `steps.${i}`));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length) throw invalid(issues, context);

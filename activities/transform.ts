@@ -11,10 +11,10 @@ import { checkNames, checkSteps, fromLegacy } from './slice.js';
 
 export function transformActivity(staging: StagingStore, report?: Reporter) {
   return async function transform(raw: TransformInput): Promise<TransformOutput> {
-    const { pipeline, stage, steps: rawSteps, inputs } = fromLegacy(raw);
+    const { pipeline, stage, steps: rawSteps, inputs, run } = fromLegacy(raw);
     return withActivityContext(stage, { stage }, async (scope) => {
       checkNames({ pipeline, stage }, { stage: String(stage) });
-      const steps = checkSteps(rawSteps, { stage });
+      const steps = checkSteps(rawSteps, { stage }, run);
       const needed = new Set(steps.flatMap((s) => stepOf(s).reads(s)));
       // sql steps may read datasets they did not declare: then open them all, they are only views.
       const openAll = steps.some((s) => s.type === 'sql');

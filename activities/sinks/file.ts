@@ -21,7 +21,7 @@ const schema = z.strictObject({
   type: z.literal('file'),
   ...adapterCommon,
   input: z.string().describe('the dataset to deliver'),
-  path: z.string().min(1).describe('written under a unique temporary name, then renamed into place; must lie inside FERRY_FILE_ROOTS (default: the working directory)'),
+  path: z.string().min(1).describe('written under a unique temporary name, then renamed into place; must lie inside FERRY_FILE_ROOTS (default: the working directory); may use {run_date}, {run_time}, {run_id}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
 });

@@ -1,6 +1,7 @@
 /**
  * `s3` sink: writes a dataset as one CSV, JSON, NDJSON or Parquet object. The key is deterministic
- * (it may use `{run_id}` and `{date}`), and a PUT is atomic: a retry overwrites, never duplicates.
+ * (it may use `{run_date}`, `{run_time}`, `{run_id}`, the older `{date}` and `${run.…}`: the logical
+ * run's, src/pipeline/run-refs.ts), and a PUT is atomic: a retry overwrites, never duplicates.
  * CSV output follows the same NULL / empty-string rules as the file sink (csv.null_values).
  *
  *   sinks:
@@ -25,7 +26,7 @@ const schema = z.strictObject({
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
   bucket: z.string().min(1),
-  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }).describe('may use {run_id} and {date}'),
+  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }).describe('may use {run_date}, {run_time}, {run_id} ({date} = {run_date}) and ${run.…}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   create_bucket: z.boolean().default(false),
@@ -39,7 +40,7 @@ export const s3Sink = {
   schema,
   connectionKind: 's3',
   async write(spec, ctx) {
-    const key = spec.key.replaceAll('{run_id}', ctx.runKey).replaceAll('{date}', ctx.runStartedAt.slice(0, 10));
+    const key = spec.key; // {run_date}, {run_id}, ${run.…}: resolved by the deliver activity (src/pipeline/run-refs.ts)
     const format = spec.format ?? formatFromPath(key);
     if (!format) throw new ConfigError(`cannot tell the format of ${key}: set format`, { field: 'key' });
     const local = join(ctx.workdir, basename(key));

@@ -21,7 +21,7 @@ import type { SourceAdapter } from '../adapter.js';
 const schema = z.strictObject({
   type: z.literal('file'),
   ...adapterCommon,
-  path: z.string().min(1).describe('relative to the worker\'s working directory; must lie inside FERRY_FILE_ROOTS (default: the working directory)'),
+  path: z.string().min(1).describe('relative to the worker\'s working directory; must lie inside FERRY_FILE_ROOTS (default: the working directory); may use {run_date}, {run_time}, {run_id}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,

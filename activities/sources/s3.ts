@@ -22,7 +22,7 @@ const schema = z.strictObject({
   ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   bucket: z.string().min(1),
-  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }),
+  key: z.string().min(1).refine((k) => !badKeyReason(k), { message: 'a key may not contain ".." or "." segments' }).describe('may use {run_date}, {run_time}, {run_id}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,

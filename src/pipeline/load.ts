@@ -1,6 +1,6 @@
 /**
  * Loads a pipeline: YAML → `${param:…}` resolved → validated by zod → dataset graph and
- * connections checked. Every problem is collected (not just the first) with its file, line,
+ * connections checked. `${run.…}` references are checked by name and left in place (run-refs.ts). Every problem is collected (not just the first) with its file, line,
  * column and key path, so `ferry validate` can list them all.
  *
  *   const { spec, connections } = await loadPipeline('config/pipelines/retail.yaml', { params: { day: '2024-01-05' } });
@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
 import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
 import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
+import { pipelineRunRefIssues } from './run-refs.js';
 import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
@@ -211,6 +212,9 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   const params = { ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, String(v)])), ...options.params };
   const { value: resolved, missing, whole } = resolveParamRefs(raw, params);
   issues.push(...missing.map(({ path, name }) => at(path, `parameter ${name} has no value: pass --param ${name}=… or declare a default under params:`)));
+
+  // ${run.…} stays as written (the activity resolves it when the run happens); only its names are checked.
+  issues.push(...pipelineRunRefIssues(resolved).map(({ path, message }) => at(path, message)));
 
   const { spec, issues: schemaIssues } = parseSpec(parsed, resolved, whole);
   // A field whose parameter has no value is reported once, as that, not also as a type error.

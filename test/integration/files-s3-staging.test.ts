@@ -153,7 +153,7 @@ test('S3 objects: bad bytes are DataErrors naming the s3:// key and line, missin
 
     // The sink honours null_values: NULL as the first marker, an empty string as "".
     await t.run(`CREATE TABLE out_rows AS SELECT * FROM (VALUES (1, '', NULL), (2, 'a', 'b')) v(id, s, n)`);
-    await s3Sink.write(s3Sink.schema.parse({ type: 's3', connection: 'lake', input: 'out_rows', bucket, key: 'curated/{run_id}.csv', csv: { null_values: ['NULL'] } }), { ...ctx, dataset: 'out_rows' });
+    await s3Sink.write(s3Sink.schema.parse({ type: 's3', connection: 'lake', input: 'out_rows', bucket, key: 'curated/run-s3.csv', csv: { null_values: ['NULL'] } }), { ...ctx, dataset: 'out_rows' });
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'curated/run-s3.csv' }));
     assert.equal(await got.Body!.transformToString(), 'id,"s","n"\n1,"",NULL\n2,"a","b"\n');
   } finally {
