@@ -264,3 +264,32 @@ async function waitForRun(workflowId: string) {
   await h.waitFor(`run ${workflowId}`, () => handle.describe().then(() => true, () => false), 60_000);
   return handle;
 }
+
+test('the example config/pipelines/daily-sales.yaml, backfilled over three days in Berlin: one file per day with that day\'s sales', async () => {
+  const id = name('example');
+  const out = join(dir, 'example-out');
+  // The example as it is, under a test name and with its output in the test's folder.
+  const text = (await readFile('config/pipelines/daily-sales.yaml', 'utf8'))
+    .replace(/^name: daily-sales$/m, `name: ${id}`)
+    .replace('path: .ferry/out/daily-sales/{run_date}.csv', `path: ${out}/{run_date}.csv`);
+  assert.notEqual(text.indexOf(`${out}/{run_date}.csv`), -1);
+  const file = join(dir, 'daily-sales.yaml');
+  await writeFile(file, text);
+  assert.equal((await ferry('apply', file, '-q', h.taskQueue)).code, 0);
+  await ferry('pause', id); // only the backfill runs
+  const res = await ferry('backfill', id, '--from', '2024-01-05', '--to', '2024-01-07');
+  // 23:30 in Berlin is 22:30 UTC: the run of 2024-01-05 is for 2024-01-05T22:30:00Z.
+  assert.equal(res.out.split('\n').slice(0, 4).join('\n'), `backfill of ${id} from 2024-01-05 to 2024-01-07 (Europe/Berlin): 3 runs, one after another\n`
+    + ['2024-01-05T22:30:00Z', '2024-01-06T22:30:00Z', '2024-01-07T22:30:00Z'].map((t) => `  ${id}-${t}`).join('\n'));
+  const header = 'sale_id,sale_date,customer_id,product_id,quantity,amount,currency\n';
+  const rows: Record<string, string[]> = {
+    '2024-01-05': ['S001,2024-01-05,C01,P01,2,39.98,USD', 'S002,2024-01-05,C02,P02,1,15.50,EUR'],
+    '2024-01-06': ['S003,2024-01-06,C03,P03,,120.00,GBP'],
+    '2024-01-07': ['S004,2024-01-07,C01,P02,3,46.50,EUR', 'S005,2024-01-07,C04,P04,1,99999.00,USD'],
+  };
+  for (const day of Object.keys(rows)) {
+    const report = (await (await waitForRun(`${id}-${day}T22:30:00Z`)).result()) as RunReport;
+    assert.deepEqual([report.status, report.run.date, report.run.timezone, report.run.trigger], ['completed', day, 'Europe/Berlin', 'schedule']);
+    assert.equal(await readFile(join(out, `${day}.csv`), 'utf8'), `${header}${rows[day]!.join('\n')}\n`, day);
+  }
+});
