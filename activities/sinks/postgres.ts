@@ -17,8 +17,9 @@
  * (run key, sink) in `<schema>.ferry_loads` (INSERT … ON CONFLICT DO NOTHING), then loads, then
  * commits both together. A retry after a commit whose acknowledgement was lost, a re-run of the
  * same run id, or an attempt presumed dead that is still loading while its retry starts: the second
- * claim waits for the first transaction and, once it committed, loads nothing and reports "already
- * loaded"; if it rolled back, the second loads everything. Nothing is ever half-written: a failure
+ * claim waits for the first transaction and, once it committed, an append loads nothing and reports
+ * "already loaded" (upsert and replace load again: they converge, so a re-run of a day, such as a
+ * backfill, brings that day's corrections); if it rolled back, the second loads everything. Nothing is ever half-written: a failure
  * (a dropped connection included) rolls the whole load back, and the retry repeats it from the start.
  * Catalog first: no CREATE is issued for what exists, so a loader with only USAGE on the schema and
  * INSERT/SELECT on the tables can load; DDL for what is missing runs under an advisory lock per
@@ -87,17 +88,25 @@ export const postgresSink = {
       await client.query("SET LOCAL TimeZone = 'UTC'"); // a TIMESTAMP into a timestamptz column is UTC, whatever the server's zone
       // The claim: waits for a concurrent attempt of the same (run, sink) and sees its outcome.
       const claim = await client.query(`INSERT INTO ${loadsTable(ref.schema)} (run_id, sink, target, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, sink) DO NOTHING RETURNING rows`, [ctx.runKey, ctx.sink, spec.table, rows]);
-      if (!claim.rowCount) {
-        await client.query('ROLLBACK');
-        const done = await client.query<{ rows: string }>(`SELECT rows FROM ${loadsTable(ref.schema)} WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
-        return { target: `postgres ${spec.table}`, rows: Number(done.rows[0]?.rows ?? 0), detail: 'already loaded by an earlier attempt' };
-      }
-      await load(client, spec, ref, names, csv, ctx.progress).catch((err: unknown) => {
+      const loadAll = () => load(client, spec, ref, names, csv, ctx.progress).catch((err: unknown) => {
         if (/there is no unique or exclusion constraint/.test((err as Error).message)) {
           throw new ConfigError(`${where}: the table has no unique index on (${spec.keys.join(', ')}), which upsert needs`, context, { cause: err });
         }
         throw err;
       });
+      // Loaded before: an append would add the rows twice, so it loads nothing. Upsert and replace
+      // converge, so they load again: a re-run of a day (a backfill) brings that day's corrections.
+      if (!claim.rowCount && spec.mode !== 'append') {
+        await loadAll();
+        await client.query('COMMIT');
+        return { target: `postgres ${spec.table}`, rows, detail: `${spec.mode}, again for run ${ctx.runKey}` };
+      }
+      if (!claim.rowCount) {
+        await client.query('ROLLBACK');
+        const done = await client.query<{ rows: string }>(`SELECT rows FROM ${loadsTable(ref.schema)} WHERE run_id = $1 AND sink = $2`, [ctx.runKey, ctx.sink]);
+        return { target: `postgres ${spec.table}`, rows: Number(done.rows[0]?.rows ?? 0), detail: 'already loaded by an earlier attempt' };
+      }
+      await loadAll();
       await client.query('COMMIT');
       return { target: `postgres ${spec.table}`, rows, detail: spec.mode };
     });

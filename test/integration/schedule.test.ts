@@ -25,6 +25,7 @@ let h: Awaited<ReturnType<typeof startHarness>>;
 const run = randomId();
 const dir = join('.ferry', 'test-tmp', `schedule-${run}`);
 const created = new Set<string>();
+const schema = `sched_${run}`;
 
 before(async () => {
   h = await startHarness();
@@ -38,6 +39,7 @@ after(async () => {
       await h.client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test cleanup').catch(() => undefined);
     }
   }
+  await h?.sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await h?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -215,7 +217,12 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   const file = join(dir, 'daily.yaml');
   const days = { '2024-01-01': ['1,alpha'], '2024-01-02': ['2,beta', '3,gamma'], '2024-01-03': ['4,delta'] } as const;
   for (const [day, rows] of Object.entries(days)) await writeFile(join(dir, 'data', `day-${day}.csv`), `n,word\n${rows.join('\n')}\n`);
-  await writeFile(file, pipelineYaml(id, 'cron: "0 0 * * *"\npaused: true', { input: join(dir, 'data', 'day-{run_date}.csv'), output: join(dir, 'out', '{run_date}.csv') }));
+  // Besides the day's file, two warehouse tables: one upserted on n, one appended to.
+  const tables = `
+  upserted: { type: postgres, connection: warehouse, input: items, table: ${schema}.words, mode: upsert, keys: [n] }
+  appended: { type: postgres, connection: warehouse, input: items, table: ${schema}.words_log, mode: append }`;
+  await writeFile(file, pipelineYaml(id, 'cron: "0 0 * * *"\npaused: true', { input: join(dir, 'data', 'day-{run_date}.csv'), output: join(dir, 'out', '{run_date}.csv') })
+    .replace(/^(  out: .*)$/m, `$1${tables}`));
   const applied = await ferry('apply', file, '-q', h.taskQueue);
   assert.equal(applied.code, 0, applied.err);
 
@@ -235,6 +242,10 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   for (const [day, rows] of Object.entries(days)) {
     assert.equal(await readFile(join(dir, 'out', `${day}.csv`), 'utf8'), `n,word\n${rows.join('\n')}\n`, day);
   }
+  const table = async (name: string) => (await h.sql<{ n: number; word: string }>(`SELECT n, word FROM ${schema}.${name} ORDER BY n`)).map((r) => `${r.n},${r.word}`);
+  const all = ['1,alpha', '2,beta', '3,gamma', '4,delta'];
+  assert.deepEqual(await table('words'), all);
+  assert.deepEqual(await table('words_log'), all);
 
   // Day 2 again, with corrected input: the same workflow id runs again (Temporal starts a new run of
   // a closed id), and the file sink replaces that day's output: no rows twice, the other days untouched.
@@ -249,6 +260,12 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   assert.equal(report.run.date, '2024-01-02');
   assert.equal(await readFile(join(dir, 'out', '2024-01-02.csv'), 'utf8'), 'n,word\n2,beta\n3,gamma\n5,epsilon\n');
   assert.equal(await readFile(join(dir, 'out', '2024-01-01.csv'), 'utf8'), 'n,word\n1,alpha\n');
+  // Upsert converges (the new row is in, none twice); append loads nothing a second time.
+  assert.deepEqual(await table('words'), ['1,alpha', '2,beta', '3,gamma', '4,delta', '5,epsilon']);
+  assert.deepEqual(await table('words_log'), all);
+  assert.deepEqual(report.sinks.map((x) => [x.sink, x.rows, x.detail]), [
+    ['out', 3, 'csv'], ['upserted', 3, `upsert, again for run ${expected[1]}`], ['appended', 2, 'already loaded by an earlier attempt'],
+  ]);
   const executions: string[] = [];
   for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${expected[1]}'` })) executions.push(wf.status.name);
   assert.deepEqual(executions.sort(), ['COMPLETED', 'COMPLETED'], 'two runs of the one logical run');
