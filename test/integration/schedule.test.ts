@@ -222,7 +222,7 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   upserted: { type: postgres, connection: warehouse, input: items, table: ${schema}.words, mode: upsert, keys: [n] }
   appended: { type: postgres, connection: warehouse, input: items, table: ${schema}.words_log, mode: append }`;
   await writeFile(file, pipelineYaml(id, 'cron: "0 0 * * *"\npaused: true', { input: join(dir, 'data', 'day-{run_date}.csv'), output: join(dir, 'out', '{run_date}.csv') })
-    .replace(/^(  out: .*)$/m, `$1${tables}`));
+    .replace(/^( {2}out: .*)$/m, `$1${tables}`));
   const applied = await ferry('apply', file, '-q', h.taskQueue);
   assert.equal(applied.code, 0, applied.err);
 
