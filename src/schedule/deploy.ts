@@ -10,12 +10,18 @@ import { resolve, dirname } from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { RunPlan } from '../run.js';
 import { ConfigError } from '../errors.js';
+import { withSearchAttributeHint } from '../client.js';
 import { scheduleOptions, type FerryMemo } from './options.js';
 import { ferrySchedule, ferrySchedules, isFerry } from './read.js';
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
 export async function applySchedule(client: Client, plan: RunPlan, options: { taskQueue: string }): Promise<ApplyOutcome> {
+  // A namespace without Ferry's search attributes gets told how to register them.
+  return withSearchAttributeHint(client, () => deploy(client, plan, options));
+}
+
+async function deploy(client: Client, plan: RunPlan, options: { taskQueue: string }): Promise<ApplyOutcome> {
   const { options: deployed, hash } = scheduleOptions(plan, options);
   const handle = client.schedule.getHandle(deployed.scheduleId);
   let current: ScheduleDescription | undefined;

@@ -17,6 +17,8 @@ export class FakeSchedules {
   readonly calls: string[] = [];
   /** What listScheduleMatchingTimes answers (times inside the asked range). */
   times: Date[] = [];
+  /** Thrown by create, as the server would (e.g. a namespace without Ferry's search attributes). */
+  createError?: Error;
 
   private describe(id: string): ScheduleDescription {
     const s = this.schedules.get(id);
@@ -69,6 +71,7 @@ export class FakeSchedules {
     options: { namespace: 'default' },
     schedule: {
       create: async (options: ScheduleOptions) => {
+        if (this.createError) throw this.createError;
         if (this.schedules.has(options.scheduleId)) throw new ScheduleAlreadyRunning('exists', options.scheduleId);
         this.calls.push(`create ${options.scheduleId}`);
         this.schedules.set(options.scheduleId, { options, paused: !!options.state?.paused, note: options.state?.note });

@@ -169,7 +169,7 @@ export function scheduleCommand(cli: Cli): Command {
     .option('--note <text>', 'why (shown by describe and in the Temporal UI)')
     .action((id: string, opts: { note?: string }) => pause(cli, id, opts.note, true)));
   schedule.addCommand(new Command('unpause')
-    .description('start runs again at the next scheduled time (missed ones within the catch-up window too)')
+    .description('start runs again from the next scheduled time (runs missed while paused do not start: backfill them)')
     .addArgument(pipelineArg())
     .option('--note <text>', 'why')
     .action((id: string, opts: { note?: string }) => pause(cli, id, opts.note, false)));

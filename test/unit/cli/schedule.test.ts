@@ -82,6 +82,16 @@ describe('ferry schedule apply', () => {
     assert.deepEqual(await ferry(['schedule', 'apply', file, '--prune']), { code: 2, out: '', err: `error: --prune needs a directory (it deletes the schedules of pipelines no longer in it), got the file ${file}\n`, connected: 0 });
   });
 
+  it('a namespace without Ferry\'s search attributes: one line saying how to register them', async () => {
+    const fake = new FakeSchedules();
+    fake.createError = new Error('Failed to create schedule', { cause: new Error('3 INVALID_ARGUMENT: Namespace default has no mapping defined for search attribute FerryPipeline') });
+    const file = join(dir, 'nosa.yaml');
+    await writeFile(file, yaml('nosa', 'every: 1h'));
+    const res = await ferry(['schedule', 'apply', file], { connect: async () => fake.asClient });
+    assert.equal(res.code, 1);
+    assert.equal(res.err, 'error: search attribute FerryPipeline is not registered in namespace default: run `ferry dev` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace default --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword\n');
+  });
+
   it('a schedule of that name that Ferry did not deploy is not overwritten', async () => {
     const fake = new FakeSchedules();
     await fake.client.schedule.create({ scheduleId: 'theirs', spec: {}, action: { type: 'startWorkflow', workflowType: 'other', taskQueue: 'q', args: [] } });
