@@ -11,6 +11,7 @@
  * import src/schedule/ when they run.
  */
 import { Argument, Command, Option } from 'commander';
+import type { Client } from '@temporalio/client';
 import { UsageError, type Cli } from '../context.js';
 import { taskQueueOption } from '../options.js';
 
@@ -46,12 +47,21 @@ async function apply(cli: Cli, target: string, opts: { prune?: boolean; taskQueu
     const outcome = await applySchedule(client, plan, { taskQueue });
     cli.out(`${outcome.padEnd(9)}  ${plan.pipeline.padEnd(width)}  ${specSummary(plan.spec.schedule!)}  ${dim(`(${plan.file})`)}\n`);
   }
-  for (const s of found.skipped) cli.out(`${'skipped'.padEnd(9)}  ${s.pipeline.padEnd(width)}  ${dim(`no schedule: section (${s.file})`)}\n`);
+  for (const s of found.skipped) {
+    // A pipeline whose schedule: section was removed keeps its deployed schedule until pruned or deleted.
+    const still = !opts.prune && await isDeployed(client, s.pipeline);
+    cli.out(`${'skipped'.padEnd(9)}  ${s.pipeline.padEnd(width)}  ${dim(`no schedule: section (${s.file})${still ? `; its deployed schedule stays: ferry schedule delete ${s.pipeline}` : ''}`)}\n`);
+  }
   if (opts.prune) {
     for (const d of await pruneSchedules(client, target, new Set(found.plans.map((p) => p.pipeline)))) {
       cli.out(`${'deleted'.padEnd(9)}  ${d.id.padEnd(width)}  ${dim(`no schedule in ${target} any more (was ${d.file})`)}\n`);
     }
   }
+}
+
+async function isDeployed(client: Client, id: string): Promise<boolean> {
+  const { ferrySchedule } = await import('../../schedule/read.js');
+  return ferrySchedule(client, id).then(() => true, () => false);
 }
 
 async function list(cli: Cli): Promise<void> {

@@ -74,6 +74,12 @@ describe('ferry schedule apply', () => {
     const bad = await ferry(['schedule', 'apply', sub], { connect: async () => fake.asClient });
     assert.deepEqual(bad, { code: 1, out: '', connected: 0, err: `✖ 1 problem in the pipeline configs; nothing deployed:\n  ${join(sub, 'c.yaml')}:7:9  schedule.cron: expected 5 fields (minute hour day-of-month month day-of-week), got 8 (got "61 * * * * * * *")\n` });
     assert.deepEqual(fake.calls, ['create a']);
+
+    // a loses its schedule: section; without --prune its schedule stays, and apply says so.
+    await rm(join(sub, 'c.yaml'));
+    await writeFile(join(sub, 'a.yaml'), yaml('a', ''));
+    const left = await ferry(['schedule', 'apply', sub], { connect: async () => fake.asClient });
+    assert.equal(left.out, `skipped    a  no schedule: section (${join(sub, 'a.yaml')}); its deployed schedule stays: ferry schedule delete a\nskipped    b  no schedule: section (${join(sub, 'b.yml')})\n`);
   });
 
   it('--prune with a file is a usage error, before anything is deployed', async () => {
