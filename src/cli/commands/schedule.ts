@@ -113,7 +113,7 @@ async function trigger(cli: Cli, id: string): Promise<void> {
   const before = new Set(s.description.info.recentActions.map((a) => a.action.workflow.firstExecutionRunId));
   await s.handle.trigger(); // overlap allow_all: a run now, whatever else is running
   // The schedule starts the run a moment later; name it when it shows up.
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     const started = (await s.handle.describe()).info.recentActions.find((a) => !before.has(a.action.workflow.firstExecutionRunId));
     if (started) {
       cli.out(`triggered ${id}: started ${started.action.workflow.workflowId}\n`);
