@@ -1,14 +1,16 @@
 /** `ferry worker`: runs a worker (workflow + activities) until SIGINT/SIGTERM, then drains it. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Cli } from '../context.js';
 import { taskQueueOption, positiveInt } from '../options.js';
+import { parseMetricsAddress } from '../../metrics.js';
 
 export function workerCommand(cli: Cli): Command {
   return new Command('worker')
     .description('run a worker until SIGINT/SIGTERM; it finishes or hands back its activities before it exits')
     .addOption(taskQueueOption())
     .addOption(new Option('--max-activities <n>', 'activities this worker runs at once').default(4).argParser(positiveInt))
-    .action(async (opts: { taskQueue?: string; maxActivities: number }) => {
+    .addOption(new Option('--metrics <address>', 'serve Prometheus metrics on IP:PORT at /metrics (docs/metrics.md)').env('FERRY_METRICS').argParser(metricsAddress))
+    .action(async (opts: { taskQueue?: string; maxActivities: number; metrics?: string }) => {
       const [{ createWorker }, { closePgPools }, { settings }, { bold, red, green, dim, formatMs }] = await Promise.all([
         import('../../worker.js'), import('../../connect/pg.js'), import('../../config.js'), import('../render.js'),
       ]);
@@ -16,6 +18,7 @@ export function workerCommand(cli: Cli): Command {
       const { worker, connection } = await createWorker({
         taskQueue: opts.taskQueue,
         maxConcurrentActivities: opts.maxActivities,
+        metrics: opts.metrics,
         report: (r) => {
           const head = `${new Date().toISOString().slice(11, 19)} ${r.workflowId} ${r.label}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
           const line = r.cancelled
@@ -27,6 +30,7 @@ export function workerCommand(cli: Cli): Command {
         },
       });
       cli.out(`ferry worker on task queue ${bold(opts.taskQueue ?? s.taskQueue)} at ${s.temporalAddress} (Ctrl-C to stop)\n`);
+      if (opts.metrics) cli.out(`metrics at http://${opts.metrics}/metrics\n`);
       try {
         await worker.run(); // returns once SIGINT/SIGTERM has drained it
       } finally {
@@ -35,4 +39,12 @@ export function workerCommand(cli: Cli): Command {
       }
       cli.out('worker stopped\n');
     });
+}
+
+function metricsAddress(value: string): string {
+  try {
+    return parseMetricsAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
