@@ -117,7 +117,7 @@ const sorted = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a
 
 // ---- what the runs themselves say -----------------------------------------------------------------
 
-type Run = { id: string; handle: WorkflowHandle; report: RunReport };
+type Run = { id: string; runId: string; handle: WorkflowHandle; report: RunReport };
 const runs: Run[] = [];
 
 async function runToEnd(start: () => Promise<WorkflowHandle>): Promise<Run> {
@@ -125,7 +125,7 @@ async function runToEnd(start: () => Promise<WorkflowHandle>): Promise<Run> {
   await handle.result().catch(() => undefined);
   const { report } = await readRun(h.client, handle.workflowId);
   assert.ok(report, `run ${handle.workflowId} has a report`);
-  const run = { id: handle.workflowId, handle, report };
+  const run = { id: handle.workflowId, runId: (await handle.describe()).runId, handle, report };
   runs.push(run);
   return run;
 }
@@ -174,11 +174,11 @@ async function expectedAttempts(): Promise<Map<string, number>> {
       if (!closed) continue;
       const scheduled = byId.get(Number(closed.scheduledEventId))!.activityTaskScheduledEventAttributes!;
       const started = byId.get(Number(closed.startedEventId))!.activityTaskStartedEventAttributes!;
-      const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString('utf8')) as Record<string, never>;
+      const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString('utf8')) as { dataset?: string; stage?: string; sink?: string; input?: { dataset: string } };
       const type = scheduled.activityType!.name!;
       const labels = type === 'ingest' ? { stage: 'ingest', dataset: input.dataset }
         : type === 'transform' ? { stage: input.stage }
-        : type === 'deliver' ? { stage: 'deliver', dataset: (input.input as { dataset: string }).dataset, sink: input.sink }
+        : type === 'deliver' ? { stage: 'deliver', dataset: input.input?.dataset, sink: input.sink }
         : { stage: 'verify' };
       const at = { pipeline: type === 'verifyStaged' ? undefined : report.pipeline, ...labels };
       const retries = (started.attempt ?? 1) - 1;
@@ -317,7 +317,7 @@ test('the scrape declares every Ferry metric with its type, help text and bucket
 
 test('no label carries a workflow id, run id or run date, and Ferry labels are the bounded set', async () => {
   const s = await scrape();
-  const unbounded = runs.flatMap(({ id, handle, report }) => [id, handle.firstExecutionRunId, report.run.date, report.run.time]).filter(Boolean);
+  const unbounded = runs.flatMap(({ id, runId, report }) => [id, runId, report.run.date, report.run.time]).filter(Boolean);
   assert.equal(unbounded.length, 16);
   for (const sample of s.samples) {
     for (const value of Object.values(sample.labels)) {
