@@ -1,16 +1,17 @@
 /** `ferry worker`: runs a worker (workflow + activities) until SIGINT/SIGTERM, then drains it. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Cli } from '../context.js';
+import { Command, Option } from 'commander';
+import { UsageError, type Cli } from '../context.js';
 import { taskQueueOption, positiveInt } from '../options.js';
-import { parseMetricsAddress } from '../../metrics.js';
 
 export function workerCommand(cli: Cli): Command {
   return new Command('worker')
     .description('run a worker until SIGINT/SIGTERM; it finishes or hands back its activities before it exits')
     .addOption(taskQueueOption())
     .addOption(new Option('--max-activities <n>', 'activities this worker runs at once').default(4).argParser(positiveInt))
-    .addOption(new Option('--metrics <address>', 'serve Prometheus metrics on IP:PORT at /metrics (docs/metrics.md)').env('FERRY_METRICS').argParser(metricsAddress))
-    .action(async (opts: { taskQueue?: string; maxActivities: number; metrics?: string }) => {
+    .addOption(new Option('--metrics <address>', 'serve Prometheus metrics on IP:PORT at /metrics (docs/metrics.md)').env('FERRY_METRICS'))
+    .action(async (opts: { taskQueue?: string; maxActivities: number; metrics?: string }, cmd: Command) => {
+      // Checked here, not by an option parser: the help path loads nothing outside src/cli/.
+      if (opts.metrics !== undefined) opts.metrics = await metricsAddress(opts.metrics, cmd.getOptionValueSource('metrics') === 'env');
       const [{ createWorker }, { closePgPools }, { settings }, { bold, red, green, dim, formatMs }] = await Promise.all([
         import('../../worker.js'), import('../../connect/pg.js'), import('../../config.js'), import('../render.js'),
       ]);
@@ -41,10 +42,13 @@ export function workerCommand(cli: Cli): Command {
     });
 }
 
-function metricsAddress(value: string): string {
+/** The --metrics address as the exporter takes it; a bad one is a usage error worded like commander's. */
+async function metricsAddress(value: string, fromEnv: boolean): Promise<string> {
+  const { parseMetricsAddress } = await import('../../metrics.js');
   try {
     return parseMetricsAddress(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    const what = fromEnv ? `value '${value}' from env 'FERRY_METRICS'` : `argument '${value}'`;
+    throw new UsageError(`option '--metrics <address>' ${what} is invalid. ${(err as Error).message}`);
   }
 }
