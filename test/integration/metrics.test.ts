@@ -1,7 +1,8 @@
 /**
  * `ferry worker --metrics` on the real dev server: a worker process serves Prometheus metrics while
  * it runs the retail example, the retail example with a quarantined row, an HTTP sink that answers
- * 503 once (a retried attempt) and one that answers 400 (a failed run). The scrape is parsed and
+ * 503 once (a retried attempt), one that answers 400 (a failed run) and an endless source that is
+ * cancelled (a cancelled run). The scrape is parsed and
  * Ferry's counters are checked exactly against what each run reports (rows per stage and dataset,
  * rows per sink, quarantined rows, stage durations, runs by status), its attempt counters against
  * each run's history, its bytes against the staged files; the SDK's own worker metrics are there
@@ -170,7 +171,7 @@ async function expectedAttempts(): Promise<Map<string, number>> {
     const events = (await handle.fetchHistory()).events!;
     const byId = new Map(events.map((e) => [Number(e.eventId), e]));
     for (const e of events) {
-      const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+      const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskCanceledEventAttributes;
       if (!closed) continue;
       const scheduled = byId.get(Number(closed.scheduledEventId))!.activityTaskScheduledEventAttributes!;
       const started = byId.get(Number(closed.startedEventId))!.activityTaskStartedEventAttributes!;
@@ -184,6 +185,7 @@ async function expectedAttempts(): Promise<Map<string, number>> {
       const retries = (started.attempt ?? 1) - 1;
       if (retries > 0) add(attempts, { ...at, outcome: 'retry', error_code: started.lastFailure?.applicationFailureInfo?.type ?? undefined }, retries);
       if (e.activityTaskCompletedEventAttributes) add(attempts, { ...at, outcome: 'completed' }, 1);
+      else if (e.activityTaskCanceledEventAttributes) add(attempts, { ...at, outcome: 'cancelled' }, 1);
       else add(attempts, { ...at, outcome: 'failed', error_code: e.activityTaskFailedEventAttributes!.failure?.applicationFailureInfo?.type ?? undefined }, 1);
     }
   }
@@ -192,7 +194,7 @@ async function expectedAttempts(): Promise<Map<string, number>> {
 
 // ---- the runs ------------------------------------------------------------------------------------
 
-test('the retail example, with and without a quarantined row, and an HTTP sink that fails once and then for good', async () => {
+test('the retail example, with and without a quarantined row; an HTTP sink that fails once, then for good; a cancelled run', async () => {
   await h.seed();
   const retail = await runToEnd(() => h.start(RETAIL, {}, `metrics-retail-${randomId()}`));
   assert.equal(retail.report.status, 'completed');
@@ -237,12 +239,29 @@ sinks:
   receiver.failBatch = (k) => (k === `${failingId}-api-2` ? 400 : undefined);
   const failing = await runToEnd(() => h.start(join(dir, 'orders.yaml'), {}, failingId));
   assert.equal(failing.report.status, 'failed');
+
+  // An endless paginated source, cancelled while it reads.
+  await writeFile(join(dir, 'endless.yaml'), `name: metrics_cancel
+sources:
+  items: { type: http, connection: receiver, path: /items, records: data, paginate: { type: page_number, size_param: per_page, size: 2, total_pages_path: total_pages }, max_pages: 1000000 }
+sinks:
+  out: { type: file, input: items, path: ${join(dir, 'items.csv')} }
+`);
+  receiver.getDelayMs = 100;
+  const before = receiver.requests;
+  const cancelled = await runToEnd(async () => {
+    const handle = await h.start(join(dir, 'endless.yaml'), {}, `metrics-cancel-${randomId()}`);
+    await h.waitFor('the source to read a few pages', () => receiver.requests >= before + 3, 60_000);
+    await handle.cancel();
+    return handle;
+  });
+  assert.equal(cancelled.report.status, 'cancelled');
 });
 
 test("Ferry's counters equal what the runs report, exactly", async () => {
-  assert.equal(runs.length, 4, 'the runs above ran');
+  assert.equal(runs.length, 5, 'the runs above ran');
   const expected = await expectedFromReports();
-  // The workflow records a run's end as its last task completes: wait until all four are counted.
+  // The workflow records a run's end as its last task completes: wait until all of them are counted.
   let s = await scrape();
   await h.waitFor('every run to be counted', async () => {
     s = await scrape();
@@ -251,6 +270,7 @@ test("Ferry's counters equal what the runs report, exactly", async () => {
 
   assert.deepEqual(sorted(series(s, 'ferry_runs_total')), sorted(expected.runsByStatus));
   assert.deepEqual(sorted(expected.runsByStatus), sorted(new Map([
+    [key({ pipeline: 'metrics_cancel', status: 'cancelled' }), 1],
     [key({ pipeline: 'metrics_orders', status: 'completed' }), 1],
     [key({ pipeline: 'metrics_orders', status: 'failed' }), 1],
     [key({ pipeline: 'retail', status: 'completed' }), 1],
@@ -274,6 +294,7 @@ test("Ferry's counters equal what the runs report, exactly", async () => {
   assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'retry', error_code: 'TRANSIENT' })), 1);
   assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'completed' })), 1);
   assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'failed', error_code: 'DATA' })), 1);
+  assert.equal(attempts.get(key({ pipeline: 'metrics_cancel', stage: 'ingest', dataset: 'items', outcome: 'cancelled' })), 1);
   // Every attempt has its duration observed once.
   const durations = series(s, 'ferry_activity_attempt_duration_seconds_count');
   const byOutcome = new Map<string, number>();
@@ -288,7 +309,8 @@ test("Ferry's counters equal what the runs report, exactly", async () => {
   const sums = series(s, 'ferry_stage_duration_seconds_sum');
   assert.deepEqual([...sums.keys()].sort(), [...expected.stageSum.keys()].sort());
   for (const [k, v] of expected.stageSum) assert.ok(Math.abs(sums.get(k)! - v) < 1e-6, `${k}: ${sums.get(k)} vs ${v}`);
-  assert.ok(expected.stageCount.get(key({ pipeline: 'metrics_orders', stage: 'deliver', status: 'failed' })) === 1);
+  assert.equal(expected.stageCount.get(key({ pipeline: 'metrics_orders', stage: 'deliver', status: 'failed' })), 1);
+  assert.equal(expected.stageCount.get(key({ pipeline: 'metrics_cancel', stage: 'ingest', status: 'cancelled' })), 1);
 });
 
 test('the scrape declares every Ferry metric with its type, help text and buckets, and the SDK metrics beside them', async () => {
@@ -318,7 +340,7 @@ test('the scrape declares every Ferry metric with its type, help text and bucket
 test('no label carries a workflow id, run id or run date, and Ferry labels are the bounded set', async () => {
   const s = await scrape();
   const unbounded = runs.flatMap(({ id, runId, report }) => [id, runId, report.run.date, report.run.time]).filter(Boolean);
-  assert.equal(unbounded.length, 16);
+  assert.equal(unbounded.length, 20);
   for (const sample of s.samples) {
     for (const value of Object.values(sample.labels)) {
       for (const u of unbounded) assert.ok(!value.includes(u), `${sample.name} has a label with ${u}`);
