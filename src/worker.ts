@@ -61,7 +61,8 @@ function metricsError(err: unknown, address: string | undefined): unknown {
   const message = err instanceof Error ? err.message : String(err);
   if (!address || !/prometheus|socket ?addr/i.test(message)) return err;
   if (/address already in use|os error 98/i.test(message)) return new ResourceError(`cannot serve metrics on ${address}: the address is already in use (another process listens there; choose another --metrics address)`, {}, { cause: err });
-  return new ConfigError(`cannot serve metrics on ${address}: ${message.replace(/^.*prometheus metrics exporter: /i, '')}`, {}, { cause: err });
+  const hint = /assign requested address/i.test(message) ? ' (the IP is not one of this machine\'s addresses)' : /permission denied/i.test(message) ? ' (ports below 1024 need privileges)' : '';
+  return new ConfigError(`cannot serve metrics on ${address}: ${message.replace(/^.*prometheus metrics exporter: /i, '')}${hint}`, {}, { cause: err });
 }
 
 export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {

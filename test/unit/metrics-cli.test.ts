@@ -1,7 +1,7 @@
 /**
  * `ferry worker --metrics` in-process, before any connection to Temporal: a bad address (flag or
- * FERRY_METRICS) is a usage error, exit 2, one line; an address another process listens on is one
- * line, exit 1, no stack. (The endpoint itself is tested on a real worker: test/integration/metrics.test.ts.)
+ * FERRY_METRICS) is a usage error, exit 2, one line; an address another process listens on, or an
+ * IP this machine does not have, is one line, exit 1, no stack. (The endpoint itself is tested on a real worker: test/integration/metrics.test.ts.)
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,5 +54,15 @@ describe('ferry worker --metrics', () => {
     } finally {
       server.close();
     }
+  });
+
+  it("an IP that is not one of this machine's addresses is one line and exit code 1", async () => {
+    const res = await ferry(['worker', '--metrics', '192.0.2.1:9464']); // TEST-NET-1: documentation only
+    assert.deepEqual(res, {
+      code: 1,
+      out: '',
+      err: "error: cannot serve metrics on 192.0.2.1:9464: Cannot assign requested address (os error 99) (the IP is not one of this machine's addresses)\n",
+      connected: 0,
+    });
   });
 });
