@@ -23,6 +23,7 @@ import { TableEngine } from '../src/table/engine.js';
 import type { Progress } from './adapter.js';
 import { makeWorkdir } from './workdirs.js';
 import { checkDuration } from './slice.js';
+import { recordAttempt, recordOutput, type AttemptLabels, type AttemptOutcome } from '../src/metrics.js';
 
 export type ActivityScope = {
   workdir: string;
@@ -46,6 +47,8 @@ export type BoundaryOptions<T> = {
   stallTimeout?: string | number;
   /** The pipeline of the run: its engine may use only this run's folder of the staging store. */
   pipeline?: string;
+  /** The sink a deliver attempt writes (a metrics label). */
+  sink?: string;
 };
 
 /** Heartbeat details stay small whatever an adapter puts in its progress (they are stored in history). */
@@ -66,6 +69,7 @@ export async function withActivityContext<T>(
   const workflowId = info.workflowExecution?.workflowId ?? info.activityId;
   const done = (r: Partial<ActivityReport>) =>
     options.report?.({ label, workflowId, attempt: info.attempt, durationMs: Date.now() - started, ...r });
+  const measured = metricsOf(ctx, { pipeline: options.pipeline, stage: context.stage ?? 'verify', dataset: context.dataset, sink: options.sink }, started);
 
   const resume = previousProgress(info.heartbeatDetails);
   // Start from what the previous attempt heartbeated: a timer beat before this attempt's first
@@ -114,6 +118,7 @@ export async function withActivityContext<T>(
     };
     const result = await untilAborted(fn(scope), abort.signal, table);
     done({ summary: options.summarize(result) });
+    measured('completed', undefined, result);
     return result;
   } catch (err) {
     const reason = ctx.cancellationSignal.aborted ? (ctx.cancellationSignal.reason as unknown) : undefined;
@@ -123,10 +128,12 @@ export async function withActivityContext<T>(
     if (reason && !shutdown) {
       // Rethrown as the SDK's own cancellation, so Temporal records the attempt as cancelled.
       done({ error: 'cancelled', willRetry: false, cancelled: true });
+      measured('cancelled');
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
     const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt);
     done({ error: failure.message, willRetry: !failure.nonRetryable });
+    measured(retriedByTemporal(failure, info) ? 'retry' : 'failed', failure.type ?? undefined);
     throw failure;
   } finally {
     clearInterval(timer);
@@ -138,6 +145,28 @@ export async function withActivityContext<T>(
     }
     if (workdir) await rm(workdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Records a finished attempt in Ferry's metrics (src/metrics.ts) through the SDK's meter: its
+ * outcome and duration, and a completed attempt's rows and bytes. Metrics never fail an attempt.
+ */
+function metricsOf(ctx: Context, at: AttemptLabels, started: number) {
+  return (outcome: AttemptOutcome, errorCode?: string, output?: unknown): void => {
+    try {
+      if (outcome === 'completed') recordOutput(ctx.metricMeter, at, output);
+      recordAttempt(ctx.metricMeter, at, outcome, (Date.now() - started) / 1000, errorCode);
+    } catch {
+      // a metric that cannot be recorded is not the data's problem
+    }
+  };
+}
+
+/** Whether Temporal runs a failed attempt again: the failure is retryable and the policy has attempts left. */
+export function retriedByTemporal(failure: ApplicationFailure, info: Pick<Context['info'], 'attempt' | 'retryPolicy'>): boolean {
+  const policy = info.retryPolicy;
+  if (failure.nonRetryable || policy?.nonRetryableErrorTypes?.includes(failure.type ?? '')) return false;
+  return !policy?.maximumAttempts || info.attempt < policy.maximumAttempts;
 }
 
 /**
