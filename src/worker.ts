@@ -11,7 +11,7 @@ import { createActivities } from '../activities/index.js';
 import type { Reporter } from '../activities/boundary.js';
 import { stagingFromEnv, type StagingStore } from './staging/store.js';
 import { settings } from './config.js';
-import { sdkLogFunction } from './worker-log.js';
+import { sdkLogFunction, type LogFormat } from './worker-log.js';
 import { sweepWorkdirs } from '../activities/workdirs.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -23,19 +23,22 @@ export type WorkerOptions = {
   staging?: StagingStore;
   maxConcurrentActivities?: number;
   report?: Reporter;
+  /** How the SDK's own log lines are written (stderr): text or one JSON object per line. */
+  logFormat?: LogFormat;
 };
 
 let runtimeInstalled = false;
 
 /**
  * Quiets the SDK's own logging to warnings unless FERRY_LOG_LEVEL says otherwise, one line each
- * (activity failures are reported by the boundary instead; see worker-log.ts). Once per process.
+ * (activity failures are reported by the boundary instead; see worker-log.ts), as text or JSON.
+ * Once per process: the first call's format wins.
  */
-export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN'): void {
+export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN', format: LogFormat = 'text'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    logger: new DefaultLogger(level, sdkLogFunction()),
+    logger: new DefaultLogger(level, sdkLogFunction(undefined, format)),
     // Core's own logs go through the same logger and level, instead of straight to stderr.
     telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
   });
@@ -43,7 +46,7 @@ export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as
 
 export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const s = settings();
-  installRuntime();
+  installRuntime(undefined, options.logFormat);
   // Work folders of workers that were killed (SIGKILL runs no cleanup) go now.
   await sweepWorkdirs();
   const connection = await NativeConnection.connect({ address: options.address ?? s.temporalAddress });
