@@ -96,7 +96,7 @@ const ref = (r: DatasetRef) => ({ dataset: r.dataset, rows: r.rows, columns: r.c
  * The run's report as far as its history tells it (`ended`: how it ended, e.g. 'terminated').
  * Undefined when the start event holds no Ferry plan.
  */
-export function reportFromHistory(history: History, ended: string): RunReport | undefined {
+export function reportFromHistory(history: History, ended: string, workflowId = ''): RunReport | undefined {
   const events = history.events ?? [];
   const start = events[0]?.workflowExecutionStartedEventAttributes;
   const plan = first(start?.input) as RunPlan | undefined;
@@ -104,10 +104,12 @@ export function reportFromHistory(history: History, ended: string): RunReport | 
   const acts = activitiesOf(history);
   const startedAt = iso(events[0]!.eventTime) ?? '';
   const finishedAt = iso(events.at(-1)?.eventTime);
-  const stages: StageReport[] = STAGES.map((stage) => {
+  // A stage with nothing to do is skipped once the run has gone past it; until then it is pending.
+  const reached = Math.max(-1, ...STAGES.map((stage, i) => (acts.some((a) => a.stage === stage) ? i : -1)));
+  const stages: StageReport[] = STAGES.map((stage, i) => {
     const mine = acts.filter((a) => a.stage === stage);
     const empty = stage === 'deliver' ? Object.keys(plan.spec.sinks).length === 0 : stage !== 'ingest' && (plan.spec[stage]?.length ?? 0) === 0;
-    const status: StageStatus = mine.length === 0 ? (empty ? 'skipped' : 'pending')
+    const status: StageStatus = mine.length === 0 ? (empty && i < reached ? 'skipped' : 'pending')
       : mine.some((a) => a.status === 'failed' || a.status === 'timed out') ? 'failed'
       : mine.some((a) => a.status === 'scheduled' || a.status === 'running') ? (ended as StageStatus) // in flight when the run stopped
       : mine.some((a) => a.status === 'cancelled') ? 'cancelled' : 'completed';
@@ -119,7 +121,8 @@ export function reportFromHistory(history: History, ended: string): RunReport | 
       return [{ ...ref(d.input), dataset: `${d.input.dataset} → ${d.sink}` }];
     });
     const opened = mine.map((a) => a.scheduledAt).filter(Boolean).sort()[0];
-    const closed = mine.every((a) => a.closedAt) ? mine.map((a) => a.closedAt!).sort().at(-1) : undefined;
+    // An activity in flight when the run stopped ran until then.
+    const closed = mine.map((a) => a.closedAt ?? finishedAt).filter(Boolean).sort().at(-1);
     const error = mine.find((a) => a.error)?.error;
     return {
       stage, status, datasets,
@@ -144,8 +147,8 @@ export function reportFromHistory(history: History, ended: string): RunReport | 
   return {
     pipeline: plan.pipeline,
     ...(plan.spec.description ? { description: plan.spec.description } : {}),
-    workflowId: '',
-    run: { key: '', time: plan.run?.time ?? startedAt, date: '', timezone: plan.spec.schedule?.timezone ?? 'UTC', trigger: plan.run?.trigger ?? 'client' },
+    workflowId,
+    run: { key: workflowId, time: plan.run?.time ?? startedAt, date: '', timezone: plan.spec.schedule?.timezone ?? 'UTC', trigger: plan.run?.trigger ?? 'client' },
     status: ended as RunReport['status'],
     stage: stopped?.stage ?? 'done',
     startedAt,

@@ -44,7 +44,7 @@ export function statusCommand(cli: Cli): Command {
       // Ended: the report from the result or the memo; else what the history says (terminated, timed out).
       let { report } = await readRun(client, id, { description: desc, queryTimeoutMs: 3000 });
       const fromHistory = !report;
-      if (!report) report = reportFromHistory(await handle.fetchHistory(), run.status);
+      if (!report) report = reportFromHistory(await handle.fetchHistory(), run.status, id);
       header(report);
       if (report) cli.out(reportText(report, url));
       if (run.status === 'completed') {
