@@ -78,12 +78,11 @@ export function sdkLogFunction(write: (line: string) => void = (l) => process.st
     if (message === WORKFLOW_FAILED && toldByActivities(error)) return;
     if (format === 'json') {
       const root = error ? innermost(error) : undefined;
-      const str = (key: string) => (typeof meta?.[key] === 'string' || typeof meta?.[key] === 'number' ? meta[key] : undefined);
-      write(jsonLine(level, firstLine(message), {
-        source: 'temporal-sdk', taskQueue: str('taskQueue'), workflowType: str('workflowType'), workflowId: str('workflowId'), runId: str('runId'),
-        activity: str('activityType'), attempt: str('attempt'),
-        ...(root ? { error: `${root.name}: ${firstLine(root.message)}` } : {}),
-      }));
+      // The SDK's own fields (task queue, workflow and run ids, activity type, attempt, state…): plain values only.
+      const fields = Object.fromEntries(Object.entries(meta ?? {})
+        .filter(([key, v]) => !['error', 'ts', 'level', 'msg', 'source'].includes(key) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+        .map(([key, v]) => [key === 'activityType' ? 'activity' : key, typeof v === 'string' ? firstLine(v) : v]));
+      write(jsonLine(level, firstLine(message), { source: 'temporal-sdk', ...fields, ...(root ? { error: `${root.name}: ${firstLine(root.message)}` } : {}) }));
       return;
     }
     const at = new Date().toISOString().slice(11, 19);

@@ -65,11 +65,11 @@ test('in JSON the SDK lines are JSON too, one object per line, filtered like the
   const lines: string[] = [];
   const log = sdkLogFunction((l) => lines.push(l), 'json');
   log(entry('Activity failed', { activityType: 'ingest', workflowId: 'w1', error: ApplicationFailure.create({ message: 'HTTP 503', type: 'TRANSIENT' }) }));
-  log(entry('Connection to server lost\nretrying', { taskQueue: 'q', sdkComponent: 'worker' }, 'ERROR'));
+  log(entry('Connection to server lost\nretrying', { taskQueue: 'q', sdkComponent: 'worker', extra: { nested: true } }, 'ERROR'));
   log(entry('Activity failed', { activityType: 'deliver', workflowId: 'w2', runId: 'r2', attempt: 2, error: new TypeError('boom\n    at x (/work/a.ts:1:1)') }));
   assert.equal(lines.length, 2);
   const [a, b] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.match(String(a!.ts), /^\d{4}-\d\d-\d\dT/);
-  assert.deepEqual({ ...a, ts: 0 }, { ts: 0, level: 'error', msg: 'Connection to server lost', source: 'temporal-sdk', taskQueue: 'q' });
-  assert.deepEqual({ ...b, ts: 0 }, { ts: 0, level: 'warn', msg: 'Activity failed', source: 'temporal-sdk', workflowId: 'w2', runId: 'r2', activity: 'deliver', attempt: 2, error: 'TypeError: boom' });
+  assert.deepEqual({ ...a, ts: 0 }, { ts: 0, level: 'error', msg: 'Connection to server lost', source: 'temporal-sdk', taskQueue: 'q', sdkComponent: 'worker' });
+  assert.deepEqual({ ...b, ts: 0 }, { ts: 0, level: 'warn', msg: 'Activity failed', source: 'temporal-sdk', activity: 'deliver', workflowId: 'w2', runId: 'r2', attempt: 2, error: 'TypeError: boom' });
 });
