@@ -22,6 +22,10 @@ export function workerCommand(cli: Cli): Command {
     .addOption(new Option('--max-activities <n>', 'activities this worker runs at once').default(4).argParser(positiveInt))
     .addOption(new Option('--log-format <format>', 'text (one line per activity attempt) or json (one JSON object per line, SDK lines too)')
       .env('FERRY_LOG_FORMAT').default('text').argParser(logFormat))
+    .addHelpText('after', `
+Logs: one line per finished activity attempt (json: workflowId, runId, pipeline, stage, activity,
+dataset or sink, attempt, outcome, durationMs, rows, error). FERRY_LOG_LEVEL (ERROR, WARN, INFO,
+DEBUG; default WARN) sets how much the Temporal SDK adds. Secrets are masked. See docs/runs.md.`)
     .action(async (opts: { taskQueue?: string; maxActivities: number; logFormat: Format }) => {
       const [{ createWorker }, { closePgPools }, { settings }, { bold, red, green, dim, formatMs, rootMessage }, { attemptJson, jsonLine }, { FerryError }, { maskSecrets }] = await Promise.all([
         import('../../worker.js'), import('../../connect/pg.js'), import('../../config.js'), import('../render.js'), import('../../worker-log.js'),
