@@ -122,7 +122,9 @@ test('status of a failed run, with no worker: its stage table from the memo, the
   assert.match(res.stdout, /\n {2}ingest {7}failed +\d+m?s {2}\n {2}standardize {2}pending/);
   assert.match(res.stdout, /\n {4}out {14}not started → file /);
   assert.ok(res.stdout.endsWith(`\n  failed: stage ingest, dataset a, ${dir}/missing.csv: file not found: ${dir}/missing.csv\n`), res.stdout);
-  assert.ok(res.ms < 6000, `took ${res.ms} ms: it must not wait for a worker`);
+  // No worker polls the task queue: the table is the report kept in the memo, not the history's reconstruction.
+  assert.ok(!res.stdout.includes('no report was kept'), res.stdout);
+  assert.ok(res.ms < 10_000, `took ${res.ms} ms`);
 });
 
 test('status of a cancelled run, with no worker: the stage that was cancelled, the sink not started', async () => {
@@ -133,7 +135,8 @@ test('status of a cancelled run, with no worker: the stage that was cancelled, t
   assert.match(res.stdout, /\n {2}ingest {7}cancelled +[\d.]+m?s {2}\n/);
   assert.match(res.stdout, /\n {4}out {14}not started → file /);
   assert.ok(res.stdout.endsWith('\n  cancelled: by ferry cancel, or in the Temporal UI\n'), res.stdout);
-  assert.ok(res.ms < 6000, `took ${res.ms} ms: it must not wait for a worker`);
+  assert.ok(!res.stdout.includes('no report was kept'), res.stdout);
+  assert.ok(res.ms < 10_000, `took ${res.ms} ms`);
 });
 
 test('status of a terminated run: what its history tells (ingest in flight), and the reason', async () => {
