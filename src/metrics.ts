@@ -76,7 +76,7 @@ export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
  * What an attempt ended with. `retry`: it failed and Temporal runs it again; `failed`: it failed
  * for good (the failure is not retryable, or it was the last attempt the retry policy allows).
  */
-export type AttemptOutcome = 'completed' | 'retry' | 'failed' | 'cancelled';
+export type AttemptOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';
 
 /** Where an activity attempt belongs: the labels every metric of the attempt carries. */
 export type AttemptLabels = { pipeline?: string; stage: string; dataset?: string; sink?: string };

@@ -183,7 +183,7 @@ async function expectedAttempts(): Promise<Map<string, number>> {
         : { stage: 'verify' };
       const at = { pipeline: type === 'verifyStaged' ? undefined : report.pipeline, ...labels };
       const retries = (started.attempt ?? 1) - 1;
-      if (retries > 0) add(attempts, { ...at, outcome: 'retry', error_code: started.lastFailure?.applicationFailureInfo?.type ?? undefined }, retries);
+      if (retries > 0) add(attempts, { ...at, outcome: 'retrying', error_code: started.lastFailure?.applicationFailureInfo?.type ?? undefined }, retries);
       if (e.activityTaskCompletedEventAttributes) add(attempts, { ...at, outcome: 'completed' }, 1);
       else if (e.activityTaskCanceledEventAttributes) add(attempts, { ...at, outcome: 'cancelled' }, 1);
       else add(attempts, { ...at, outcome: 'failed', error_code: e.activityTaskFailedEventAttributes!.failure?.applicationFailureInfo?.type ?? undefined }, 1);
@@ -291,7 +291,7 @@ test("Ferry's counters equal what the runs report, exactly", async () => {
 
   const attempts = series(s, 'ferry_activity_attempts_total');
   assert.deepEqual(sorted(attempts), sorted(await expectedAttempts()));
-  assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'retry', error_code: 'TRANSIENT' })), 1);
+  assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'retrying', error_code: 'TRANSIENT' })), 1);
   assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'completed' })), 1);
   assert.equal(attempts.get(key({ pipeline: 'metrics_orders', stage: 'deliver', dataset: 'orders', sink: 'api', outcome: 'failed', error_code: 'DATA' })), 1);
   assert.equal(attempts.get(key({ pipeline: 'metrics_cancel', stage: 'ingest', dataset: 'items', outcome: 'cancelled' })), 1);

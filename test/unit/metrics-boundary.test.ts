@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure, type MetricMeter, type MetricTags, type RetryPolicy } from '@temporalio/common';
-import { withActivityContext, retriedByTemporal, type BoundaryOptions } from '../../activities/boundary.js';
+import { withActivityContext, retriesAfter, type BoundaryOptions } from '../../activities/boundary.js';
 import { DataError, TransientError } from '../../src/errors.js';
 
 let root: string;
@@ -72,8 +72,8 @@ describe("an attempt's metrics", () => {
     const { error, values } = await attempt(async () => { throw new TransientError('HTTP 503'); }, { attempt: 1, retryPolicy: policy(30) });
     assert.ok(error instanceof ApplicationFailure);
     assert.deepEqual(values, [
-      ['ferry_activity_attempts_total', 1, { ...at, outcome: 'retry', error_code: 'TRANSIENT' }],
-      ['ferry_activity_attempt_duration_seconds', 'seconds', { ...at, outcome: 'retry' }],
+      ['ferry_activity_attempts_total', 1, { ...at, outcome: 'retrying', error_code: 'TRANSIENT' }],
+      ['ferry_activity_attempt_duration_seconds', 'seconds', { ...at, outcome: 'retrying' }],
     ]);
   });
 
@@ -103,7 +103,7 @@ describe("an attempt's metrics", () => {
   });
 });
 
-describe('retriedByTemporal', () => {
+describe('retriesAfter', () => {
   const failure = (type: string, nonRetryable = false) => ApplicationFailure.create({ message: 'x', type, nonRetryable });
   const cases: [string, ApplicationFailure, number, RetryPolicy | undefined, boolean][] = [
     ['retryable, attempts left', failure('TRANSIENT'), 1, policy(3), true],
@@ -114,6 +114,6 @@ describe('retriedByTemporal', () => {
     ['a type the policy does not retry', failure('DATA'), 1, policy(3), false],
   ];
   for (const [what, f, attemptNo, retryPolicy, expected] of cases) {
-    it(`${what}: ${expected ? 'retried' : 'not retried'}`, () => assert.equal(retriedByTemporal(f, { attempt: attemptNo, retryPolicy }), expected));
+    it(`${what}: ${expected ? 'retried' : 'not retried'}`, () => assert.equal(retriesAfter(f, attemptNo, retryPolicy), expected));
   }
 });

@@ -79,12 +79,12 @@ describe('recordOutput', () => {
 describe('recordAttempt', () => {
   it('counts the attempt with its outcome and error code, and records its duration in seconds', () => {
     const meter = recordingMeter();
-    recordAttempt(meter, { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api' }, 'retry', 1.25, 'TRANSIENT');
+    recordAttempt(meter, { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api' }, 'retrying', 1.25, 'TRANSIENT');
     assert.deepEqual(meter.recorded, [
       { kind: 'counter', name: 'ferry_activity_attempts_total', unit: '{attempt}', help: METRICS.attempts.help, valueType: undefined, value: 1,
-        tags: { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api', outcome: 'retry', error_code: 'TRANSIENT' } },
+        tags: { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api', outcome: 'retrying', error_code: 'TRANSIENT' } },
       { kind: 'histogram', name: 'ferry_activity_attempt_duration_seconds', unit: 's', help: METRICS.attemptDuration.help, valueType: 'float', value: 1.25,
-        tags: { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api', outcome: 'retry' } },
+        tags: { pipeline: 'retail', stage: 'deliver', dataset: 'sales_final', sink: 'api', outcome: 'retrying' } },
     ]);
   });
 
