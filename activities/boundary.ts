@@ -23,6 +23,7 @@ import { TableEngine } from '../src/table/engine.js';
 import type { Progress } from './adapter.js';
 import { makeWorkdir } from './workdirs.js';
 import { checkDuration } from './slice.js';
+import { recordAttempt, recordOutput, type AttemptLabels, type AttemptOutcome } from '../src/metrics.js';
 
 export type ActivityScope = {
   workdir: string;
@@ -35,8 +36,33 @@ export type ActivityScope = {
   runKey: string;
 };
 
-/** One line per finished attempt, for whoever runs the worker (`ferry worker` prints them). */
-export type ActivityReport = { label: string; workflowId: string; attempt: number; durationMs: number; summary?: string; error?: string; willRetry?: boolean; cancelled?: boolean };
+/**
+ * One finished attempt, for whoever runs the worker (`ferry worker` prints it as a line of text or
+ * JSON). `outcome`: completed; retrying (it failed and Temporal will try again); failed (no attempt
+ * follows: not retryable, or the last one the retry policy allows); cancelled.
+ */
+export type ActivityReport = {
+  label: string;
+  workflowId: string;
+  attempt: number;
+  durationMs: number;
+  summary?: string;
+  error?: string;
+  willRetry?: boolean;
+  cancelled?: boolean;
+  outcome?: 'completed' | 'retrying' | 'failed' | 'cancelled';
+  /** The activity function (ingest, transform, deliver, verifyStaged), its run, pipeline, stage, dataset or sink. */
+  activity?: string;
+  runId?: string;
+  pipeline?: string;
+  stage?: string;
+  dataset?: string;
+  sink?: string;
+  /** Rows read (ingest) or written (deliver) by a completed attempt. */
+  rows?: number;
+  /** The failure type of a failed attempt (CONFIG, TRANSIENT, …). */
+  errorType?: string;
+};
 export type Reporter = (report: ActivityReport) => void;
 
 export type BoundaryOptions<T> = {
@@ -46,6 +72,8 @@ export type BoundaryOptions<T> = {
   stallTimeout?: string | number;
   /** The pipeline of the run: its engine may use only this run's folder of the staging store. */
   pipeline?: string;
+  /** The sink a deliver attempt writes (for the attempt's report and as a metrics label). */
+  sink?: string;
 };
 
 /** Heartbeat details stay small whatever an adapter puts in its progress (they are stored in history). */
@@ -65,7 +93,12 @@ export async function withActivityContext<T>(
   const started = Date.now();
   const workflowId = info.workflowExecution?.workflowId ?? info.activityId;
   const done = (r: Partial<ActivityReport>) =>
-    options.report?.({ label, workflowId, attempt: info.attempt, durationMs: Date.now() - started, ...r });
+    options.report?.({
+      label, workflowId, attempt: info.attempt, durationMs: Date.now() - started,
+      activity: info.activityType, runId: info.workflowExecution?.runId, pipeline: options.pipeline, stage: context.stage,
+      dataset: context.dataset, sink: options.sink, ...r,
+    });
+  const measured = metricsOf(ctx, { pipeline: options.pipeline, stage: context.stage ?? 'verify', dataset: context.dataset, sink: options.sink }, started);
 
   const resume = previousProgress(info.heartbeatDetails);
   // Start from what the previous attempt heartbeated: a timer beat before this attempt's first
@@ -113,7 +146,8 @@ export async function withActivityContext<T>(
       runKey: workflowId,
     };
     const result = await untilAborted(fn(scope), abort.signal, table);
-    done({ summary: options.summarize(result) });
+    done({ summary: options.summarize(result), outcome: 'completed', rows: rowsOf(result) });
+    measured('completed', undefined, result);
     return result;
   } catch (err) {
     const reason = ctx.cancellationSignal.aborted ? (ctx.cancellationSignal.reason as unknown) : undefined;
@@ -122,11 +156,14 @@ export async function withActivityContext<T>(
     const shutdown = reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN';
     if (reason && !shutdown) {
       // Rethrown as the SDK's own cancellation, so Temporal records the attempt as cancelled.
-      done({ error: 'cancelled', willRetry: false, cancelled: true });
+      done({ error: 'cancelled', willRetry: false, cancelled: true, outcome: 'cancelled' });
+      measured('cancelled');
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
     const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt);
-    done({ error: failure.message, willRetry: !failure.nonRetryable });
+    const willRetry = retriesAfter(failure, info.attempt, info.retryPolicy);
+    done({ error: failure.message, willRetry, outcome: willRetry ? 'retrying' : 'failed', errorType: failure.type ?? undefined });
+    measured(willRetry ? 'retrying' : 'failed', failure.type ?? undefined);
     throw failure;
   } finally {
     clearInterval(timer);
@@ -138,6 +175,35 @@ export async function withActivityContext<T>(
     }
     if (workdir) await rm(workdir, { recursive: true, force: true });
   }
+}
+
+/** Whether Temporal tries again after this failure: retryable, its type not excluded, attempts left. */
+export function retriesAfter(failure: ApplicationFailure, attempt: number, policy?: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] }): boolean {
+  if (failure.nonRetryable) return false;
+  if (failure.type && policy?.nonRetryableErrorTypes?.includes(failure.type)) return false;
+  return !policy?.maximumAttempts || attempt < policy.maximumAttempts;
+}
+
+/** Rows of an ingest (its staged dataset) or a deliver (rows written); undefined for other results. */
+function rowsOf(result: unknown): number | undefined {
+  const r = result as { rows?: unknown; ref?: { rows?: unknown } } | undefined;
+  if (typeof r?.rows === 'number') return r.rows;
+  return typeof r?.ref?.rows === 'number' ? r.ref.rows : undefined;
+}
+
+/**
+ * Records a finished attempt in Ferry's metrics (src/metrics.ts) through the SDK's meter: its
+ * outcome and duration, and a completed attempt's rows and bytes. Metrics never fail an attempt.
+ */
+function metricsOf(ctx: Context, at: AttemptLabels, started: number) {
+  return (outcome: AttemptOutcome, errorCode?: string, output?: unknown): void => {
+    try {
+      if (outcome === 'completed') recordOutput(ctx.metricMeter, at, output);
+      recordAttempt(ctx.metricMeter, at, outcome, (Date.now() - started) / 1000, errorCode);
+    } catch {
+      // a metric that cannot be recorded is not the data's problem
+    }
+  };
 }
 
 /**

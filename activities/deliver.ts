@@ -32,6 +32,6 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
       });
       return { sink, type: spec.type, ...result };
-    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout, pipeline });
+    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout, pipeline, sink });
   };
 }

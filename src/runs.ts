@@ -1,29 +1,23 @@
 /**
  * What happened in runs, read from Temporal alone (no worker needed for a finished run): the list
- * from visibility, filtered by Ferry's search attributes, and one run's report.
+ * from visibility, filtered by Ferry's search attributes (the same query works in the Temporal
+ * UI), the rows each listed run delivered, and one run's report.
  *
  *   for (const run of await listRuns(client, { pipeline: 'retail', status: 'failed', limit: 20 })) …
  *   const { status, report } = await readRun(client, 'retail-2024-01-05T00:00:00Z');
  */
-import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
-import type { RunReport, RunTrigger } from './run.js';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
+import { NotFoundError } from './errors.js';
+import type { RunReport } from './run.js';
+import { runQuery, type RunFilter, type RunStatus } from './run-filter.js';
 import { FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_TRIGGER } from './search-attributes.js';
 
-/** A run's status as a user reads it (Temporal's execution status, lower case). */
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed out' | 'continued';
+export { RUN_STATUSES, runQuery, runsUrl, parseSince, parseStatus, parseTrigger, type RunFilter, type RunStatus } from './run-filter.js';
 
 const STATUS: Record<string, RunStatus> = {
   RUNNING: 'running', COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled',
   TERMINATED: 'terminated', TIMED_OUT: 'timed out', CONTINUED_AS_NEW: 'continued',
 };
-/** The visibility query's name of each status. */
-const VISIBILITY_STATUS: Record<RunStatus, string> = {
-  running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled',
-  terminated: 'Terminated', 'timed out': 'TimedOut', continued: 'ContinuedAsNew',
-};
-export const RUN_STATUSES = Object.keys(VISIBILITY_STATUS) as RunStatus[];
-
-export type RunFilter = { pipeline?: string; status?: RunStatus; since?: Date; trigger?: RunTrigger; limit?: number };
 
 /** One run in a list: what visibility knows, without reading its history. */
 export type RunListing = {
@@ -36,19 +30,9 @@ export type RunListing = {
   startTime: Date;
   closeTime?: Date;
   durationMs?: number;
+  /** A failed or cancelled run's report, as kept in its memo (the list carries memos). */
+  report?: RunReport;
 };
-
-/** The visibility query of a filter (values are quoted; names come from a fixed set). */
-export function runQuery(filter: RunFilter): string {
-  const q = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return [
-    `WorkflowType = 'pipeline'`,
-    filter.pipeline && `FerryPipeline = ${q(filter.pipeline)}`,
-    filter.status && `ExecutionStatus = ${q(VISIBILITY_STATUS[filter.status])}`,
-    filter.trigger && `FerryTrigger = ${q(filter.trigger)}`,
-    filter.since && `StartTime >= ${q(filter.since.toISOString())}`,
-  ].filter(Boolean).join(' AND ');
-}
 
 /** Runs newest first (by start time), at most `limit` (default 20). */
 export async function listRuns(client: Client, filter: RunFilter = {}): Promise<RunListing[]> {
@@ -75,7 +59,30 @@ export function listing(wf: Omit<WorkflowExecutionInfo, 'raw'>): RunListing {
     status: STATUS[wf.status.name] ?? (wf.status.name.toLowerCase() as RunStatus),
     startTime: wf.startTime,
     ...(closeTime ? { closeTime, durationMs: closeTime.getTime() - wf.startTime.getTime() } : {}),
+    ...(isReport(wf.memo?.report) ? { report: wf.memo.report } : {}),
   };
+}
+
+const isReport = (v: unknown): v is RunReport => !!v && typeof v === 'object' && Array.isArray((v as RunReport).sinks) && Array.isArray((v as RunReport).stages);
+
+/**
+ * Rows delivered by each listed run that has ended with a report: a completed run's result (one
+ * small history read each, at most `concurrency` at a time), a failed or cancelled run's memo
+ * (already in the listing). Undefined for a running, terminated or timed-out run. Only for the
+ * runs shown, so the cost is bounded by `--limit`.
+ */
+export async function deliveredRows(client: Client, runs: RunListing[], concurrency = 8): Promise<(number | undefined)[]> {
+  const out: (number | undefined)[] = runs.map((r) => rowsDelivered(r.report));
+  const todo = runs.map((r, i) => [r, i] as const).filter(([r]) => r.status === 'completed');
+  const next = async (): Promise<void> => {
+    for (let item = todo.shift(); item; item = todo.shift()) {
+      const [run, i] = item;
+      const result = await client.workflow.getHandle(run.workflowId, run.runId).result().catch(() => undefined);
+      out[i] = rowsDelivered(isReport(result) ? result : undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, next));
+  return out;
 }
 
 /**
@@ -84,13 +91,15 @@ export function listing(wf: Omit<WorkflowExecutionInfo, 'raw'>): RunListing {
  * worker; `queryTimeoutMs` bounds the wait). Undefined report when none can be had (a run
  * terminated or timed out, a run recorded before reports were kept, no worker answering).
  */
-export async function readRun(client: Client, workflowId: string, options: { runId?: string; queryTimeoutMs?: number } = {}): Promise<{ handle: WorkflowHandle; listing: RunListing; report?: RunReport }> {
+export async function readRun(client: Client, workflowId: string, options: { runId?: string; queryTimeoutMs?: number; description?: WorkflowExecutionDescription } = {}): Promise<{ handle: WorkflowHandle; listing: RunListing; report?: RunReport }> {
   const handle = client.workflow.getHandle(workflowId, options.runId);
-  const desc = await handle.describe();
+  const desc = options.description ?? (await describeRun(handle));
   const run = listing(desc);
   let report: RunReport | undefined;
-  if (run.status === 'completed') report = (await handle.result()) as RunReport;
-  else if (run.status !== 'running') report = (await desc.memo?.report) as RunReport | undefined;
+  if (run.status === 'completed') {
+    const result = await handle.result();
+    report = isReport(result) ? result : undefined;
+  } else if (run.status !== 'running') report = run.report;
   if (!report && (run.status === 'running' || run.status === 'cancelled' || run.status === 'failed')) {
     report = await Promise.race([
       handle.query<RunReport>('progress').catch(() => undefined),
@@ -100,7 +109,17 @@ export async function readRun(client: Client, workflowId: string, options: { run
   return { handle, listing: run, ...(report ? { report } : {}) };
 }
 
-/** Rows the run's sinks delivered (undefined when no sink reported). */
+/** A run's description; a run that does not exist is a NotFoundError naming it. */
+export async function describeRun(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with workflow id ${handle.workflowId} (ferry runs lists the recent ones)`);
+    throw err;
+  }
+}
+
+/** Rows the run's sinks delivered, summed over its sinks (undefined when no sink reported). */
 export function rowsDelivered(report: RunReport | undefined): number | undefined {
   const delivered = report?.sinks.filter((s) => s.status === 'delivered' && s.rows !== undefined) ?? [];
   return delivered.length ? delivered.reduce((n, s) => n + (s.rows ?? 0), 0) : undefined;

@@ -11,8 +11,10 @@ import { createActivities } from '../activities/index.js';
 import type { Reporter } from '../activities/boundary.js';
 import { stagingFromEnv, type StagingStore } from './staging/store.js';
 import { settings } from './config.js';
-import { sdkLogFunction } from './worker-log.js';
+import { sdkLogFunction, type LogFormat } from './worker-log.js';
 import { sweepWorkdirs } from '../activities/workdirs.js';
+import { HISTOGRAM_BUCKETS } from './metrics.js';
+import { ConfigError, ResourceError } from './errors.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -23,27 +25,53 @@ export type WorkerOptions = {
   staging?: StagingStore;
   maxConcurrentActivities?: number;
   report?: Reporter;
+  /** Serve Prometheus metrics (the SDK's and Ferry's, docs/metrics.md) on this `IP:PORT`. */
+  metrics?: string;
+  /** How the SDK's own log lines are written (stderr): text or one JSON object per line. */
+  logFormat?: LogFormat;
 };
 
 let runtimeInstalled = false;
 
 /**
  * Quiets the SDK's own logging to warnings unless FERRY_LOG_LEVEL says otherwise, one line each
- * (activity failures are reported by the boundary instead; see worker-log.ts). Once per process.
+ * (activity failures are reported by the boundary instead; see worker-log.ts), as text or JSON.
+ * With `metrics`, the SDK's Prometheus exporter listens there. Once per process: the first call's
+ * format wins.
  */
-export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN'): void {
-  if (runtimeInstalled) return;
+export function installRuntime(level: LogLevel = (process.env.FERRY_LOG_LEVEL as LogLevel) || 'WARN', options: { metrics?: string; format?: LogFormat } = {}): void {
+  const { metrics, format = 'text' } = options;
+  if (runtimeInstalled) {
+    if (metrics) throw new ConfigError(`cannot serve metrics on ${metrics}: this process already runs a Temporal runtime without metrics`);
+    return;
+  }
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level, sdkLogFunction(undefined, format)),
+      // Core's own logs go through the same logger and level, instead of straight to stderr.
+      telemetryOptions: {
+        logging: { filter: { core: level, other: level }, forward: {} },
+        ...(metrics ? { metrics: { prometheus: { bindAddress: metrics, histogramBucketOverrides: HISTOGRAM_BUCKETS } } } : {}),
+      },
+    });
+  } catch (err) {
+    throw metricsError(err, metrics);
+  }
   runtimeInstalled = true;
-  Runtime.install({
-    logger: new DefaultLogger(level, sdkLogFunction()),
-    // Core's own logs go through the same logger and level, instead of straight to stderr.
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
-  });
+}
+
+/** The exporter's bind failures, said in one line: the address is taken, or cannot be listened on. */
+function metricsError(err: unknown, address: string | undefined): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!address || !/prometheus|socket ?addr/i.test(message)) return err;
+  if (/address already in use|os error 98/i.test(message)) return new ResourceError(`cannot serve metrics on ${address}: the address is already in use (another process listens there; choose another --metrics address)`, {}, { cause: err });
+  const hint = /assign requested address/i.test(message) ? ' (the IP is not one of this machine\'s addresses)' : /permission denied/i.test(message) ? ' (ports below 1024 need privileges)' : '';
+  return new ConfigError(`cannot serve metrics on ${address}: ${message.replace(/^.*prometheus metrics exporter: /i, '')}${hint}`, {}, { cause: err });
 }
 
 export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const s = settings();
-  installRuntime();
+  installRuntime(undefined, { metrics: options.metrics, format: options.logFormat });
   // Work folders of workers that were killed (SIGKILL runs no cleanup) go now.
   await sweepWorkdirs();
   const connection = await NativeConnection.connect({ address: options.address ?? s.temporalAddress });

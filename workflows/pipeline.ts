@@ -7,7 +7,7 @@
  */
 import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
-import { activityProxies, runStage, now } from './stages.js';
+import { activityProxies, runStage, runFinished, now } from './stages.js';
 import { ingestSlice, transformSlice, deliverSlice } from './slices.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
@@ -21,9 +21,12 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
   setHandler(progressQuery, () => report);
   tagRun(plan, run);
   try {
-    return await runPipeline(plan, run, report);
+    const result = await runPipeline(plan, run, report);
+    runFinished(report);
+    return result;
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
+    runFinished(report, err);
     throw err;
   }
 }

@@ -6,13 +6,14 @@
  *   const acts = activityProxies(plan.spec.settings);
  *   await runStage(report, 'ingest', async (r) => { … });
  */
-import { proxyActivities, ActivityCancellationType } from '@temporalio/workflow';
+import { proxyActivities, ActivityCancellationType, metricMeter, isCancellation } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput } from '../src/run.js';
 import type { StageName, PipelineSpec } from '../src/pipeline/schema.js';
 import type { RetrySpec } from '../src/pipeline/retry.js';
 import { NON_RETRYABLE_TYPES } from '../src/failures.js';
+import { recordStage, recordRun } from '../src/metrics.js';
 import { stageStarted, stageFinished, runStopped, stageOf } from './report.js';
 import { targetOf } from './slices.js';
 
@@ -80,7 +81,15 @@ export async function runStage(
   } catch (err) {
     runStopped(report, name, err, now());
     throw err;
+  } finally {
+    // Workflow time, recorded once: the SDK's workflow meter emits nothing while replaying.
+    recordStage(metricMeter, report.pipeline, name, r.status, (r.durationMs ?? 0) / 1000);
   }
+}
+
+/** Counts a finished run (ferry_runs_total): completed, or failed / cancelled by `err`. */
+export function runFinished(report: RunReport, err?: unknown): void {
+  recordRun(metricMeter, report.pipeline, err === undefined ? 'completed' : isCancellation(err) ? 'cancelled' : 'failed');
 }
 
 /** Workflow time (deterministic: the SDK replaces Date in workflow code). */

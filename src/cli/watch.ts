@@ -114,8 +114,10 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
       cli.err(`${red(`✖ run ${report.status}`)}${report.error ? `: ${report.error}` : ''}\n  ${dim(url)}\n`);
       return 1;
     } catch (err) {
-      // The report of a run that did not complete: every stage, and what each sink did.
-      const final = await within(handle.query<RunReport>('progress'), queryTimeoutMs);
+      // The report of a run that did not complete: every stage, and what each sink did — kept in its
+      // memo (no worker needed), else from the progress query (runs from before reports were kept).
+      const kept = await handle.describe().then((d) => d.memo?.report as RunReport | undefined, () => undefined);
+      const final = kept?.stages ? kept : await within(handle.query<RunReport>('progress'), queryTimeoutMs);
       view.clear();
       if (final) cli.out(reportText(final, url));
       const end = endOf(err);

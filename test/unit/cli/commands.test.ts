@@ -113,6 +113,8 @@ describe('usage errors: one line on stderr, exit code 2', () => {
     [['runs', '--limit', '0'], "error: option '-l, --limit <n>' argument '0' is invalid. expected a whole number of at least 1\n"],
     [['runs', '--limit', 'ten'], "error: option '-l, --limit <n>' argument 'ten' is invalid. expected a whole number of at least 1\n"],
     [['worker', '--max-activities', '-1'], "error: option '--max-activities <n>' argument '-1' is invalid. expected a whole number of at least 1\n"],
+    [['worker', '--log-format', 'xml'], "error: option '--log-format <format>' argument 'xml' is invalid. expected one of: text, json\n"],
+    [['terminate'], "error: missing required argument 'workflow-id'\n"],
     [['prune', '--older-than', 'soon'], "error: option '--older-than <age>' argument 'soon' is invalid. expected a duration such as 30m, 12h or 7d\n"],
     [['run', 'p.yaml', '--dry-run', '--wait'], "error: option '-n, --dry-run' cannot be used with option '-w, --wait'\n"],
     [['run', 'p.yaml', '--id'], "error: option '--id <workflow-id>' argument missing\n"],
