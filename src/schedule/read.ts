@@ -10,7 +10,7 @@ import { msNumberToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { NotFoundError, ConfigError } from '../errors.js';
 import { FERRY_PIPELINE } from '../search-attributes.js';
 import type { RunPlan } from '../run.js';
-import type { RunStatus } from '../runs.js';
+import { listing, type RunStatus } from '../runs.js';
 import type { FerryMemo } from './options.js';
 
 export type FerrySchedule = {
@@ -58,11 +58,6 @@ export async function ferrySchedules(client: Client): Promise<ScheduleSummary[]>
   return out.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
-const STATUS: Record<string, RunStatus> = {
-  RUNNING: 'running', COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled',
-  TERMINATED: 'terminated', TIMED_OUT: 'timed out', CONTINUED_AS_NEW: 'continued',
-};
-
 export type ScheduledRun = { workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown' };
 
 /** The status of each run a schedule started (newest first); `unknown` when its history is gone. */
@@ -70,7 +65,7 @@ export async function scheduledRuns(client: Client, actions: ScheduleExecutionRe
   const runs = await Promise.all(actions.map(async (a) => {
     const { workflowId, firstExecutionRunId } = a.action.workflow;
     const status = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
-      .then((d) => STATUS[d.status.name] ?? (d.status.name.toLowerCase() as RunStatus), () => 'unknown' as const);
+      .then((d) => listing(d).status, () => 'unknown' as const);
     return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status };
   }));
   return runs.sort((x, y) => y.takenAt.getTime() - x.takenAt.getTime());
