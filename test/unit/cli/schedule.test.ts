@@ -82,6 +82,24 @@ describe('ferry schedule apply', () => {
     assert.equal(left.out, `skipped    a  no schedule: section (${join(sub, 'a.yaml')}); its deployed schedule stays: ferry schedule delete a\nskipped    b  no schedule: section (${join(sub, 'b.yml')})\n`);
   });
 
+  it('--prune deletes only the schedules deployed from that directory', async () => {
+    const fake = new FakeSchedules();
+    const connect = async () => fake.asClient;
+    const { mkdir } = await import('node:fs/promises');
+    const [one, two] = [join(dir, 'repo-one'), join(dir, 'repo-two')];
+    await mkdir(one, { recursive: true });
+    await mkdir(two, { recursive: true });
+    await writeFile(join(one, 'a.yaml'), yaml('pa', 'every: 1h'));
+    await writeFile(join(one, 'b.yaml'), yaml('pb', 'every: 1h'));
+    await writeFile(join(two, 'c.yaml'), yaml('pc', 'every: 1h'));
+    await ferry(['schedule', 'apply', one], { connect });
+    await ferry(['schedule', 'apply', two], { connect });
+    await rm(join(one, 'b.yaml'));
+    const res = await ferry(['schedule', 'apply', one, '--prune'], { connect });
+    assert.equal(res.out, `unchanged  pa  every 1h  (${join(one, 'a.yaml')})\ndeleted    pb  no schedule in ${one} any more (was ${join(one, 'b.yaml')})\n`);
+    assert.deepEqual([...fake.schedules.keys()].sort(), ['pa', 'pc']);
+  });
+
   it('--prune with a file is a usage error, before anything is deployed', async () => {
     const file = join(dir, 'one.yaml');
     await writeFile(file, yaml('one', 'every: 1h'));
