@@ -2,9 +2,10 @@
  * `ferry schedule` on the real Temporal dev server, with a worker: apply is idempotent (created,
  * unchanged, updated; describe says when the file differs; --prune deletes orphans); a 2-second
  * schedule with jitter starts runs whose id, report.run and search attributes carry the nominal
- * time; pause, unpause and trigger; a backfill of three days of a daily cron runs three times,
- * each reading and writing its own day's files, and a backfill of a day that already ran runs it
- * again under the same id and replaces that day's output.
+ * time; pause, unpause and trigger; pause_on_failure pauses on a failed run; a backfill of three
+ * days of a daily cron runs three times, each reading and writing its own day's files, and a
+ * backfill of a day that already ran runs it again under the same id: the day's file is replaced,
+ * an upsert table converges, an append table is not loaded twice; the daily-sales example.
  *
  * Every schedule here has a random name and is deleted at the end; pipelines live in
  * .ferry/test-tmp/ (paths relative to the worker's working directory).
@@ -210,6 +211,22 @@ test('a 2s schedule with jitter: runs within seconds, id and report.run carry th
   for (const cmd of ['describe', 'pause', 'unpause', 'trigger', 'delete']) {
     assert.deepEqual(await ferry(cmd, id), { code: 1, out: '', err: `error: no schedule ${id}: \`ferry schedule list\` shows the schedules\n` }, cmd);
   }
+});
+
+test('pause_on_failure: a run that fails pauses the schedule, and describe says why', async () => {
+  const id = name('fails');
+  const file = join(dir, 'fails.yaml');
+  await writeFile(file, pipelineYaml(id, 'every: 2s\npause_on_failure: true', { input: join(dir, 'data', 'missing-{run_date}.csv'), output: join(dir, 'never.csv') }));
+  assert.equal((await ferry('apply', file, '-q', h.taskQueue)).code, 0);
+  const handle = h.client.schedule.getHandle(id);
+  await h.waitFor('the schedule to pause itself', async () => (await handle.describe()).state.paused, 30_000);
+  const [first] = await ids(id);
+  const failed = await h.client.workflow.getHandle(first!).describe();
+  assert.equal(failed.status.name, 'FAILED');
+  const described = await ferry('describe', id);
+  assert.match(described.out, new RegExp(`^${id}  paused  \\(.+\\)$`, 'm'));
+  assert.match(described.out, new RegExp(`^    ${first!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  failed `, 'm'));
+  console.log(`# note: ${(await handle.describe()).state.note}`);
 });
 
 test('backfill of three days of a daily cron: three runs, each reads and writes its own day; a day run again replaces its output', async () => {
