@@ -45,7 +45,7 @@ async function scheduleParams(file: string): Promise<Record<string, string>> {
   }
 }
 
-/** The run plan a schedule deploys for one pipeline file (undefined plan: no schedule: section). */
+/** The run plan a schedule deploys for one pipeline file (`plan.spec.schedule` is undefined without a schedule: section). */
 export async function schedulePlan(file: string): Promise<RunPlan> {
   const loaded = await loadPipeline(file, { params: await scheduleParams(file) });
   return planOf(loaded);
