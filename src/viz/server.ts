@@ -71,7 +71,10 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
       }) };
     }
     if (path[0] === 'pipelines' && path.length === 2) return pipelineGraph((await pipelineOf(path[1]!)).loaded);
-    if (path[0] === 'runs' && path.length === 1) return { runs: await listRuns(await needTemporal(), runFilter(query)) };
+    if (path[0] === 'runs' && path.length === 1) {
+      const filter = runFilter(query);
+      return { runs: await listRuns(await needTemporal(), filter) };
+    }
     if (path[0] === 'runs' && path.length === 2) {
       const c = await needTemporal();
       const id = path[1]!;
