@@ -8,9 +8,9 @@
  */
 import type { VizGraph, VizEdge } from './model.js';
 
-export const NODE_W = 176;
+export const NODE_W = 164;
 export const NODE_H = 58;
-const GAP_X = 64;
+const GAP_X = 52;
 const GAP_Y = 20;
 const PAD = 24;
 

@@ -1,7 +1,8 @@
 /**
  * A pipeline as a graph of datasets and steps, the view model `ferry viz` and `ferry serve` draw.
- * Sources, steps and sinks are nodes; so is every dataset a stage stages (what the run report
- * counts rows of). Inside a stage, a step that chains in place (`output` = `input`) feeds the next
+ * Sources, steps and sinks are nodes; so is every dataset a step stage stages (what the run report
+ * counts rows of). A source is its own dataset at ingest (one node, with its rows and columns);
+ * quarantined rows (`<source>_rejects`) get a dataset node. Inside a stage, a step that chains in place (`output` = `input`) feeds the next
  * step directly, the edge named after the dataset: the report has no count for those in-between
  * versions, and one node per version would draw `enriched` nine times.
  *
@@ -78,7 +79,8 @@ export function pipelineGraph(loaded: LoadedPipeline): VizGraph {
       id, kind: 'source', name, type: source.type, stage: 'ingest', summary: summarize(config, ['type']), config, dataset: name, writes: [name],
       ...(conn ? { connection: conn } : {}), ...(declared?.length ? { declaredColumns: declared } : {}),
     });
-    addDataset(name, 'ingest', id);
+    // The source node is its dataset at ingest (its rows and columns); only quarantined rows get a node of their own.
+    provider.set(name, id);
     if ('on_error' in source && source.on_error === 'quarantine') addDataset(rejectsOf(name), 'ingest', id);
   }
 

@@ -104,8 +104,8 @@ function nodeSvg(n: VizNode, layout: Layout): string {
   return `<g class="node kind-${n.kind} status-none" data-node="${escapeHtml(n.id)}" data-kind="${n.kind}" data-status="" transform="translate(${b.x},${b.y})" tabindex="0" role="button" aria-label="${escapeHtml(`${n.kind} ${n.name}`)}">
 <title>${escapeHtml(`${n.name}\n${n.summary}`)}</title>
 <rect width="${b.w}" height="${b.h}" rx="8"/><rect class="band" width="6" height="${b.h}" rx="3"/>
-<text class="name" x="14" y="20">${escapeHtml(clip(n.name, 22))}</text>
-<text class="sub" x="14" y="36">${escapeHtml(clip(sub, 28))}</text>
+<text class="name" x="14" y="20">${escapeHtml(clip(n.name, 20))}</text>
+<text class="sub" x="14" y="36">${escapeHtml(clip(sub, 26))}</text>
 <text class="state" x="14" y="51"></text>
 </g>`;
 }
@@ -136,7 +136,7 @@ function runList(runs: RunListing[], links: boolean): string {
 /** 412 ms · 3.2 s · 2 m 5 s (the script formats the same way). */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (Math.round(ms / 100) < 600) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} m ${s % 60} s`;
 }

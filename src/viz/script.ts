@@ -24,7 +24,7 @@ export const SCRIPT = String.raw`
   function ms(v) {
     if (v === undefined || v === null) return '';
     if (v < 1000) return Math.round(v) + ' ms';
-    if (v < 60000) return (v / 1000).toFixed(1) + ' s';
+    if (Math.round(v / 100) < 600) return (v / 1000).toFixed(1) + ' s';
     var s = Math.round(v / 1000);
     return Math.floor(s / 60) + ' m ' + (s % 60) + ' s';
   }
@@ -37,7 +37,8 @@ export const SCRIPT = String.raw`
     if (s.durationMs !== undefined && s.durationOf === 'activity') parts.push(ms(s.durationMs));
     if (s.live) parts.push(s.live);
     if (s.status !== 'completed' && s.status !== 'delivered' || !parts.length) parts.unshift(s.status);
-    return parts.join(' · ');
+    var text = parts.join(' · ');
+    return text.length > 27 ? text.slice(0, 26) + '…' : text;
   }
 
   function paintHeader() {
@@ -168,7 +169,7 @@ export const SCRIPT = String.raw`
   var fitted = true;
   function zoom(next, fit) {
     fitted = !!fit;
-    scale = fit ? Math.max(0.55, Math.min(1, (canvas.clientWidth - 4) / vb.width)) : Math.max(0.3, Math.min(2, next));
+    scale = fit ? Math.max(0.5, Math.min(1, (canvas.clientWidth - 4) / vb.width)) : Math.max(0.3, Math.min(2, next));
     svg.style.width = Math.round(vb.width * scale) + 'px';
     svg.style.height = Math.round(vb.height * scale) + 'px';
     document.getElementById('fit').setAttribute('aria-pressed', String(fitted));

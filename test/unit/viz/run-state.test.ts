@@ -42,7 +42,7 @@ test('a completed run: rows and columns per dataset, stage durations on steps, a
   assert.equal(run.status, 'completed');
   assert.equal(run.url, 'http://ui/r1');
   assert.equal(run.runDate, '2024-01-05');
-  assert.equal(Object.keys(run.nodes).length, 33);
+  assert.equal(Object.keys(run.nodes).length, 28);
 });
 
 test('a run failed in ingest: the source its error names fails, the others that did not finish stopped', async () => {
