@@ -112,7 +112,7 @@ export const SCRIPT = String.raw`
     panel.textContent = '';
     panel.setAttribute('data-node', id);
     panel.appendChild(el('h2', null, n.name));
-    panel.appendChild(el('p', 'meta', n.kind + ' · ' + n.type + ' · ' + n.stage));
+    panel.appendChild(el('p', 'meta', n.kind === 'dataset' ? 'staged dataset · after ' + n.stage : n.kind + ' · ' + n.type + ' · ' + n.stage));
     var s = run && run.nodes ? run.nodes[id] : null;
     if (run) {
       section(panel, 'Run');
@@ -144,7 +144,6 @@ export const SCRIPT = String.raw`
       section(panel, 'Connection ' + n.connection.name);
       panel.appendChild(el('pre', 'connection', JSON.stringify(n.connection.config, null, 2)));
     }
-    if (n.kind === 'dataset') panel.appendChild(el('p', 'meta', n.summary));
     var edges = document.querySelectorAll('#graph .edge');
     for (var i = 0; i < edges.length; i++) {
       var e = edges[i];

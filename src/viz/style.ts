@@ -14,6 +14,7 @@ header.top h1 { margin:0; font-size:22px; }
 .file { margin:0; color:var(--muted); font-family:ui-monospace, monospace; font-size:12px; flex-basis:100%; }
 .notice { margin:8px 22px; padding:8px 12px; background:#fff8e1; border:1px solid #f0d58a; border-radius:6px; }
 .run { margin:8px 22px; padding:10px 14px; background:var(--card); border:1px solid var(--line); border-radius:8px; display:flex; flex-wrap:wrap; gap:6px 18px; align-items:baseline; }
+.run[hidden] { display:none; }
 .run .id { font-weight:600; font-family:ui-monospace, monospace; }
 .run .error { flex-basis:100%; color:var(--bad); white-space:pre-wrap; margin:0; }
 .run .activities { flex-basis:100%; color:var(--muted); margin:0; padding-left:18px; }
