@@ -16,10 +16,11 @@ import { listRuns, listing, RUN_STATUSES, type RunFilter, type RunStatus } from 
 import { FerryError, NotFoundError } from '../errors.js';
 import { rootMessage } from '../cli/render.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
-import { pipelineGraph, type VizGraph } from './model.js';
+import { pipelineGraph } from './model.js';
 import { vizPage, CSP, type PageInput } from './page.js';
 import { pipelineView, tryConnect } from './view.js';
-import { readRunView } from './read.js';
+import { readRunView, pipelineOfRun } from './read.js';
+import type { LoadedPipeline } from '../pipeline/load.js';
 
 export type ServeOptions = { dir: string; host: string; port: number; connect: () => Promise<Client> };
 export type VizServer = { url: string; close: () => Promise<void> };
@@ -52,15 +53,21 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
     if (!entry.loaded) throw new HttpError(422, `pipeline ${name} is not valid:\n${entry.error}`);
     return entry as CatalogEntry & { loaded: NonNullable<CatalogEntry['loaded']> };
   };
-  /** The graph a run is drawn on: its pipeline's, from the folder (empty if the folder no longer has it). */
-  const graphOfRun = async (c: Client, id: string): Promise<VizGraph | undefined> => {
+  /** The pipeline a run is drawn with: its own plan (what ran), else its pipeline's file in the folder. */
+  const pipelineForRun = async (c: Client, id: string): Promise<LoadedPipeline | undefined> => {
+    const ran = await pipelineOfRun(c, id);
+    if (ran) {
+      try {
+        pipelineGraph(ran); // a plan recorded by an older Ferry may not draw
+        return ran;
+      } catch { /* fall back to the folder */ }
+    }
     const desc = await c.workflow.getHandle(id).describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with id ${id}`);
       throw err;
     });
     const pipeline = listing(desc).pipeline;
-    const entry = pipeline ? (await readCatalog(options.dir)).find((p) => p.name === pipeline) : undefined;
-    return entry?.loaded ? pipelineGraph(entry.loaded) : undefined;
+    return pipeline ? (await readCatalog(options.dir)).find((p) => p.name === pipeline)?.loaded : undefined;
   };
 
   const api = async (path: string[], query: URLSearchParams): Promise<unknown> => {
@@ -78,8 +85,8 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
     if (path[0] === 'runs' && path.length === 2) {
       const c = await needTemporal();
       const id = path[1]!;
-      const graph = await graphOfRun(c, id) ?? { pipeline: '', file: '', nodes: [], edges: [] };
-      return readRunView(c, graph, id);
+      const ran = await pipelineForRun(c, id);
+      return readRunView(c, ran ? pipelineGraph(ran) : { pipeline: '', file: '', nodes: [], edges: [] }, id);
     }
     throw new NotFoundError(`no API route /api/${path.join('/')}`);
   };
@@ -102,10 +109,10 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
     if (path[0] === 'runs' && path.length === 2) {
       const c = await needTemporal();
       const id = path[1]!;
-      const graph = await graphOfRun(c, id);
-      if (!graph) throw new NotFoundError(`run ${id}: its pipeline is not in ${options.dir}`);
-      const view = await pipelineView((await pipelineOf(graph.pipeline)).loaded, { client: c, runId: id });
-      return { ...view, title: `${graph.pipeline} · ${id}`, liveApi: `/api/runs/${encodeURIComponent(id)}` };
+      const ran = await pipelineForRun(c, id);
+      if (!ran) throw new NotFoundError(`run ${id}: no pipeline plan in its history, and its pipeline is not in ${options.dir}`);
+      const view = await pipelineView(ran, { client: c, runId: id });
+      return { ...view, title: `${ran.spec.name} · ${id}`, liveApi: `/api/runs/${encodeURIComponent(id)}` };
     }
     throw new NotFoundError(`no page ${'/' + path.join('/')}`);
   };
