@@ -54,11 +54,16 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
     return entry as CatalogEntry & { loaded: NonNullable<CatalogEntry['loaded']> };
   };
   /** The pipeline a run is drawn with: its own plan (what ran), else its pipeline's file in the folder. */
+  const plans = new Map<string, LoadedPipeline>(); // a run's plan never changes: a live page reads it once
   const pipelineForRun = async (c: Client, id: string): Promise<LoadedPipeline | undefined> => {
+    const known = plans.get(id);
+    if (known) return known;
     const ran = await pipelineOfRun(c, id);
     if (ran) {
       try {
         pipelineGraph(ran); // a plan recorded by an older Ferry may not draw
+        if (plans.size >= 200) plans.delete(plans.keys().next().value!);
+        plans.set(id, ran);
         return ran;
       } catch { /* fall back to the folder */ }
     }
