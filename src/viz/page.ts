@@ -65,6 +65,7 @@ export function vizPage(input: PageInput): string {
   <h1>${escapeHtml(input.title)}</h1>
   ${input.graph?.description ? `<p class="description">${escapeHtml(input.graph.description)}</p>` : ''}
   ${input.graph ? `<p class="file">${escapeHtml(input.graph.file)}</p>` : ''}
+  ${input.nav && input.graph ? `<p class="crumbs"><a href="/">all pipelines</a> · <a href="/pipelines/${encodeURIComponent(input.graph.pipeline)}">${escapeHtml(input.graph.pipeline)} and its runs</a></p>` : ''}
 </header>
 ${input.notice ? `<p class="notice" id="notice">${escapeHtml(input.notice)}</p>` : ''}
 ${input.pipelines ? pipelineList(input.pipelines) : ''}

@@ -12,6 +12,7 @@ header.top h1 { margin:0; font-size:22px; }
 .brand a { color:inherit; text-decoration:none; }
 .description { margin:0; color:var(--fg); flex-basis:100%; }
 .file { margin:0; color:var(--muted); font-family:ui-monospace, monospace; font-size:12px; flex-basis:100%; }
+.crumbs { margin:0; flex-basis:100%; font-size:13px; }
 .notice { margin:8px 22px; padding:8px 12px; background:#fff8e1; border:1px solid #f0d58a; border-radius:6px; }
 .run { margin:8px 22px; padding:10px 14px; background:var(--card); border:1px solid var(--line); border-radius:8px; display:flex; flex-wrap:wrap; gap:6px 18px; align-items:baseline; }
 .run[hidden] { display:none; }

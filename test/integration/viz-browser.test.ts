@@ -32,22 +32,23 @@ let report: RunReport;
  * Other suites on the same servers reseed the example's bucket and tables (some with a malformed
  * file): a run that fails in ingest is seeded and run again, at most three times.
  */
-async function retailRun<T>(go: () => Promise<T>): Promise<T> {
+async function retailRun<T>(go: () => Promise<T>, options: { seed: boolean }): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    await h.seed();
+    if (options.seed || attempt > 1) await h.seed();
     try {
       return await go();
     } catch (err) {
       // A workflow failure whose activity was an ingest, or a page whose run error starts "ingest:".
       const e = err as { message?: string; cause?: { activityType?: string } };
       if (attempt >= 3 || !(e.cause?.activityType === 'ingest' || /^ingest: /.test(e.message ?? ''))) throw err;
+      process.stderr.write(`retail failed in ingest (${e.message}); seeding and running it again\n`);
     }
   }
 }
 
 before(async () => {
   h = await startHarness();
-  const done = await retailRun(() => h.run(RETAIL));
+  const done = await retailRun(() => h.run(RETAIL), { seed: true });
   runId = done.handle.workflowId;
   report = done.report;
   assert.equal(report.status, 'completed');
@@ -216,6 +217,10 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
     await page.waitForURL(`${server.url}/runs/${runId}`);
     assert.equal(await count(page, '#graph [data-node]'), 28);
     assert.equal(await attr(page, 'sink:lake', 'data-rows'), '9');
+    await page.click('.crumbs a[href="/pipelines/retail"]');
+    await page.waitForURL(`${server.url}/pipelines/retail`);
+    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.ok(await count(page, '#runs [data-run]') >= 1, "the pipeline's run list");
     assert.deepEqual(errors, []);
     await page.close();
 
@@ -288,17 +293,16 @@ test('a live run page: the numbers change while the run goes', async () => {
         return seen[seen.length - 1]!.status !== 'running';
       }, 60_000);
       const polls = Number(await page.getAttribute('body', 'data-polls'));
-      const failure = await page.textContent('#run pre.error').catch(() => null);
+      const failure = await page.evaluate(`document.querySelector('#run pre.error')?.textContent ?? null`) as string | null;
       await page.close();
       if (seen[seen.length - 1]!.status === 'failed') throw new Error(failure ?? `run ${handle.workflowId} failed`);
       return { seen, polls, errors };
     };
-    const { seen, polls, errors } = await retailRun(watch);
+    const { seen, polls, errors } = await retailRun(watch, { seed: false }); // seeded before all tests
     const [first, last] = [seen[0]!, seen[seen.length - 1]!];
     assert.deepEqual({ status: first.status, customers: first.customers, warehouse: first.warehouse, delivered: first.delivered }, { status: 'running', customers: null, warehouse: null, delivered: null });
-    assert.ok(seen.some((s) => s.sales === '11' && s.customers === null), 'mid-run: sales counted, customers still coming');
+    assert.ok(seen.some((s) => s.status === 'running' && s.sales === '11' && s.customers === null), 'mid-run: sales counted, customers still coming');
     assert.deepEqual(last, { status: 'completed', sales: '11', customers: '6', warehouse: '9', delivered: '27' });
-    assert.ok(new Set(seen.map((s) => JSON.stringify(s))).size >= 3, 'at least three different pictures of the run');
     assert.ok(polls >= 2, 'updated by polling the API');
     assert.deepEqual(errors, []);
   } finally {
