@@ -21,6 +21,7 @@ import { launchChromium } from '../support/chromium.js';
 import { workflowUrl } from '../../src/config.js';
 import { screenshotViz, SHOT } from '../../scripts/screenshot-viz.js';
 import type { RunReport } from '../../src/run.js';
+import { FERRY_PIPELINE } from '../../src/search-attributes.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -146,6 +147,24 @@ test('`ferry viz`: the retail page from file:// — nodes, edges, row counts, a 
   const bytes = await readFile(png);
   assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
   assert.equal(bytes.readUInt32BE(16), SHOT.width * SHOT.deviceScaleFactor, 'as wide as the window');
+});
+
+test('`ferry viz` picks the latest run by default; a run of another pipeline or an unknown run is an error', async () => {
+  const file = join(dir, 'latest.html');
+  const latest = await ferry(['viz', RETAIL, '--out', file]);
+  assert.equal(latest.code, 0, latest.stderr);
+  const id = /, run (\S+) \((\w+|timed out)\)\n$/.exec(latest.stdout)?.[1];
+  assert.ok(id, latest.stdout);
+  const desc = await h.client.workflow.getHandle(id).describe();
+  assert.equal(desc.typedSearchAttributes.get(FERRY_PIPELINE), 'retail');
+  assert.ok(desc.startTime.getTime() >= (await h.client.workflow.getHandle(runId).describe()).startTime.getTime(), 'not older than the run this suite made');
+
+  const other = join(dir, 'other.yaml');
+  await writeFile(other, (await readFile(RETAIL, 'utf8')).replace(/^name: retail$/m, 'name: retail_copy'));
+  const wrong = await ferry(['viz', other, '--run', runId, '--out', join(dir, 'wrong.html')], { FERRY_CONNECTIONS: 'config/connections.yaml' });
+  assert.deepEqual([wrong.code, wrong.stderr], [1, `error: run ${runId} is a run of pipeline retail, not retail_copy\n`]);
+  const missing = await ferry(['viz', RETAIL, '--run', 'no-such-run-here', '--out', join(dir, 'missing.html')]);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'error: no run with id no-such-run-here\n']);
 });
 
 test('`ferry viz` without Temporal: the page says so and still draws the graph', async () => {
