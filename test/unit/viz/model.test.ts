@@ -4,6 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadPipeline } from '../../../src/pipeline/load.js';
 import { pipelineGraph, masked, maskSecretText, summarize } from '../../../src/viz/model.js';
 import { connectionSchema } from '../../../src/connect/connections.js';
@@ -113,4 +116,29 @@ test('secret fields keep only their references; literals in free-text secrets an
 test('summaries skip empty values and retry, and are cut at 90 characters', () => {
   assert.equal(summarize({ type: 'x', a: 1, b: {}, c: [], retry: { maximum_attempts: 2 }, d: [1, 2] }, ['type']), 'a: 1 · d: [1, 2]');
   assert.equal(summarize({ q: 'x'.repeat(200) }, []).length, 90);
+});
+
+test('a quarantining source gets a rejects dataset node; a sink can read it straight from ingest', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-viz-model-'));
+  try {
+    const file = join(dir, 'q.yaml');
+    await writeFile(file, [
+      'name: q',
+      'sources: { orders: { type: file, path: data/orders.csv, on_error: quarantine } }',
+      'standardize: [{ type: filter, input: orders, where: "amount > 0", output: paid }]',
+      'sinks:',
+      '  bad: { type: file, input: orders_rejects, path: out/bad.csv }',
+      '  good: { type: file, input: paid, path: out/good.csv }',
+      '',
+    ].join('\n'));
+    await writeFile(join(dir, 'connections.yaml'), '{}\n');
+    const g = pipelineGraph(await loadPipeline(file, { connectionsFile: join(dir, 'connections.yaml') }));
+    assert.deepEqual(g.nodes.map((n) => n.id), ['source:orders', 'dataset:orders_rejects@ingest', 'step:standardize:0', 'dataset:paid@standardize', 'sink:bad', 'sink:good']);
+    assert.deepEqual(g.edges.map((e) => `${e.from} -> ${e.to}`), [
+      'source:orders -> dataset:orders_rejects@ingest', 'source:orders -> step:standardize:0', 'step:standardize:0 -> dataset:paid@standardize',
+      'dataset:orders_rejects@ingest -> sink:bad', 'dataset:paid@standardize -> sink:good',
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
