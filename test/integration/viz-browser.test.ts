@@ -221,7 +221,10 @@ async function serve(folder = 'config/pipelines'): Promise<{ url: string; child:
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await h.waitFor('ferry serve to listen', () => /on http:\/\/127\.0\.0\.1:\d+ /.test(out), 30_000);
+  await h.waitFor('ferry serve to listen', () => /on http:\/\/127\.0\.0\.1:\d+ /.test(out), 30_000).catch((err: unknown) => {
+    child.kill('SIGKILL'); // never leave it behind
+    throw new Error(`${(err as Error).message}: ${out}`);
+  });
   return { url: /on (http:\/\/127\.0\.0\.1:\d+) /.exec(out)![1]!, child, output: () => out, exited };
 }
 
