@@ -110,7 +110,8 @@ export type SinkOutcome = {
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'reused';
 
-export type DatasetSummary = { dataset: string; rows: number; columns: number; uri: string };
+/** `schema`: the dataset's columns, names and types (`ferry viz` shows them); absent in reports recorded before it. */
+export type DatasetSummary = { dataset: string; rows: number; columns: number; uri: string; schema?: DatasetRef['columns'] };
 
 export type StageReport = {
   stage: StageName;
