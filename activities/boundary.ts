@@ -33,6 +33,8 @@ export type ActivityScope = {
   workflowId: string;
   /** The logical run (see SourceContext.runKey). */
   runKey: string;
+  /** This workflow execution's Temporal run id (a re-run of the same logical run has another). */
+  execution: string;
 };
 
 /** One line per finished attempt, for whoever runs the worker (`ferry worker` prints them). */
@@ -111,6 +113,7 @@ export async function withActivityContext<T>(
       signal: abort.signal,
       workflowId,
       runKey: workflowId,
+      execution: info.workflowExecution?.runId ?? '',
     };
     const result = await untilAborted(fn(scope), abort.signal, table);
     done({ summary: options.summarize(result) });
