@@ -28,7 +28,7 @@
  *   rows and appends the new ones in the same transaction. The earlier load must be whole (as many
  *   stamped rows as it recorded), else nothing is changed and the error says so.
  * - `append` without it: nothing is loaded; the detail says "skipped: …" and how to reload.
- * An execution older than the load it finds never overwrites it. Nothing is ever half-written: a failure
+ * An execution that started before the one whose load it finds never overwrites it. Nothing is ever half-written: a failure
  * (a dropped connection included) rolls the whole load back, and the retry repeats it from the start.
  * Catalog first: no CREATE is issued for what exists, so a loader with only USAGE on the schema and
  * INSERT/SELECT on the tables can load; DDL for what is missing runs under an advisory lock per

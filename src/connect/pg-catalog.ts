@@ -20,8 +20,8 @@ export type Catalog = {
   schema: boolean;
   loads: boolean;
   /**
-   * ferry_loads records which execution loaded (its `execution` column, added in place by its
-   * owner). Without it a sink cannot tell an earlier attempt from an earlier run of the same
+   * ferry_loads records which execution loaded and when it started (its `execution` and
+   * `started_at` columns, added in place by its owner). Without it a sink cannot tell an earlier attempt from an earlier run of the same
    * logical run, and treats every earlier load as an attempt's.
    */
   loadsExecution: boolean;
@@ -35,14 +35,16 @@ export const qualified = (ref: TableRef): string => `${ident(ref.schema)}.${iden
 export const loadsTable = (schema: string): string => `${ident(schema)}.ferry_loads`;
 
 /**
- * One row per (logical run, sink): its last load, and the execution that did it (a retry of that
- * execution loads nothing again; a new run of the same logical run may replace it, see the sink).
+ * One row per (logical run, sink): its last load, the execution that did it and when that
+ * execution started (a retry of it loads nothing again; a newer run of the same logical run may
+ * replace it, an older one never: src/connect/pg-loads.ts).
  */
 export const loadsDdl = (schema: string): string =>
-  `CREATE TABLE IF NOT EXISTS ${loadsTable(schema)} (run_id text NOT NULL, sink text NOT NULL, target text, rows bigint, loaded_at timestamptz NOT NULL DEFAULT now(), execution text, PRIMARY KEY (run_id, sink))`;
+  `CREATE TABLE IF NOT EXISTS ${loadsTable(schema)} (run_id text NOT NULL, sink text NOT NULL, target text, rows bigint, loaded_at timestamptz NOT NULL DEFAULT now(), execution text, started_at timestamptz, PRIMARY KEY (run_id, sink))`;
 
-/** Ledgers created before the `execution` column get it from their owner, in place (nullable: instant). */
-export const loadsExecutionDdl = (schema: string): string => `ALTER TABLE ${loadsTable(schema)} ADD COLUMN IF NOT EXISTS execution text`;
+/** Ledgers created before these columns get them from their owner, in place (nullable: instant). */
+export const loadsExecutionDdl = (schema: string): string =>
+  `ALTER TABLE ${loadsTable(schema)} ADD COLUMN IF NOT EXISTS execution text, ADD COLUMN IF NOT EXISTS started_at timestamptz`;
 
 /** Reads the catalog (pg_catalog needs no privilege, unlike to_regclass on a schema without USAGE). */
 export async function inspect(client: pg.PoolClient, ref: TableRef): Promise<Catalog> {
@@ -51,7 +53,7 @@ export async function inspect(client: pg.PoolClient, ref: TableRef): Promise<Cat
   const head = await client.query<{ user: string; schema: boolean; table: boolean; loads: boolean; loads_execution: boolean; loads_owned: boolean }>(
     `SELECT current_user AS user, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
        EXISTS (${relation}) AS table, EXISTS (${relation.replace('$2', "'ferry_loads'")}) AS loads,
-       EXISTS (SELECT 1 ${ledger} AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'execution' AND NOT a.attisdropped)) AS loads_execution,
+       EXISTS (SELECT 1 ${ledger} AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('execution', 'started_at') AND NOT a.attisdropped) = 2) AS loads_execution,
        EXISTS (SELECT 1 ${ledger} AND pg_has_role(current_user, c.relowner, 'USAGE')) AS loads_owned`,
     [ref.schema, ref.table],
   );

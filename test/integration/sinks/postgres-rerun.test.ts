@@ -111,8 +111,17 @@ test('an execution that started before the load it finds never overwrites it', a
   const spec = { table: `${s}.late`, mode: 'replace' };
   await pg.write(await items([[1, 'new']]), spec, { runKey: 'day1', sink: 'late', ...B });
   const zombie = await pg.write(await items([[1, 'old']]), spec, { runKey: 'day1', sink: 'late', generation: 'exec-old', runStartedAt: '2024-01-01T00:00:00Z' });
-  assert.match(zombie.detail!, /^skipped: a later run of day1 loaded it at .*Z, after this run started; an older run never overwrites a newer load$/);
+  assert.match(zombie.detail!, /^skipped: a later run of day1 loaded it at .*Z; this run started before that one and never overwrites its load$/);
   assert.deepEqual(await rowsOf('late'), ['1 new']);
+});
+
+test('a late commit of an older execution is replaced by a newer one that started before that commit', async () => {
+  const spec = { table: `${s}.zombie`, mode: 'replace' };
+  // The old execution (started long ago) commits now, after the newer one started a minute ago.
+  await pg.write(await items([[1, 'old']]), spec, { runKey: 'day1', sink: 'zombie', generation: 'exec-old', runStartedAt: '2024-01-01T00:00:00Z' });
+  const newer = await pg.write(await items([[1, 'new']]), spec, { runKey: 'day1', sink: 'zombie', generation: 'exec-new', runStartedAt: new Date(Date.now() - 60_000).toISOString() });
+  assert.match(newer.detail!, /^replace again /);
+  assert.deepEqual(await rowsOf('zombie'), ['1 new']);
 });
 
 test('a ledger from before the execution column: its owner adds the column in place, and re-runs are told apart', async () => {
@@ -125,7 +134,7 @@ test('a ledger from before the execution column: its owner adds the column in pl
     const spec = { table: `${other}.t`, mode: 'replace' };
     const again = await pg.write(await items([[5, 'e']]), spec, { runKey: 'day1', sink: 'db', ...B });
     assert.match(again.detail!, /^replace again \(an earlier run of this logical run loaded it at 2024-01-05T01:00:00.000Z\)$/);
-    assert.deepEqual(await pg.sql(`SELECT run_id, execution FROM ${other}.ferry_loads`), [{ run_id: 'day1', execution: 'exec-b' }]);
+    assert.deepEqual(await pg.sql(`SELECT run_id, execution, started_at = $1::timestamptz AS started FROM ${other}.ferry_loads`, [B.runStartedAt]), [{ run_id: 'day1', execution: 'exec-b', started: true }]);
   } finally {
     await pg.sql(`DROP SCHEMA IF EXISTS ${other} CASCADE`);
   }
