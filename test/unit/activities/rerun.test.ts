@@ -27,8 +27,8 @@ let staged: DatasetRef;
 const WF = 'orders-2024-01-05T00:00:00Z';
 const RUN: RunContext = { key: WF, time: '2024-01-05T00:00:00.000Z', date: '2024-01-05', timezone: 'UTC', trigger: 'cli' };
 
-const env = (runId: string) =>
-  new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000, workflowExecution: { workflowId: WF, runId } }, { logger: new DefaultLogger('ERROR') });
+const run = <A, R>(runId: string, fn: (input: A) => Promise<R>, input: A): Promise<R> =>
+  new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000, workflowExecution: { workflowId: WF, runId } }, { logger: new DefaultLogger('ERROR') }).run(fn, input);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-rerun-act-'));
@@ -46,7 +46,7 @@ before(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   acts = createActivities({ staging: new LocalStagingStore(join(dir, 'staging')) });
   const ingest: IngestInput = { pipeline: 'orders', run: RUN, dataset: 'orders', source: { type: 'file', path: join(dir, 'orders.csv'), on_error: 'fail' } as IngestInput['source'], connections: {} };
-  staged = (await env('exec-1').run(acts.ingest, ingest)).ref;
+  staged = (await run('exec-1', acts.ingest, ingest)).ref;
 });
 after(async () => {
   delete process.env.FERRY_WORK_ROOT;
@@ -55,7 +55,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const deliver = (runId: string, continues?: string) => env(runId).run(acts.deliver, {
+const deliver = (runId: string, continues?: string) => run(runId, acts.deliver, {
   pipeline: 'orders', run: RUN, sink: 'api', spec: { type: 'http', connection: 'api', input: 'orders', path: '/in', method: 'POST', batch_size: 2 },
   connections: { api: { type: 'http', base_url: url } }, input: staged, runStartedAt: RUN.time, ...(continues ? { continues } : {}),
 } as unknown as DeliverInput);
