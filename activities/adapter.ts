@@ -35,8 +35,17 @@ type AdapterContext = {
    */
   runKey: string;
   /**
-   * Durable scratch space in the staging store for this activity in this logical run: what is saved
-   * here survives the worker, so the next attempt resumes from it instead of a throttled heartbeat.
+   * The execution of the logical run this attempt belongs to: its Temporal run id, or on a
+   * `ferry retry` the run the retry continues. Attempts of one execution (and its retries) share
+   * it; a new run of the same logical run (`ferry run --date D` again, a backfill) has a new one, so
+   * sinks can tell "retry: deliver nothing twice" from "run again: deliver the new data"
+   * (docs/run-dates.md). Empty when unknown (the adapter then treats every earlier load as its own).
+   */
+  generation: string;
+  /**
+   * Durable scratch space in the staging store for this activity in this execution (`generation`):
+   * what is saved here survives the worker, so the next attempt — or a `ferry retry` — resumes from
+   * it instead of a throttled heartbeat; a new run of the same logical run starts afresh.
    */
   checkpoint: Checkpoint;
 };

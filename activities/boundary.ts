@@ -34,6 +34,8 @@ export type ActivityScope = {
   workflowId: string;
   /** The logical run (see SourceContext.runKey). */
   runKey: string;
+  /** This workflow execution's Temporal run id (a re-run of the same logical run has another). */
+  execution: string;
 };
 
 /**
@@ -144,6 +146,7 @@ export async function withActivityContext<T>(
       signal: abort.signal,
       workflowId,
       runKey: workflowId,
+      execution: info.workflowExecution?.runId ?? '',
     };
     const result = await untilAborted(fn(scope), abort.signal, table);
     done({ summary: options.summarize(result), outcome: 'completed', rows: rowsOf(result) });

@@ -6,7 +6,7 @@ import { checkpointIn } from '../src/staging/checkpoint.js';
 import { SINKS } from './sinks/index.js';
 import type { SinkAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkNames, checkSink, fromLegacy } from './slice.js';
+import { checkConnections, checkNames, checkSink, checkpointName, fromLegacy } from './slice.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
   return async function deliver(raw: DeliverInput): Promise<DeliverOutput> {
@@ -21,15 +21,17 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
       // The stall clock measures the adapter: downloading the staged file was progress of its own.
       scope.progress({ note: 'staged data opened' });
       const adapter = SINKS[spec.type] as SinkAdapter<typeof spec>;
+      const generation = input.continues ?? scope.execution;
       const result = await adapter.write(spec, {
         ...scope,
+        generation,
         sink,
         dataset: input.input.dataset,
         rows: input.input.rows,
         runStartedAt: input.runStartedAt,
         connections,
         connection: (name, kind) => resolveConnection(connections, name, kind),
-        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', sink), scope.workdir),
+        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', checkpointName(sink, generation)), scope.workdir),
       });
       return { sink, type: spec.type, ...result };
     }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout, pipeline, sink });

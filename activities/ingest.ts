@@ -7,7 +7,7 @@ import { stageDataset } from '../src/staging/stage.js';
 import { SOURCES } from './sources/index.js';
 import type { SourceAdapter } from './adapter.js';
 import { withActivityContext, type Reporter } from './boundary.js';
-import { checkConnections, checkNames, checkSource, fromLegacy } from './slice.js';
+import { checkConnections, checkNames, checkSource, checkpointName, fromLegacy } from './slice.js';
 
 export function ingestActivity(staging: StagingStore, report?: Reporter) {
   return async function ingest(raw: IngestInput): Promise<IngestOutput> {
@@ -19,10 +19,12 @@ export function ingestActivity(staging: StagingStore, report?: Reporter) {
       const spec = checkSource(input.source, context, input.run);
       const connections = checkConnections(input.connections, spec, context);
       const adapter = SOURCES[spec.type] as SourceAdapter<typeof spec>;
+      const generation = input.continues ?? scope.execution;
       const { detail, extra = [] } = await adapter.read(spec, {
         ...scope,
         dataset,
-        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'ingest', dataset), scope.workdir),
+        generation,
+        checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'ingest', checkpointName(dataset, generation)), scope.workdir),
         connections,
         connection: (name, kind) => resolveConnection(connections, name, kind),
       });

@@ -98,6 +98,13 @@ export function checkDuration(text: unknown, what: string, context: ErrorContext
 }
 
 /**
+ * The checkpoint folder name of a dataset or sink in one execution (`generation`, a Temporal run
+ * id): a retry resumes from what its execution saved, while a new run of the same logical run
+ * starts afresh — it must not take the previous run's pages or acknowledged batches for its own.
+ */
+export const checkpointName = (name: string, generation: string): string => (generation ? `${name}@${generation.replace(/[^A-Za-z0-9-]/g, '_')}` : name);
+
+/**
  * Activity inputs scheduled before plan slices existed carried the whole plan (`{ plan, dataset }`,
  * `{ plan, sink, … }`, `{ plan, stage, … }`). A retry of such an attempt on an upgraded worker takes
  * its slice from that plan, so runs in flight during an upgrade go on. Remove once no run from

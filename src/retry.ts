@@ -57,7 +57,7 @@ export type CompletedActivity = { type: string; input: unknown; result: unknown 
  */
 export function resumeOf(plan: RunPlan, fromRunId: string, completed: CompletedActivity[]): RunResume {
   const prev = plan.resume;
-  const resume: RunResume = { fromRunId, ingest: { ...prev?.ingest }, delivered: { ...prev?.delivered } };
+  const resume: RunResume = { fromRunId, generation: prev ? (prev.generation ?? prev.fromRunId) : fromRunId, ingest: { ...prev?.ingest }, delivered: { ...prev?.delivered } };
   if (prev?.standardize) resume.standardize = prev.standardize;
   if (prev?.preprocess) resume.preprocess = prev.preprocess;
   for (const { type, input, result } of completed) {

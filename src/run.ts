@@ -50,6 +50,12 @@ export type RunContext = { key: string; time: string; date: string; timezone: st
 export type RunResume = {
   /** The Temporal run id of the run being retried. */
   fromRunId: string;
+  /**
+   * The first run of this chain of retries (the run `fromRunId` itself retried, and so on): what a
+   * retry continues. Sinks and checkpoints are keyed by it, so a retry never replaces what the runs
+   * it continues delivered, while a new run of the same logical run does (docs/run-dates.md).
+   */
+  generation?: string;
   ingest: Record<string, IngestOutput>;
   standardize?: TransformOutput;
   preprocess?: TransformOutput;
@@ -70,6 +76,8 @@ export type IngestInput = {
   connections: Record<string, ConnectionSpec>;
   /** settings.stall_timeout, e.g. `5m`. */
   stallTimeout?: string;
+  /** Set on a `ferry retry`: the run whose work this one continues (RunResume.generation). */
+  continues?: string;
 };
 /** `extra`: datasets the source produced besides its own, such as `<dataset>_rejects`. */
 export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef[] };
@@ -87,6 +95,8 @@ export type DeliverInput = {
   input: DatasetRef;
   runStartedAt: string;
   stallTimeout?: string;
+  /** Set on a `ferry retry`: the run whose deliveries this one continues (RunResume.generation). */
+  continues?: string;
 };
 export type DeliverOutput = { sink: string; type: string; target: string; rows: number; detail?: string };
 
@@ -110,7 +120,8 @@ export type SinkOutcome = {
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'reused';
 
-export type DatasetSummary = { dataset: string; rows: number; columns: number; uri: string };
+/** `schema`: the dataset's columns, names and types (`ferry viz` shows them); absent in reports recorded before it. */
+export type DatasetSummary = { dataset: string; rows: number; columns: number; uri: string; schema?: DatasetRef['columns'] };
 
 export type StageReport = {
   stage: StageName;

@@ -65,7 +65,7 @@ export function runCompleted(report: RunReport, now: string): void {
   report.durationMs = Date.parse(now) - Date.parse(report.startedAt);
 }
 
-export const summary = (ref: DatasetRef): DatasetSummary => ({ dataset: ref.dataset, rows: ref.rows, columns: ref.columns.length, uri: ref.uri });
+export const summary = (ref: DatasetRef): DatasetSummary => ({ dataset: ref.dataset, rows: ref.rows, columns: ref.columns.length, uri: ref.uri, schema: ref.columns.map(({ name, type }) => ({ name, type })) });
 
 export function sinkDelivered(report: RunReport, out: DeliverOutput, detail = out.detail): void {
   setSink(report, { sink: out.sink, type: out.type, status: 'delivered', target: out.target, rows: out.rows, ...(detail ? { detail } : {}) });

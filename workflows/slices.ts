@@ -18,9 +18,13 @@ export function connectionsOf(plan: RunPlan, spec: Spec): Record<string, Connect
   return name && conn ? { [name]: conn } : {};
 }
 
+/** On a `ferry retry`: the run it continues (see RunResume.generation); absent on any other run. */
+const continues = (plan: RunPlan): { continues?: string } =>
+  plan.resume ? { continues: plan.resume.generation ?? plan.resume.fromRunId } : {};
+
 export function ingestSlice(plan: RunPlan, run: RunContext, dataset: string): IngestInput {
   const source = plan.spec.sources[dataset]!;
-  return { pipeline: plan.pipeline, run, dataset, source, connections: connectionsOf(plan, source), stallTimeout: plan.spec.settings.stall_timeout };
+  return { pipeline: plan.pipeline, run, dataset, source, connections: connectionsOf(plan, source), stallTimeout: plan.spec.settings.stall_timeout, ...continues(plan) };
 }
 
 export function transformSlice(plan: RunPlan, run: RunContext, stage: TransformInput['stage'], inputs: Record<string, DatasetRef>): TransformInput {
@@ -29,7 +33,7 @@ export function transformSlice(plan: RunPlan, run: RunContext, stage: TransformI
 
 export function deliverSlice(plan: RunPlan, run: RunContext, sink: string, input: DatasetRef, runStartedAt: string): DeliverInput {
   const spec = plan.spec.sinks[sink]!;
-  return { pipeline: plan.pipeline, run, sink, spec, connections: connectionsOf(plan, spec), input, runStartedAt, stallTimeout: plan.spec.settings.stall_timeout };
+  return { pipeline: plan.pipeline, run, sink, spec, connections: connectionsOf(plan, spec), input, runStartedAt, stallTimeout: plan.spec.settings.stall_timeout, ...continues(plan) };
 }
 
 /** Where a sink delivers, told from its spec alone (the adapter reports the resolved target once it ran). */

@@ -4,6 +4,9 @@
  * whole or not at all, and a retry simply writes it again. The path must lie inside FERRY_FILE_ROOTS
  * (default: the worker's working directory); anything else is a CONFIG error.
  *
+ * Running a logical run again: a path with `{run_date}` or `{run_id}` is that run's file, which
+ * the new run replaces; a path without them is one file that every run replaces (docs/run-dates.md).
+ *
  *   sinks:
  *     export:
  *       type: file

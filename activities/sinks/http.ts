@@ -20,6 +20,12 @@
  * is saved to the activity's checkpoint. A new attempt resumes after the last durably acknowledged
  * batch (at most one batch is sent twice, with the same key), after checking that this batch's body
  * is byte-for-byte what was acknowledged. Cancellation aborts the request in flight.
+ *
+ * Running a logical run again (a new execution of the same workflow id; `ferry retry` is not one,
+ * it resumes): the acknowledged batches of the earlier run are not taken for this run's (the
+ * checkpoint is per execution), so every batch is sent again, with the SAME Idempotency-Keys — a
+ * receiver that dedupes by key keeps the first delivery and drops the re-run's batches, even when
+ * the data changed. To send corrected data to such a receiver, run with another id (`--id`).
  */
 import { createHash } from 'node:crypto';
 import { writeFile, readFile } from 'node:fs/promises';

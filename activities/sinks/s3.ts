@@ -4,6 +4,10 @@
  * run's, src/pipeline/run-refs.ts), and a PUT is atomic: a retry overwrites, never duplicates.
  * CSV output follows the same NULL / empty-string rules as the file sink (csv.null_values).
  *
+ * Running a logical run again (a backfill, `ferry run --date D` twice): a key with `{run_date}` or
+ * `{run_id}` names that run's object, which the new run overwrites (replace per logical run); a
+ * key without them is one object that every run overwrites, the last run's data (docs/run-dates.md).
+ *
  *   sinks:
  *     lake:
  *       type: s3

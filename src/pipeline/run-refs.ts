@@ -77,12 +77,16 @@ export function braceValues(run: RunContext): Record<RunBraceName, string> {
 
 export type RunRefIssue = { path: Path; message: string };
 
+const BRACE_INSTEAD: Record<string, string> = { run_date: '${run.date}', run_time: '${run.time}', run_id: '${run.id}' };
+
 const unknownRef = (ref: string) => `unknown run reference ${ref}: expected one of ${RUN_REFS_LIST}`;
 const unknownBrace = (ref: string) => `unknown run reference ${ref}: expected one of ${RUN_BRACES_LIST} (or ${RUN_REFS_LIST})`;
 
 /**
  * The run references with unknown names in one source or sink (`places: true`) or one step.
- * `${run.…}` is checked in every string; `{run_…}` only in the place fields, where it is resolved.
+ * `${run.…}` is checked in every string; `{run_…}` in the place fields, where it is resolved, and
+ * in a source's or sink's other fields, where it would be sent as written (`{date}` is left alone
+ * there: it may be meant literally).
  */
 export function runRefIssues(value: unknown, places: boolean, path: Path = []): RunRefIssue[] {
   const out: RunRefIssue[] = [];
@@ -90,6 +94,12 @@ export function runRefIssues(value: unknown, places: boolean, path: Path = []): 
     for (const m of s.matchAll(RUN_REF)) if (!(RUN_REF_NAMES as readonly string[]).includes(m[1]!)) out.push({ path: p, message: unknownRef(m[0]) });
     if (places && isPlace(p.slice(path.length))) {
       for (const m of s.matchAll(BRACE_REF)) if (!(RUN_BRACE_NAMES as readonly string[]).includes(m[1]!)) out.push({ path: p, message: unknownBrace(m[0]) });
+    } else if (places) {
+      // {run_date} in a query parameter or SQL would be sent as written: say what works there.
+      for (const m of s.matchAll(BRACE_REF)) {
+        const instead = BRACE_INSTEAD[m[1]!];
+        if (instead) out.push({ path: p, message: `${m[0]} is resolved only in ${PLACE_FIELDS.join(', ')}; here write ${instead}` });
+      }
     }
     return s;
   });

@@ -1,11 +1,11 @@
 /**
  * `ferry schedule backfill`: the runs a schedule would have started between two times, started now
  * by Temporal (one after another by default). Each run gets the id and run date of its nominal time,
- * so a day that already ran runs again under the same workflow id, and its sinks replace or upsert
- * that day's output (or skip what it already appended) instead of delivering it twice.
+ * so a day that already ran runs again under the same workflow id (a new execution of that logical
+ * run), and each sink replaces that day's output as its mode defines (docs/run-dates.md).
  *
  *   const range = backfillRange('2024-01-01', '2024-01-03', 'Europe/Berlin');  // whole days, inclusive
- *   const runs = await backfill(client, 'retail', range, 'buffer_all');        // the expected workflow ids
+ *   const { runs, ids } = await backfill(client, 'retail', range, 'buffer_all', { jitter: false });
  */
 import type { Client } from '@temporalio/client';
 import { runTimeOf, datedRunId } from '../run-date.js';

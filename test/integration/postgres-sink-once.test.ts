@@ -88,7 +88,7 @@ test('a least-privilege loader (USAGE, SELECT/INSERT) loads without issuing any 
   assert.ok(err instanceof FerryError);
   assert.equal(err.code, 'CONFIG');
   assert.equal(err.message, `role '${role}' may not create what the sink needs in schema ${other} (permission denied for schema ${other}); run once as the schema's owner: ` +
-    `CREATE TABLE IF NOT EXISTS "${other}".ferry_loads (run_id text NOT NULL, sink text NOT NULL, target text, rows bigint, loaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, sink)); ` +
+    `CREATE TABLE IF NOT EXISTS "${other}".ferry_loads (run_id text NOT NULL, sink text NOT NULL, target text, rows bigint, loaded_at timestamptz NOT NULL DEFAULT now(), execution text, started_at timestamptz, PRIMARY KEY (run_id, sink)); ` +
     `GRANT SELECT, INSERT ON "${other}".ferry_loads TO "${role}";`);
   assert.deepEqual(await pg.sql(`SELECT count(*)::int AS n FROM ${other}.loaded`), [{ n: 0 }]);
 });

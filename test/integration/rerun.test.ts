@@ -48,7 +48,11 @@ test('two sinks into a new schema on a first run, then the same run id again: ev
 
   const again = (await (await h.start(join(dir, 'pipeline.yaml'), {}, id)).result()) as RunReport;
   assert.equal(again.status, 'completed');
-  assert.deepEqual(again.sinks.map((s) => [s.sink, s.detail]).sort(), [['first', 'already loaded by an earlier attempt'], ['second', 'already loaded by an earlier attempt']]);
+  // A new execution of the same logical run: append sinks without run_column skip it, and say so.
+  assert.deepEqual(again.sinks.map((s) => [s.sink, s.detail?.replace(/at \S+Z,/, 'at <time>,')]).sort(), [
+    ['first', `skipped: an earlier run of ${id} loaded it at <time>, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again`],
+    ['second', `skipped: an earlier run of ${id} loaded it at <time>, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again`],
+  ]);
 
   const expected = ['O1 10.50', 'O2 20.00', 'O3 30.25'];
   assert.deepEqual(await ordersIn('orders_a'), expected);

@@ -234,10 +234,11 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   const file = join(dir, 'daily.yaml');
   const days = { '2024-01-01': ['1,alpha'], '2024-01-02': ['2,beta', '3,gamma'], '2024-01-03': ['4,delta'] } as const;
   for (const [day, rows] of Object.entries(days)) await writeFile(join(dir, 'data', `day-${day}.csv`), `n,word\n${rows.join('\n')}\n`);
-  // Besides the day's file, two warehouse tables: one upserted on n, one appended to.
+  // Besides the day's file, three warehouse tables: upserted on n, appended to, appended to with the run stamped.
   const tables = `
   upserted: { type: postgres, connection: warehouse, input: items, table: ${schema}.words, mode: upsert, keys: [n] }
-  appended: { type: postgres, connection: warehouse, input: items, table: ${schema}.words_log, mode: append }`;
+  appended: { type: postgres, connection: warehouse, input: items, table: ${schema}.words_log, mode: append }
+  stamped: { type: postgres, connection: warehouse, input: items, table: ${schema}.words_stamped, mode: append, run_column: ferry_run }`;
   await writeFile(file, pipelineYaml(id, 'cron: "0 0 * * *"\npaused: true', { input: join(dir, 'data', 'day-{run_date}.csv'), output: join(dir, 'out', '{run_date}.csv') })
     .replace(/^( {2}out: .*)$/m, `$1${tables}`));
   const applied = await ferry('apply', file, '-q', h.taskQueue);
@@ -247,7 +248,7 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   assert.equal(res.err, '');
   const expected = Object.keys(days).map((day) => `${id}-${day}T00:00:00Z`);
   assert.equal(res.out, `backfill of ${id} from 2024-01-01 to 2024-01-03: 3 runs, one after another\n${expected.map((w) => `  ${w}\n`).join('')}`
-    + `  a day that already ran runs again under its id: its sinks replace or upsert that day's output\n`);
+    + `  a day that already ran runs again under its id: each sink replaces that day's output as its mode defines (docs/run-dates.md)\n`);
   for (const [i, day] of Object.keys(days).entries()) {
     const handle = await waitForRun(expected[i]!);
     const report = (await handle.result()) as RunReport;
@@ -261,8 +262,7 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   }
   const table = async (name: string) => (await h.sql<{ n: number; word: string }>(`SELECT n, word FROM ${schema}.${name} ORDER BY n`)).map((r) => `${r.n},${r.word}`);
   const all = ['1,alpha', '2,beta', '3,gamma', '4,delta'];
-  assert.deepEqual(await table('words'), all);
-  assert.deepEqual(await table('words_log'), all);
+  for (const t of ['words', 'words_log', 'words_stamped']) assert.deepEqual(await table(t), all, t);
 
   // Day 2 again, with corrected input: the same workflow id runs again (Temporal starts a new run of
   // a closed id), and the file sink replaces that day's output: no rows twice, the other days untouched.
@@ -277,12 +277,17 @@ test('backfill of three days of a daily cron: three runs, each reads and writes 
   assert.equal(report.run.date, '2024-01-02');
   assert.equal(await readFile(join(dir, 'out', '2024-01-02.csv'), 'utf8'), 'n,word\n2,beta\n3,gamma\n5,epsilon\n');
   assert.equal(await readFile(join(dir, 'out', '2024-01-01.csv'), 'utf8'), 'n,word\n1,alpha\n');
-  // Upsert converges (the new row is in, none twice); append loads nothing a second time.
-  assert.deepEqual(await table('words'), ['1,alpha', '2,beta', '3,gamma', '4,delta', '5,epsilon']);
+  // Upsert converges and the stamped append replaces the day's rows (the new row is in, none twice);
+  // a plain append loads the day only once, and says so.
+  const corrected = ['1,alpha', '2,beta', '3,gamma', '4,delta', '5,epsilon'];
+  assert.deepEqual(await table('words'), corrected);
+  assert.deepEqual(await table('words_stamped'), corrected);
   assert.deepEqual(await table('words_log'), all);
-  assert.deepEqual(report.sinks.map((x) => [x.sink, x.rows, x.detail]), [
-    ['out', 3, 'csv'], ['upserted', 3, `upsert, again for run ${expected[1]}`], ['appended', 2, 'already loaded by an earlier attempt'],
-  ]);
+  const details = Object.fromEntries(report.sinks.map((x) => [x.sink, `${x.rows} ${x.detail}`]));
+  assert.equal(details.out, '3 csv');
+  assert.match(details.upserted!, /^3 upsert again \(an earlier run of this logical run loaded it at .+\)$/);
+  assert.match(details.stamped!, /^3 append, replacing the 2 rows an earlier run of this logical run loaded at .+$/);
+  assert.match(details.appended!, new RegExp(`^2 skipped: an earlier run of ${expected[1]} loaded it at .+, and an append sink loads each run once; set run_column`));
   const executions: string[] = [];
   for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${expected[1]}'` })) executions.push(wf.status.name);
   assert.deepEqual(executions.sort(), ['COMPLETED', 'COMPLETED'], 'two runs of the one logical run');

@@ -4,7 +4,7 @@
  *
  *   const pg = await pgAdapters();
  *   const t = await pg.read(`SELECT * FROM s.items`);          // a TableEngine holding dataset 'items'
- *   await pg.write(t, { table: 's.copy' }, { runKey: 'r1' });
+ *   await pg.write(t, { table: 's.copy' }, { runKey: 'r1' });   // generation: '' (every earlier load is this execution's)
  *   await pg.close();
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,10 +31,10 @@ export async function pgAdapters() {
     engines.push(t);
     return t;
   };
-  const base = (table: TableEngine, over: { conn?: PgConn; signal?: AbortSignal; progress?: (p: Progress) => void; runKey?: string }) => ({
+  const base = (table: TableEngine, over: { conn?: PgConn; signal?: AbortSignal; progress?: (p: Progress) => void; runKey?: string; generation?: string; runStartedAt?: string }) => ({
     workdir: table.workdir, table, resume: undefined, connections: {}, checkpoint: {},
     signal: over.signal ?? new AbortController().signal, progress: over.progress ?? (() => undefined),
-    connection: () => over.conn ?? conn, runKey: over.runKey ?? 'run-1',
+    connection: () => over.conn ?? conn, runKey: over.runKey ?? 'run-1', generation: over.generation ?? '',
   });
   return {
     conn,
@@ -51,7 +51,7 @@ export async function pgAdapters() {
     /** The sink delivering `dataset` (default 'items') of `table`. */
     async write(table: TableEngine, spec: Record<string, unknown>, over: Parameters<typeof base>[1] & { dataset?: string; sink?: string } = {}): Promise<SinkResult> {
       const dataset = over.dataset ?? 'items';
-      const ctx = { ...base(table, over), sink: over.sink ?? 'db', dataset, rows: await table.count(dataset), runStartedAt: '2024-01-01T00:00:00Z' } as unknown as SinkContext;
+      const ctx = { ...base(table, over), sink: over.sink ?? 'db', dataset, rows: await table.count(dataset), runStartedAt: over.runStartedAt ?? '2024-01-01T00:00:00Z' } as unknown as SinkContext;
       return postgresSink.write(postgresSink.schema.parse({ type: 'postgres', connection: 'warehouse', input: dataset, ...spec }), ctx);
     },
     async close() {

@@ -18,6 +18,7 @@ test('completed activities become the resume state; failed ones are simply absen
   ]);
   assert.deepEqual(resume, {
     fromRunId: 'run-1',
+    generation: 'run-1',
     ingest: {
       sales: { ref: ref('sales'), detail: 'd', extra: [ref('sales_rejects')] },
       rates: { ref: ref('rates'), detail: 'd' },
@@ -34,6 +35,8 @@ test('a retry of a retry keeps what the first run did and adds what the second d
   ]);
   const second = resumeOf({ ...plan, resume: first }, 'run-2', [{ type: 'deliver', input: { sink: 'api' }, result: delivered('api') }]);
   assert.equal(second.fromRunId, 'run-2');
+  // Both continue the first run: its loads are theirs (a retry never replaces them).
+  assert.deepEqual([first.generation, second.generation], ['run-1', 'run-1']);
   assert.deepEqual(Object.keys(second.ingest), ['sales']);
   assert.deepEqual(Object.keys(second.delivered).sort(), ['api', 'db']);
 });

@@ -141,7 +141,7 @@ async function backfillCmd(cli: Cli, id: string, opts: { from?: string; to?: str
   const how = opts.overlap === 'buffer_all' ? 'one after another' : 'all at once';
   cli.out(`backfill of ${id} ${span}: ${runs} run${runs === 1 ? '' : 's'}, ${how}\n`);
   cli.out(ids ? ids.map((w) => `  ${w}\n`).join('') : dim(`  each with the id ${id}-<scheduled time> (ferry schedule describe ${id} lists them)\n`));
-  cli.out(dim(`  a day that already ran runs again under its id: its sinks replace or upsert that day's output\n`));
+  cli.out(dim(`  a day that already ran runs again under its id: each sink replaces that day's output as its mode defines (docs/run-dates.md)\n`));
 }
 
 async function remove(cli: Cli, id: string): Promise<void> {

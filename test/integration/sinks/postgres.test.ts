@@ -1,7 +1,6 @@
 /**
  * The postgres sink against the real PostgreSQL: table creation with mapped types, append that a
- * retry cannot duplicate, upsert, replace (both converge when a run key loads again), and NULL kept
- * apart from ''.
+ * retry cannot duplicate, upsert, replace, and NULL kept apart from ''.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,19 +75,6 @@ test('replace swaps the content atomically; upsert updates by key', async () => 
   await postgresSink.write(spec({ mode: 'upsert', keys: ['id'] }), ctx('run-c'));
   await sql(`UPDATE ${schema}.items SET name = 'stale' WHERE id = 1`);
   await postgresSink.write(spec({ mode: 'upsert', keys: ['id'] }), ctx('run-d'));
-  assert.deepEqual(await rows(), EXPECTED);
-});
-
-test('the same run key again (a re-run of a day): upsert and replace load again and converge (append does not: above)', async () => {
-  await postgresSink.write(spec({ mode: 'upsert', keys: ['id'] }), ctx('day-1'));
-  await sql(`UPDATE ${schema}.items SET name = 'stale' WHERE id = 1`);
-  const upsert = await postgresSink.write(spec({ mode: 'upsert', keys: ['id'] }), ctx('day-1'));
-  assert.deepEqual(upsert, { target: `postgres ${schema}.items`, rows: 3, detail: 'upsert, again for run day-1' });
-  assert.deepEqual(await rows(), EXPECTED);
-  await postgresSink.write(spec({ mode: 'replace' }), ctx('day-2'));
-  await sql(`INSERT INTO ${schema}.items (id, name) VALUES (9, 'extra')`);
-  const replace = await postgresSink.write(spec({ mode: 'replace' }), ctx('day-2'));
-  assert.deepEqual(replace, { target: `postgres ${schema}.items`, rows: 3, detail: 'replace, again for run day-2' });
   assert.deepEqual(await rows(), EXPECTED);
 });
 

@@ -156,7 +156,7 @@ describe('ferry schedule backfill and list', () => {
     const res = await ferry(['schedule', 'backfill', 'bf', '--from', '2024-01-01', '--to', '2024-01-03'], { connect });
     assert.equal(res.out, 'backfill of bf from 2024-01-01 to 2024-01-03 (Europe/Berlin): 3 runs, one after another\n'
       + '  bf-2023-12-31T23:00:00Z\n  bf-2024-01-01T23:00:00Z\n  bf-2024-01-02T23:00:00Z\n'
-      + '  a day that already ran runs again under its id: its sinks replace or upsert that day\'s output\n');
+      + '  a day that already ran runs again under its id: each sink replaces that day\'s output as its mode defines (docs/run-dates.md)\n');
     assert.equal(fake.calls.at(-1), 'backfill bf 2023-12-31T22:59:59.999Z 2024-01-03T22:59:59.000Z BUFFER_ALL');
     const none = await ferry(['schedule', 'backfill', 'bf', '--from', '2020-01-01', '--to', '2020-01-02', '--overlap', 'allow_all'], { connect });
     assert.equal(none.out, 'backfill of bf from 2020-01-01 to 2020-01-02 (Europe/Berlin): the schedule has no times in that range, no runs\n');

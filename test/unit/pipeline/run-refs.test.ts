@@ -44,8 +44,8 @@ describe('resolveRunRefs', () => {
     ['brace forms in path', { path: 'in/{run_date}/{date}.csv' }, { path: 'in/2024-01-05/2024-01-05.csv' }],
     ['brace forms in key', { key: 'out/{run_time}/{run_id}.csv' }, { key: 'out/20240104T230000Z/sales-2024-01-04T23:00:00Z.csv' }],
     ['brace forms in prefix', { prefix: 'p/{run_date}/' }, { prefix: 'p/2024-01-05/' }],
-    ['brace forms outside a place field are text', { query: "SELECT '{run_date}', '{date}'" }, { query: "SELECT '{run_date}', '{date}'" }],
-    ['brace forms in a nested path are text', { paginate: { path: '{run_date}' } }, { paginate: { path: '{run_date}' } }],
+    ['{date} outside a place field is text', { query: "SELECT '{date}'" }, { query: "SELECT '{date}'" }],
+    ['unknown brace names outside a place field are text', { paginate: { path: '{run_x}' } }, { paginate: { path: '{run_x}' } }],
     ['other references stay', { path: '${param:x} ${env:Y} {other}' }, { path: '${param:x} ${env:Y} {other}' }],
     ['no references: unchanged', { path: 'a.csv', n: 1 }, { path: 'a.csv', n: 1 }],
   ];
@@ -73,6 +73,13 @@ describe('resolveRunRefs', () => {
     assert.deepEqual(err.context, { dataset: 'sales', field: 'source.query.day' });
   });
 
+  it('a known brace form outside a place field of a source or sink says what to write there', () => {
+    assert.throws(() => resolveRunRefs({ query: { day: '{run_date}' } }, RUN, { what: 'source', places: true }),
+      (e: ConfigError) => e.message === '{run_date} is resolved only in path, key, prefix; here write ${run.date}' && e.context.field === 'source.query.day');
+    // {date} may be meant literally there, and steps are SQL: both left alone
+    assert.deepEqual(resolveRunRefs({ query: { q: '{date}' } }, RUN, { what: 'source', places: true }), { query: { q: '{date}' } });
+  });
+
   it('an unknown {run_…} in a place field is a ConfigError', () => {
     assert.throws(() => resolveRunRefs({ key: 'x/{run_day}.csv' }, RUN, { what: 'sink', places: true }),
       (e: ConfigError) => e.message.startsWith('unknown run reference {run_day}: expected one of {run_date}, {run_time}, {run_id}, {date}') && e.context.field === 'sink.key');
@@ -98,12 +105,13 @@ describe('pipelineRunRefIssues', () => {
       name: 'p',
       description: 'for ${run.date}',
       params: { day: '${run.date}' },
-      sources: { a: { type: 'file', path: '{run_dat}.csv', query: '{run_x}' } },
+      sources: { a: { type: 'file', path: '{run_dat}.csv', query: '{run_x}', params: ['{run_id}'] } },
       standardize: [{ type: 'filter', input: 'a', where: "d = '${run.daet}'", path: '{run_zz}' }],
       sinks: { s: { type: 'file', path: '${run.date}.csv' } },
     }).map((i) => [i.path.join('.'), i.message.split(':')[0]]), [
       ['description', '${run.date} is resolved only in sources, sinks and steps, not in description'],
       ['sources.a.path', 'unknown run reference {run_dat}'],
+      ['sources.a.params.0', '{run_id} is resolved only in path, key, prefix; here write ${run.id}'],
       ['standardize.0.where', 'unknown run reference ${run.daet}'],
     ]);
   });

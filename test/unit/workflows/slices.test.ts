@@ -52,3 +52,17 @@ test('a sink\'s target is told from its spec', () => {
     targetOf({ type: 'file', input: 'x', path: 'out/x.csv' } as never),
   ], ['postgres retail.sales', 's3://b/k.csv', 'http api /ingest', 'file out/x.csv']);
 });
+
+test('a retry\'s ingest and deliver slices say which run they continue; other runs\' say nothing', async () => {
+  const plan = planOf(await loadPipeline('config/pipelines/retail.yaml', { connectionsFile: 'config/connections.yaml' }));
+  const sink = Object.keys(plan.spec.sinks)[0]!;
+  const dataset = Object.keys(plan.spec.sources)[0]!;
+  assert.equal('continues' in deliverSlice(plan, RUN, sink, ref('sales_final'), RUN.time), false);
+  assert.equal('continues' in ingestSlice(plan, RUN, dataset), false);
+  const retry = { ...plan, resume: { fromRunId: 'run-2', generation: 'run-1', ingest: {}, delivered: {} } };
+  assert.equal(deliverSlice(retry, RUN, sink, ref('sales_final'), RUN.time).continues, 'run-1');
+  assert.equal(ingestSlice(retry, RUN, dataset).continues, 'run-1');
+  // A retry started by an older Ferry has no generation: it continues the run it retries.
+  const older = { ...plan, resume: { fromRunId: 'run-2', ingest: {}, delivered: {} } };
+  assert.equal(deliverSlice(older, RUN, sink, ref('sales_final'), RUN.time).continues, 'run-2');
+});
