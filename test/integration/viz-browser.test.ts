@@ -231,7 +231,7 @@ async function serve(folder = 'config/pipelines'): Promise<{ url: string; child:
 test('`ferry serve`: the index lists pipelines and runs, the JSON API answers without secrets, SIGINT stops it', async () => {
   const server = await serve();
   try {
-    assert.match(server.output(), /^serving 1 pipeline from config\/pipelines on http:\/\/127\.0\.0\.1:\d+ {2}\(Ctrl-C stops\)\n$/);
+    assert.match(server.output(), /^serving 2 pipelines from config\/pipelines on http:\/\/127\.0\.0\.1:\d+ {2}\(Ctrl-C stops\)\n$/);
     const { page, errors } = await open(server.url);
     assert.equal(await page.getAttribute('[data-pipeline="retail"] a', 'href'), '/pipelines/retail');
     assert.equal(await count(page, `[data-run="${runId}"]`), 1);
@@ -253,7 +253,10 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
       return { status: res.status, type: res.headers.get('content-type'), body: JSON.parse(text) as Record<string, unknown> };
     };
     const pipelines = await json('/api/pipelines');
-    assert.deepEqual(pipelines.body, { pipelines: [{ name: 'retail', file: 'config/pipelines/retail.yaml', description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 28, edges: 27 }] });
+    assert.deepEqual(pipelines.body, { pipelines: [
+      { name: 'daily-sales', file: 'config/pipelines/daily-sales.yaml', description: 'The run date\'s sales, one CSV per day', nodes: 8, edges: 7 },
+      { name: 'retail', file: 'config/pipelines/retail.yaml', description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 28, edges: 27 },
+    ] });
     assert.equal(pipelines.type, 'application/json; charset=utf-8');
     const graph = (await json('/api/pipelines/retail')).body as { nodes: { id: string }[]; edges: unknown[] };
     assert.deepEqual([graph.nodes.length, graph.edges.length, graph.nodes[0]!.id], [28, 27, 'source:sales']);
