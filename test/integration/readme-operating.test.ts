@@ -7,7 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { connectClient } from '../../src/client.js';
 import type { Client } from '@temporalio/client';
 import type { RunReport } from '../../src/run.js';
@@ -50,16 +52,18 @@ after(async () => {
 });
 
 test('the commands of "Operating Ferry" run as written, and do what the README says', async () => {
+  // `ferry` on PATH execs node, so a background `ferry worker &` is the node process the trap stops.
+  const bin = await mkdtemp(join(tmpdir(), 'ferry-readme-bin-'));
+  await writeFile(join(bin, 'ferry'), `#!/bin/sh\nexec "${process.execPath}" "${resolve('bin/ferry.js')}" "$@"\n`, { mode: 0o755 });
   const script = `set -euo pipefail
-ferry() { node bin/ferry.js "$@"; }
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null || true' EXIT
 ${(await operatingScript()).replace(/^(ferry (worker|serve)[^\n]*&)/gm, '$1\nsleep 3')}`;
-  const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn('bash', ['-c', script], { env: { ...process.env, NO_COLOR: '1' } });
+  const res = await new Promise<{ code: number | null; out: string }>((done) => {
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
+    child.on('close', (code) => done({ code, out }));
   });
   assert.equal(res.code, 0, res.out);
   const out = res.out;
@@ -72,8 +76,8 @@ ${(await operatingScript()).replace(/^(ferry (worker|serve)[^\n]*&)/gm, '$1\nsle
   assert.match(out, /^ferry_rows_total\{.*pipeline="daily-sales".*\} \d+/m);
   assert.match(out, /^deleted schedule daily-sales/m);
 
-  // The manual run read and wrote 2024-01-08 (Berlin): no sale that day, so a header-only file.
-  assert.equal(await readFile('.ferry/out/daily-sales/2024-01-08.csv', 'utf8'), 'sale_id,sale_date,customer_id,product_id,quantity,amount,currency\n');
+  // The manual run read and wrote 2024-01-08 (Berlin): that day's one sale.
+  assert.equal(await readFile('.ferry/out/daily-sales/2024-01-08.csv', 'utf8'), 'sale_id,sale_date,customer_id,product_id,quantity,amount,currency\nS006,2024-01-08,C05,P01,1,19.99,USD\n');
   // The viz page is one self-contained file.
   const page = await readFile('.ferry/retail.html', 'utf8');
   assert.ok(page.startsWith('<!doctype html>') || page.startsWith('<!DOCTYPE html>'), page.slice(0, 40));
