@@ -164,7 +164,7 @@ test('`ferry viz` picks the latest run by default; a run of another pipeline or 
   const wrong = await ferry(['viz', other, '--run', runId, '--out', join(dir, 'wrong.html')], { FERRY_CONNECTIONS: 'config/connections.yaml' });
   assert.deepEqual([wrong.code, wrong.stderr], [1, `error: run ${runId} is a run of pipeline retail, not retail_copy\n`]);
   const missing = await ferry(['viz', RETAIL, '--run', 'no-such-run-here', '--out', join(dir, 'missing.html')]);
-  assert.deepEqual([missing.code, missing.stderr], [1, 'error: no run with id no-such-run-here\n']);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'error: no run with id no-such-run-here (ferry runs lists the recent ones)\n']);
 });
 
 test('`ferry viz` without Temporal: the page says so and still draws the graph', async () => {
@@ -266,7 +266,7 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
     const one = (await json(`/api/runs/${runId}`)).body as { run: { status: string; rowsDelivered: number; nodes: Record<string, { rows?: number; columns?: unknown[] }> }; report: RunReport };
     assert.deepEqual([one.run.status, one.run.rowsDelivered, one.run.nodes['sink:warehouse']!.rows, one.run.nodes['dataset:sales_final@preprocess']!.columns!.length], ['completed', 27, 9, 14]);
     assert.equal(one.report.workflowId, runId);
-    assert.deepEqual(await json('/api/runs/no-such-run-here'), { status: 404, type: 'application/json; charset=utf-8', body: { error: 'no run with id no-such-run-here', status: 404 } });
+    assert.deepEqual(await json('/api/runs/no-such-run-here'), { status: 404, type: 'application/json; charset=utf-8', body: { error: 'no run with id no-such-run-here (ferry runs lists the recent ones)', status: 404 } });
     assert.equal((await json('/api/runs?limit=x')).status, 400);
   } finally {
     server.child.kill('SIGINT');
