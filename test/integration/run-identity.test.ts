@@ -6,7 +6,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -17,6 +16,7 @@ import { planOf } from '../../src/cli/start.js';
 import { startRun } from '../../src/client.js';
 import { ConfigError } from '../../src/errors.js';
 import type { RunReport } from '../../src/run.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 before(async () => {
@@ -25,16 +25,6 @@ before(async () => {
 });
 after(async () => h?.stop());
 
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const attributes = async (id: string) => {
   const sa = (await h.client.workflow.getHandle(id).describe()).searchAttributes;

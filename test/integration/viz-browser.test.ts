@@ -22,6 +22,7 @@ import { workflowUrl } from '../../src/config.js';
 import { screenshotViz, SHOT } from '../../scripts/screenshot-viz.js';
 import type { RunReport } from '../../src/run.js';
 import { FERRY_PIPELINE } from '../../src/search-attributes.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -62,16 +63,6 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function ferry(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A page that records every request it makes. */
 async function open(url: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {

@@ -4,6 +4,7 @@
  * follow Prometheus' conventions and carry no unbounded label; `--metrics` addresses, valid and not.
  */
 import { describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import type { MetricMeter, MetricTags } from '@temporalio/common';
 import { METRICS, HISTOGRAM_BUCKETS, recordAttempt, recordOutput, recordStage, recordRun, quarantineOf, parseMetricsAddress } from '../../src/metrics.js';
@@ -178,4 +179,11 @@ describe('parseMetricsAddress', () => {
     ['127.0.0.1:123456', usage],
   ];
   for (const [input, message] of invalid) it(`rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseMetricsAddress(input), { message }));
+});
+
+it('the README lists every metric Ferry defines, with its type and labels, and no other', async () => {
+  const readme = await readFile('README.md', 'utf8');
+  const rows = [...readme.matchAll(/^\| `(ferry_[a-z_]+)` \| (\w+) \| ([^|]*) \|/gm)].map((m) => [m[1], m[2], m[3]!.split(',').map((l) => l.trim())]);
+  const defined = Object.values(METRICS).map((d) => [d.name, d.name.endsWith('_seconds') ? 'histogram' : 'counter', [...d.labels]]);
+  assert.deepEqual(rows, defined);
 });
