@@ -64,7 +64,10 @@ export function describeText(d: DescribeInput): string {
   for (const t of next) lines.push(`    ${s.timezone === 'UTC' ? isoSecond(t) : `${localTime(t, s.timezone)}  ${dim(`(${isoSecond(t)})`)}`}`);
   lines.push(`${pad('recent runs')}${d.runs.length ? '' : dim('none yet')}`.trimEnd());
   const idWidth = Math.max(0, ...d.runs.map((r) => r.workflowId.length));
-  for (const r of d.runs) lines.push(`    ${r.workflowId.padEnd(idWidth)}  ${r.status.padEnd(10)}  ${dim(`started ${isoSecond(r.takenAt)}`)}`);
+  for (const r of d.runs) {
+    lines.push(`    ${r.workflowId.padEnd(idWidth)}  ${r.status.padEnd(10)}  ${dim(`started ${isoSecond(r.takenAt)}`)}`);
+    if (r.error) lines.push(`      ${red(r.error)}`); // why it failed, in Ferry's words
+  }
   lines.push(`${pad('plan')}${d.drift}`, `${pad('Temporal UI')}${d.url}`, '');
   return lines.join('\n');
 }

@@ -58,15 +58,19 @@ export async function ferrySchedules(client: Client): Promise<ScheduleSummary[]>
   return out.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
-export type ScheduledRun = { workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown' };
+export type ScheduledRun = {
+  workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown';
+  /** A failed run's Ferry message (from the report in its memo): Temporal's pause note only says "Activity task failed". */
+  error?: string;
+};
 
 /** The status of each run a schedule started (newest first); `unknown` when its history is gone. */
 export async function scheduledRuns(client: Client, actions: ScheduleExecutionResult[]): Promise<ScheduledRun[]> {
   const runs = await Promise.all(actions.map(async (a) => {
     const { workflowId, firstExecutionRunId } = a.action.workflow;
-    const status = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
-      .then((d) => listing(d).status, () => 'unknown' as const);
-    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status };
+    const { status, error } = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
+      .then((d) => { const l = listing(d); return { status: l.status, error: l.report?.error }; }, () => ({ status: 'unknown' as const, error: undefined }));
+    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status, ...(error ? { error } : {}) };
   }));
   return runs.sort((x, y) => y.takenAt.getTime() - x.takenAt.getTime());
 }
