@@ -77,7 +77,7 @@ async function list(cli: Cli): Promise<void> {
 }
 
 async function describe(cli: Cli, id: string, opts: { file?: string }): Promise<void> {
-  const [{ ferrySchedule, scheduledRuns }, { schedulePlan }, { planDiff }, { SpecError }, { describeText }] = await Promise.all([
+  const [{ ferrySchedule, scheduledRuns }, { schedulePlan }, { planDrift }, { SpecError }, { describeText }] = await Promise.all([
     import('../../schedule/read.js'), import('../../schedule/files.js'), import('../../schedule/plan-diff.js'),
     import('../../pipeline/load.js'), import('../schedule-text.js'),
   ]);
@@ -87,8 +87,7 @@ async function describe(cli: Cli, id: string, opts: { file?: string }): Promise<
   const file = opts.file ?? s.memo?.file ?? s.plan.file;
   let drift: string;
   try {
-    const changes = planDiff(s.plan, await schedulePlan(file));
-    drift = changes.length ? `differs from ${file}: ${changes.join(', ')} (ferry schedule apply ${file})` : `up to date with ${file}`;
+    drift = planDrift(id, s.plan, await schedulePlan(file), file);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     drift = `cannot compare with ${file}: ${err.issues.length === 1 ? err.issues[0]!.message : `${err.issues.length} problems`} (ferry validate ${file})`;
