@@ -62,6 +62,8 @@ export type ScheduledRun = {
   workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown';
   /** A failed run's Ferry message (from the report in its memo): Temporal's pause note only says "Activity task failed". */
   error?: string;
+  /** A failed or cancelled run that `ferry retry` continued: the retry's status (the same workflow id, a later execution). */
+  retried?: RunStatus;
 };
 
 /** The status of each run a schedule started (newest first); `unknown` when its history is gone. */
@@ -70,9 +72,16 @@ export async function scheduledRuns(client: Client, actions: ScheduleExecutionRe
     const { workflowId, firstExecutionRunId } = a.action.workflow;
     const { status, error } = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
       .then((d) => { const l = listing(d); return { status: l.status, error: l.report?.error }; }, () => ({ status: 'unknown' as const, error: undefined }));
-    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status, ...(error ? { error } : {}) };
+    const retried = status === 'failed' || status === 'cancelled' ? await retryOf(client, workflowId, firstExecutionRunId) : undefined;
+    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status, ...(error ? { error } : {}), ...(retried ? { retried } : {}) };
   }));
   return runs.sort((x, y) => y.takenAt.getTime() - x.takenAt.getTime());
+}
+
+/** The status of the latest execution of `workflowId` when it is a `ferry retry` of another run (else undefined). */
+async function retryOf(client: Client, workflowId: string, runId: string): Promise<RunStatus | undefined> {
+  const latest = await client.workflow.getHandle(workflowId).describe().then(listing, () => undefined);
+  return latest && latest.runId !== runId && latest.trigger === 'retry' ? latest.status : undefined;
 }
 
 /** The nominal times the schedule matches in [start, end] (Temporal computes them: no cron code here). */
