@@ -32,7 +32,7 @@ export function listText(rows: ListRow[]): string {
   const w = { id: Math.max(8, ...rows.map((r) => r.id.length)), spec: Math.max(8, ...rows.map((r) => spec(r).length)) };
   const lines = [`${'pipeline'.padEnd(w.id)}  ${'schedule'.padEnd(w.spec)}  ${'paused'.padEnd(6)}  ${'next run'.padEnd(20)}  last run`];
   for (const r of rows) {
-    const last = r.last ? `${isoSecond(r.last.scheduledAt)} ${r.last.status}` : '—';
+    const last = r.last ? `${isoSecond(r.last.scheduledAt)} ${r.last.status}${r.last.retried ? ` (ferry retry: ${r.last.retried})` : ''}` : '—';
     lines.push(`${r.id.padEnd(w.id)}  ${spec(r).padEnd(w.spec)}  ${(r.paused ? 'yes' : 'no').padEnd(6)}  ${(r.next && !r.paused ? isoSecond(r.next) : '—').padEnd(20)}  ${last}`);
   }
   return `${lines.join('\n')}\n`;
@@ -64,7 +64,10 @@ export function describeText(d: DescribeInput): string {
   for (const t of next) lines.push(`    ${s.timezone === 'UTC' ? isoSecond(t) : `${localTime(t, s.timezone)}  ${dim(`(${isoSecond(t)})`)}`}`);
   lines.push(`${pad('recent runs')}${d.runs.length ? '' : dim('none yet')}`.trimEnd());
   const idWidth = Math.max(0, ...d.runs.map((r) => r.workflowId.length));
-  for (const r of d.runs) lines.push(`    ${r.workflowId.padEnd(idWidth)}  ${r.status.padEnd(10)}  ${dim(`started ${isoSecond(r.takenAt)}`)}`);
+  for (const r of d.runs) {
+    lines.push(`    ${r.workflowId.padEnd(idWidth)}  ${r.status.padEnd(10)}  ${dim(`started ${isoSecond(r.takenAt)}`)}${r.retried ? `  ferry retry: ${r.retried}` : ''}`);
+    if (r.error) lines.push(`      ${red(r.error)}`); // why it failed, in Ferry's words
+  }
   lines.push(`${pad('plan')}${d.drift}`, `${pad('Temporal UI')}${d.url}`, '');
   return lines.join('\n');
 }

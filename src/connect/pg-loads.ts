@@ -67,19 +67,22 @@ export async function claimLoad(client: pg.PoolClient, o: ClaimOptions): Promise
   }
   const rows = Number(row.rows ?? 0);
   const loadedAt = row.loaded_at.toISOString();
-  const done = async (detail: string): Promise<Claim> => {
+  // An attempt of this execution finds its own load: those rows are this run's delivery. A load of
+  // another execution that is kept (skipped) delivered nothing in this run: 0 rows, or `ferry runs`
+  // and ferry_rows_total would count that day's rows again on every re-run.
+  const done = async (detail: string, delivered = rows): Promise<Claim> => {
     await client.query('ROLLBACK');
-    return { load: false, rows, detail };
+    return { load: false, rows: delivered, detail };
   };
   // Ours: an attempt of this execution (or of the run this retry continues), or we cannot tell.
   const ours = !o.generation || !o.ledgerExecution || row.execution === o.generation;
   if (ours) return done('already loaded by an earlier attempt');
   if (!o.reloads) {
-    return done(`skipped: an earlier run of ${o.runKey} loaded it at ${loadedAt}, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again`);
+    return done(`skipped: an earlier run of ${o.runKey} loaded it at ${loadedAt}, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again`, 0);
   }
   // Executions are ordered by their start (Temporal's clock); a load from before the column, by its time.
   if ((row.started_at ?? row.loaded_at).getTime() > Date.parse(o.runStartedAt)) {
-    return done(`skipped: a later run of ${o.runKey} loaded it at ${loadedAt}; this run started before that one and never overwrites its load`);
+    return done(`skipped: a later run of ${o.runKey} loaded it at ${loadedAt}; this run started before that one and never overwrites its load`, 0);
   }
   // Take the claim over, only as it was read: the UPDATE locks the row until this load commits.
   const taken = await client.query(

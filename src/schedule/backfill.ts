@@ -39,13 +39,26 @@ export function backfillRange(from: string, to: string, timeZone: string): { sta
  * after another, allow_all all at once). With jitter, the matching times Temporal reports are
  * jittered while the ids carry the nominal times, so only the count is known.
  */
-export async function backfill(client: Client, id: string, range: { start: Date; end: Date }, overlap: BackfillOverlap, options: { jitter: boolean }): Promise<{ runs: number; ids?: string[] }> {
+export async function backfill(client: Client, id: string, range: { start: Date; end: Date }, overlap: BackfillOverlap, options: { jitter: boolean }): Promise<{ runs: number; ids?: string[]; running?: string[] }> {
   // Temporal looks for times after `start`: one millisecond earlier makes `start` itself count.
   const start = new Date(range.start.getTime() - 1);
   const times = await matchingTimes(client, id, start, range.end);
   if (!times.length) return { runs: 0 };
+  const ids = options.jitter ? undefined : times.map((t) => datedRunId(id, t.toISOString()));
+  // A run of the range still going: with allow_all Temporal cannot start its id again and drops it;
+  // buffer_all starts it once that run has finished. The CLI says which, rather than stay silent.
+  const running = ids ? await runningOf(client, id, ids) : [];
   await orUnknown(id, () => client.schedule.getHandle(id).backfill({ start, end: range.end, overlap: overlapOf(overlap) }));
-  return { runs: times.length, ...(options.jitter ? {} : { ids: times.map((t) => datedRunId(id, t.toISOString())) }) };
+  return { runs: times.length, ...(ids ? { ids } : {}), ...(running.length ? { running } : {}) };
+}
+
+/** Which of `ids` run now (one visibility query over the pipeline's running runs). */
+async function runningOf(client: Client, pipeline: string, ids: string[]): Promise<string[]> {
+  const wanted = new Set(ids);
+  const found = new Set<string>();
+  const query = `FerryPipeline = '${pipeline.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) if (wanted.has(wf.workflowId)) found.add(wf.workflowId);
+  return ids.filter((w) => found.has(w));
 }
 
 /**

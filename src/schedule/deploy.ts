@@ -12,13 +12,26 @@ import type { RunPlan } from '../run.js';
 import { ConfigError } from '../errors.js';
 import { withSearchAttributeHint } from '../client.js';
 import { scheduleOptions, type FerryMemo } from './options.js';
+import { specSummary } from './spec.js';
 import { ferrySchedule, ferrySchedules, isFerry } from './read.js';
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
 export async function applySchedule(client: Client, plan: RunPlan, options: { taskQueue: string }): Promise<ApplyOutcome> {
   // A namespace without Ferry's search attributes gets told how to register them.
-  return withSearchAttributeHint(client, () => deploy(client, plan, options));
+  return withSearchAttributeHint(client, () => deploy(client, plan, options).catch((err: unknown) => {
+    throw refusedSpec(plan, err);
+  }));
+}
+
+/**
+ * Temporal checks the cron values (`61 25 * * *`) itself, on create and update; its client throws
+ * a TypeError with the server's words (INVALID_ARGUMENT). That becomes a ConfigError naming the
+ * file and the schedule, so a directory apply says which pipeline's schedule was refused.
+ */
+export function refusedSpec(plan: RunPlan, err: unknown): unknown {
+  if (!(err instanceof TypeError) || /search attribute/i.test(err.message)) return err;
+  return new ConfigError(`schedule (${specSummary(plan.spec.schedule!, true)}) of pipeline ${plan.pipeline} refused by Temporal: ${err.message}`, { file: plan.file }, { cause: err });
 }
 
 async function deploy(client: Client, plan: RunPlan, options: { taskQueue: string }): Promise<ApplyOutcome> {

@@ -5,6 +5,7 @@
  *
  *   planHash({ plan, spec, policies, taskQueue })          // 'sha256:…'
  *   planDiff(deployed, fromFile)                             // ['schedule', 'sinks.lake (added)']
+ *   planDrift(id, deployed, fromFile, file)                  // 'up to date with p.yaml'
  */
 import { createHash } from 'node:crypto';
 import type { RunPlan } from '../run.js';
@@ -54,4 +55,17 @@ export function planDiff(deployed: RunPlan, next: RunPlan): string[] {
   if (!same(a.params, b.params)) changes.push('run params');
   if (a.file !== b.file) changes.push(`file (was ${a.file})`);
   return changes;
+}
+
+/**
+ * `describe`'s plan line: up to date, what differs (and the apply that deploys it), or why the file
+ * cannot be deployed as this schedule — it is another pipeline's (applying it would touch that
+ * pipeline's schedule), or it has no `schedule:` section (apply would skip it).
+ */
+export function planDrift(id: string, deployed: RunPlan, next: RunPlan, file: string): string {
+  if (next.pipeline !== id) return `cannot compare with ${file}: it is pipeline ${next.pipeline}, not ${id} (--file names the file of ${id})`;
+  const changes = planDiff(deployed, next);
+  if (!changes.length) return `up to date with ${file}`;
+  if (!next.spec.schedule) return `differs from ${file}: it has no schedule: section any more (ferry schedule delete ${id}, or apply its directory with --prune)`;
+  return `differs from ${file}: ${changes.join(', ')} (ferry schedule apply ${file})`;
 }

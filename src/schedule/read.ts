@@ -58,17 +58,30 @@ export async function ferrySchedules(client: Client): Promise<ScheduleSummary[]>
   return out.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
-export type ScheduledRun = { workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown' };
+export type ScheduledRun = {
+  workflowId: string; runId: string; scheduledAt: Date; takenAt: Date; status: RunStatus | 'unknown';
+  /** A failed run's Ferry message (from the report in its memo): Temporal's pause note only says "Activity task failed". */
+  error?: string;
+  /** A failed or cancelled run that `ferry retry` continued: the retry's status (the same workflow id, a later execution). */
+  retried?: RunStatus;
+};
 
 /** The status of each run a schedule started (newest first); `unknown` when its history is gone. */
 export async function scheduledRuns(client: Client, actions: ScheduleExecutionResult[]): Promise<ScheduledRun[]> {
   const runs = await Promise.all(actions.map(async (a) => {
     const { workflowId, firstExecutionRunId } = a.action.workflow;
-    const status = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
-      .then((d) => listing(d).status, () => 'unknown' as const);
-    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status };
+    const { status, error } = await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()
+      .then((d) => { const l = listing(d); return { status: l.status, error: l.report?.error }; }, () => ({ status: 'unknown' as const, error: undefined }));
+    const retried = status === 'failed' || status === 'cancelled' ? await retryOf(client, workflowId, firstExecutionRunId) : undefined;
+    return { workflowId, runId: firstExecutionRunId, scheduledAt: a.scheduledAt, takenAt: a.takenAt, status, ...(error ? { error } : {}), ...(retried ? { retried } : {}) };
   }));
   return runs.sort((x, y) => y.takenAt.getTime() - x.takenAt.getTime());
+}
+
+/** The status of the latest execution of `workflowId` when it is a `ferry retry` of another run (else undefined). */
+async function retryOf(client: Client, workflowId: string, runId: string): Promise<RunStatus | undefined> {
+  const latest = await client.workflow.getHandle(workflowId).describe().then(listing, () => undefined);
+  return latest && latest.runId !== runId && latest.trigger === 'retry' ? latest.status : undefined;
 }
 
 /** The nominal times the schedule matches in [start, end] (Temporal computes them: no cron code here). */

@@ -54,6 +54,8 @@ test('two sinks into a new schema on a first run, then the same run id again: ev
     ['second', `skipped: an earlier run of ${id} loaded it at <time>, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again`],
   ]);
 
+  // They delivered nothing in this run: no rows counted again (ferry runs, ferry_rows_total).
+  assert.deepEqual(again.sinks.map((s) => [s.sink, s.rows]).sort(), [['first', 0], ['second', 0]]);
   const expected = ['O1 10.50', 'O2 20.00', 'O3 30.25'];
   assert.deepEqual(await ordersIn('orders_a'), expected);
   assert.deepEqual(await ordersIn('orders_b'), expected);

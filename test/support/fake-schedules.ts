@@ -15,6 +15,8 @@ type Stored = { options: ScheduleOptions; paused: boolean; note?: string };
 export class FakeSchedules {
   readonly schedules = new Map<string, Stored>();
   readonly calls: string[] = [];
+  /** Workflow ids the fake's visibility lists as running. */
+  running: string[] = [];
   /** What listScheduleMatchingTimes answers (times inside the asked range). */
   times: Date[] = [];
   /** Thrown by create, as the server would (e.g. a namespace without Ferry's search attributes). */
@@ -89,6 +91,10 @@ export class FakeSchedules {
     },
     workflow: {
       getHandle: () => ({ describe: async () => ({ status: { name: 'COMPLETED' } }) }),
+      // Visibility: the runs going now (backfill names those of its range).
+      list: (): AsyncIterable<{ workflowId: string }> => (async function* (running: string[]) {
+        for (const workflowId of running) yield { workflowId };
+      })(this.running),
     },
   };
 

@@ -77,7 +77,7 @@ async function list(cli: Cli): Promise<void> {
 }
 
 async function describe(cli: Cli, id: string, opts: { file?: string }): Promise<void> {
-  const [{ ferrySchedule, scheduledRuns }, { schedulePlan }, { planDiff }, { SpecError }, { describeText }] = await Promise.all([
+  const [{ ferrySchedule, scheduledRuns }, { schedulePlan }, { planDrift }, { SpecError }, { describeText }] = await Promise.all([
     import('../../schedule/read.js'), import('../../schedule/files.js'), import('../../schedule/plan-diff.js'),
     import('../../pipeline/load.js'), import('../schedule-text.js'),
   ]);
@@ -87,8 +87,7 @@ async function describe(cli: Cli, id: string, opts: { file?: string }): Promise<
   const file = opts.file ?? s.memo?.file ?? s.plan.file;
   let drift: string;
   try {
-    const changes = planDiff(s.plan, await schedulePlan(file));
-    drift = changes.length ? `differs from ${file}: ${changes.join(', ')} (ferry schedule apply ${file})` : `up to date with ${file}`;
+    drift = planDrift(id, s.plan, await schedulePlan(file), file);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     drift = `cannot compare with ${file}: ${err.issues.length === 1 ? err.issues[0]!.message : `${err.issues.length} problems`} (ferry validate ${file})`;
@@ -132,7 +131,7 @@ async function backfillCmd(cli: Cli, id: string, opts: { from?: string; to?: str
   const timezone = s.plan.spec.schedule?.timezone ?? 'UTC';
   const range = backfillRange(opts.from, opts.to, timezone);
   if (typeof range === 'string') throw new UsageError(range);
-  const { runs, ids } = await backfill(client, id, range, opts.overlap, { jitter: !!s.plan.spec.schedule?.jitter });
+  const { runs, ids, running = [] } = await backfill(client, id, range, opts.overlap, { jitter: !!s.plan.spec.schedule?.jitter });
   const span = `from ${opts.from} to ${opts.to}${timezone === 'UTC' ? '' : ` (${timezone})`}`;
   if (!runs) {
     cli.out(`backfill of ${id} ${span}: the schedule has no times in that range, no runs\n`);
@@ -140,7 +139,11 @@ async function backfillCmd(cli: Cli, id: string, opts: { from?: string; to?: str
   }
   const how = opts.overlap === 'buffer_all' ? 'one after another' : 'all at once';
   cli.out(`backfill of ${id} ${span}: ${runs} run${runs === 1 ? '' : 's'}, ${how}\n`);
-  cli.out(ids ? ids.map((w) => `  ${w}\n`).join('') : dim(`  each with the id ${id}-<scheduled time> (ferry schedule describe ${id} lists them)\n`));
+  // A run of the range still going: buffer_all starts it again once it has finished; allow_all
+  // cannot start a second run of the id, and Temporal drops it.
+  const busy = new Set(running);
+  const note = opts.overlap === 'buffer_all' ? 'running now: runs again once it has finished' : 'running now: not started again (its run is still going); backfill it once it has finished';
+  cli.out(ids ? ids.map((w) => `  ${w}${busy.has(w) ? `  ${note}` : ''}\n`).join('') : dim(`  each with the id ${id}-<scheduled time> (ferry schedule describe ${id} lists them)\n`));
   cli.out(dim(`  a day that already ran runs again under its id: each sink replaces that day's output as its mode defines (docs/run-dates.md)\n`));
 }
 

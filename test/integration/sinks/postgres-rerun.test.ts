@@ -102,7 +102,7 @@ test('append without run_column: a re-run loads nothing and says it skipped, and
   const spec = { table: `${s}.once`, mode: 'append' };
   await pg.write(await items([[1, 'a'], [2, 'b']]), spec, { runKey: 'day1', sink: 'once', ...A });
   const again = await pg.write(await items([[1, 'A'], [2, 'B'], [3, 'C']]), spec, { runKey: 'day1', sink: 'once', ...B });
-  assert.equal(again.rows, 2);
+  assert.equal(again.rows, 0, 'the skipped re-run delivered nothing (the 2 rows are the earlier run\'s)');
   assert.match(again.detail!, /^skipped: an earlier run of day1 loaded it at \d{4}-\d\d-\d\dT[\d:.]+Z, and an append sink loads each run once; set run_column on the sink to replace that run's rows when it runs again$/);
   assert.deepEqual(await rowsOf('once'), ['1 a', '2 b']);
 });
@@ -111,6 +111,7 @@ test('an execution that started before the load it finds never overwrites it', a
   const spec = { table: `${s}.late`, mode: 'replace' };
   await pg.write(await items([[1, 'new']]), spec, { runKey: 'day1', sink: 'late', ...B });
   const zombie = await pg.write(await items([[1, 'old']]), spec, { runKey: 'day1', sink: 'late', generation: 'exec-old', runStartedAt: '2024-01-01T00:00:00Z' });
+  assert.equal(zombie.rows, 0);
   assert.match(zombie.detail!, /^skipped: a later run of day1 loaded it at .*Z; this run started before that one and never overwrites its load$/);
   assert.deepEqual(await rowsOf('late'), ['1 new']);
 });

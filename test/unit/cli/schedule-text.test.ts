@@ -46,6 +46,19 @@ describe('describeText', () => {
     ].join('\n'));
   });
 
+  it('a failed run: its Ferry message under it (Temporal\'s pause note only says "Activity task failed")', () => {
+    const failed = [{ ...runs[0]!, error: 'stage ingest, dataset s, in/sales-2024-01-07.csv: file not found: in/sales-2024-01-07.csv' }];
+    const text = describeText({ id: 'daily-sales', plan, description: description(true, 'paused due to workflow failure: daily-sales-2024-01-07T22:30:00Z: Activity task failed'), runs: failed, drift: 'x', url: 'u' });
+    assert.match(text, /\n {2}recent runs\n {4}daily-sales-2024-01-07T22:30:00Z {2}failed {6}started 2024-01-07T22:30:04Z\n {6}stage ingest, dataset s, in\/sales-2024-01-07\.csv: file not found: in\/sales-2024-01-07\.csv\n {2}plan/);
+  });
+
+  it('a failed run that ferry retry continued: the retry\'s status beside it', () => {
+    const text = describeText({ id: 'daily-sales', plan, description: description(false), runs: [{ ...runs[0]!, retried: 'completed' as const }], drift: 'x', url: 'u' });
+    assert.match(text, /\n {4}daily-sales-2024-01-07T22:30:00Z {2}failed {6}started 2024-01-07T22:30:04Z {2}ferry retry: completed\n/);
+    assert.equal(listText([{ id: 'daily-sales', plan, paused: false, last: { ...runs[0]!, retried: 'running' as const } }]).split('\n')[1],
+      'daily-sales  cron 30 23 * * * Europe/Berlin  no      —                     2024-01-07T22:30:00Z failed (ferry retry: running)');
+  });
+
   it('paused: the note, and no next runs', () => {
     const text = describeText({ id: 'daily-sales', plan, description: description(true, 'upstream late'), runs: [], drift: 'x', url: 'u' });
     assert.match(text, /^daily-sales {2}paused {2}\(upstream late\)\n/);

@@ -163,6 +163,20 @@ describe('ferry schedule backfill and list', () => {
     assert.equal(fake.calls.filter((c) => c.startsWith('backfill')).length, 1, 'nothing to backfill, nothing asked');
   });
 
+  it('a run of the range still going: buffer_all runs it again after, allow_all does not start it', async () => {
+    const fake = new FakeSchedules();
+    const file = join(dir, 'busy.yaml');
+    await writeFile(file, yaml('busy', 'cron: "0 0 * * *"'));
+    const connect = async () => fake.asClient;
+    await ferry(['schedule', 'apply', file], { connect });
+    fake.times = ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'].map((t) => new Date(t));
+    fake.running = ['busy-2024-01-02T00:00:00Z'];
+    const buffered = await ferry(['schedule', 'backfill', 'busy', '--from', '2024-01-01', '--to', '2024-01-02'], { connect });
+    assert.equal(buffered.out.split('\n').slice(1, 3).join('\n'), '  busy-2024-01-01T00:00:00Z\n  busy-2024-01-02T00:00:00Z  running now: runs again once it has finished');
+    const all = await ferry(['schedule', 'backfill', 'busy', '--from', '2024-01-01', '--to', '2024-01-02', '--overlap', 'allow_all'], { connect });
+    assert.equal(all.out.split('\n')[2], '  busy-2024-01-02T00:00:00Z  running now: not started again (its run is still going); backfill it once it has finished');
+  });
+
   it('list: Ferry\'s schedules only, with their spec and state; `ferry schedule` alone is list', async () => {
     const fake = new FakeSchedules();
     const connect = async () => fake.asClient;

@@ -1,7 +1,7 @@
 /** Canonical JSON, the plan hash, and what differs between a deployed plan and a file's. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, planHash, planDiff } from '../../../src/schedule/plan-diff.js';
+import { canonicalJson, planHash, planDiff, planDrift } from '../../../src/schedule/plan-diff.js';
 import { pipelineSchema } from '../../../src/pipeline/schema.js';
 import type { RunPlan } from '../../../src/run.js';
 
@@ -45,5 +45,19 @@ describe('planDiff', () => {
   it('steps, settings and connections', () => {
     const next = plan({ settings: { heartbeat_timeout: '30s' }, preprocess: [{ type: 'dedupe', input: 'a', keys: ['id'] }] }, { connections: { wh: { type: 'postgres', host: 'db' } as never } });
     assert.deepEqual(planDiff(plan(), next), ['preprocess', 'settings', 'connections.wh (added)']);
+  });
+});
+
+describe('planDrift', () => {
+  it('up to date; what differs, with the apply that deploys it', () => {
+    assert.equal(planDrift('p', plan(), plan(), 'p.yaml'), 'up to date with p.yaml');
+    assert.equal(planDrift('p', plan(), plan({ schedule: { cron: '@hourly' } }), 'p.yaml'), 'differs from p.yaml: schedule (ferry schedule apply p.yaml)');
+  });
+  it('a file of another pipeline: no diff and no apply (that apply would change the other pipeline\'s schedule)', () => {
+    const other = { ...plan({ name: 'q' }), pipeline: 'q', file: 'q.yaml' };
+    assert.equal(planDrift('p', plan(), other, 'q.yaml'), 'cannot compare with q.yaml: it is pipeline q, not p (--file names the file of p)');
+  });
+  it('a file without a schedule: section: delete or prune, not apply (apply would skip it)', () => {
+    assert.equal(planDrift('p', plan(), plan({ schedule: undefined }), 'p.yaml'), 'differs from p.yaml: it has no schedule: section any more (ferry schedule delete p, or apply its directory with --prune)');
   });
 });
