@@ -67,8 +67,10 @@ function innermost(error: Error): Error {
 function toldByActivities(error: Error | undefined): boolean {
   if (!error) return false;
   if (/^\d+ of \d+ sinks failed: /.test(error.message)) return true;
-  if (error.message !== 'Activity task failed') return false;
-  return !/^activity \w+ timeout$/i.test(innermost(error).message);
+  // The run fails with Ferry's message, its cause the activity failure (workflows/report.ts runFailure).
+  const activity = error.message === 'Activity task failed' ? error : error.cause instanceof Error && error.cause.message === 'Activity task failed' ? error.cause : undefined;
+  if (!activity) return false;
+  return !/^activity \w+ timeout$/i.test(innermost(activity).message);
 }
 
 export function sdkLogFunction(write: (line: string) => void = (l) => process.stderr.write(l), format: LogFormat = 'text'): (entry: LogEntry) => void {

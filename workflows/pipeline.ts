@@ -9,7 +9,7 @@ import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellati
 import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
 import { activityProxies, runStage, runFinished, now } from './stages.js';
 import { ingestSlice, transformSlice, deliverSlice } from './slices.js';
-import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, errorType } from './report.js';
+import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, runFailure, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
@@ -27,7 +27,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
     runFinished(report, err);
-    throw err;
+    throw isCancellation(err) || err instanceof ApplicationFailure ? err : runFailure(err);
   }
 }
 

@@ -6,7 +6,7 @@
  *   const report = newReport(plan, run, startedAt);
  *   stageStarted(report, 'ingest', now); … stageFinished(report, 'ingest', 'completed', now);
  */
-import { isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { RunPlan, RunContext, RunReport, StageReport, DatasetRef, DatasetSummary, DeliverOutput, SinkOutcome, StageStatus } from '../src/run.js';
 import type { StageName } from '../src/pipeline/schema.js';
 import { targetOf } from './slices.js';
@@ -96,4 +96,15 @@ export function errorType(err: unknown): string | undefined {
   let e = err as { type?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.type;
+}
+
+/**
+ * How a run that failed ends in Temporal: Ferry's message and type on top, so the Temporal UI and a
+ * schedule's pause note show what went wrong ("stage ingest, dataset sales: …", not "Activity task
+ * failed"), with the activity failure kept as its cause; no stack (it would carry worker paths).
+ */
+export function runFailure(err: unknown): ApplicationFailure {
+  const failure = ApplicationFailure.create({ message: errorText(err), type: errorType(err) ?? 'UNKNOWN', nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  failure.stack = '';
+  return failure;
 }

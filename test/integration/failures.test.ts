@@ -19,15 +19,19 @@ before(async () => {
 });
 after(async () => h?.stop());
 
-/** Runs the pipeline, expecting it to fail; returns the activity failure and its cause. */
+/** Runs the pipeline, expecting it to fail with Ferry's message on top; returns the activity failure and its cause. */
 async function expectFailure(): Promise<{ activity: ActivityFailure; cause: ApplicationFailure; failedAttempts: number[]; handle: WorkflowHandle }> {
   const handle = await h.start(RETAIL);
   const err = await handle.result().then(() => assert.fail('the run should fail'), (e: unknown) => e);
   assert.ok(err instanceof WorkflowFailedError);
-  const activity = err.cause;
+  const run = err.cause;
+  assert.ok(run instanceof ApplicationFailure, `expected the run's Ferry failure, got ${String(run)}`);
+  const activity = run.cause;
   assert.ok(activity instanceof ActivityFailure, `expected an activity failure, got ${String(activity)}`);
   const cause = activity.cause;
   assert.ok(cause instanceof ApplicationFailure);
+  // What the Temporal UI shows first is the Ferry message and type, not "Activity task failed".
+  assert.deepEqual([run.message, run.type, run.nonRetryable], [cause.message, cause.type, true]);
   // The attempt number of every failed activity: a non-retryable error is never retried.
   const events = (await handle.fetchHistory()).events!;
   const failedAttempts = events.flatMap((e) => {

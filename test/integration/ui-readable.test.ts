@@ -77,11 +77,13 @@ test('a failed activity and the run it failed carry the Ferry message, no stack 
   }
 
   const failed = history.at(-1)!.workflowExecutionFailedEventAttributes!.failure!;
-  // The UI shows the failure and its cause: "Activity task failed" (with the activity's type and id), caused by Ferry's message.
-  assert.equal(failed.message, 'Activity task failed');
-  assert.equal(failed.activityFailureInfo?.activityType?.name, 'ingest');
-  assert.match(failed.cause!.message!, ferryMessage);
-  assert.ok(!failed.stackTrace && !failed.cause!.stackTrace);
+  // The UI shows Ferry's message and type on top, caused by "Activity task failed" (the activity's type and id), caused by Ferry's message.
+  assert.match(failed.message!, ferryMessage);
+  assert.equal(failed.applicationFailureInfo?.type, 'AUTH');
+  assert.equal(failed.cause!.message, 'Activity task failed');
+  assert.equal(failed.cause!.activityFailureInfo?.activityType?.name, 'ingest');
+  assert.match(failed.cause!.cause!.message!, ferryMessage);
+  assert.ok(!failed.stackTrace && !failed.cause!.stackTrace && !failed.cause!.cause!.stackTrace);
   assertNoStack(failed, 'WorkflowExecutionFailed');
   assert.ok(!JSON.stringify(historyToJSON({ events: history } as never)).includes('not-the-token'));
 });

@@ -36,9 +36,14 @@ test('a run failed by an activity attempt or by failed sinks is not told again b
   log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w2', error: new Error('1 of 4 sinks failed: sink api → http api /in: HTTP 400') }));
   log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w3', error: activity(new Error('activity Heartbeat timeout')) }));
   log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w4', error: new Error('dataset x was not produced') }));
+  // As the run fails now: Ferry's message on top, the activity failure as its cause (workflows/report.ts runFailure).
+  const ferry = (cause: Error) => new Error(cause.message, { cause: activity(cause) });
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w5', error: ferry(new Error('stage ingest, dataset d: HTTP 401')) }));
+  log(entry('Workflow failed', { workflowType: 'pipeline', workflowId: 'w6', error: ferry(new Error('activity Heartbeat timeout')) }));
   assert.deepEqual(lines.map((l) => l.slice(9)), [
     '[WARN] Workflow failed (pipeline w3): Error: activity Heartbeat timeout\n',
     '[WARN] Workflow failed (pipeline w4): Error: dataset x was not produced\n',
+    '[WARN] Workflow failed (pipeline w6): Error: activity Heartbeat timeout\n',
   ]);
 });
 
