@@ -41,8 +41,10 @@ export async function readRunView(client: Client, graph: VizGraph, workflowId: s
   // A run that ended without a report (terminated, timed out) is drawn from what its history
   // tells, as `ferry status` prints it: rows of the activities that completed, the stage in flight
   // at the end marked so, sinks that never started as not started, and the termination reason.
-  const told = !report && !running && history ? reportFromHistory(history, listing.status, workflowId) : undefined;
+  // A running run no worker answers for is read the same way: what ran so far, the rest pending.
+  const told = !report && history ? reportFromHistory(history, listing.status, workflowId) : undefined;
   if (told) told.run.date = listing.runDate ?? told.run.date;
+  if (told && running) { delete told.finishedAt; delete told.durationMs; }
   const ended = told && history ? endOfHistory(history) : undefined;
   const run = runState(graph, { listing, ...(report ?? told ? { report: report ?? told } : {}), activities, timings: history ? activityTimings(history) : [], url: workflowUrl(workflowId) });
   if (told) Object.assign(run, { reported: false }, ended?.cause ? { error: `${ended.status}: ${ended.cause}` } : {});

@@ -2,7 +2,8 @@
  * src/viz/read.ts readRunView for a run that ended without a report (terminated): the view is
  * drawn from the run's history, as `ferry status` prints it — a source that completed has its
  * rows, the one in flight is terminated, sinks that never started say so, and the termination
- * reason is the run's error. Before, every node was painted "terminated", with no rows.
+ * reason is the run's error. Before, every node was painted "terminated", with no rows. A running
+ * run that no worker answers for is read the same way, instead of painting every node "running".
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +40,7 @@ test('a terminated run: rows of what completed, the activity in flight terminate
     fetchHistory: async () => history,
     query: async () => { throw new Error('not asked for an ended run'); },
   };
-  const client = { workflow: { getHandle: () => handle } } as unknown as Client;
+  const client = { workflow: { getHandle: () => handle }, withDeadline: (_: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
 
   const { run, report } = await readRunView(client, pipelineGraph(loaded), 'retail-2024-01-05T00:00:00Z');
   assert.equal(run.status, 'terminated');
@@ -52,4 +53,35 @@ test('a terminated run: rows of what completed, the activity in flight terminate
   assert.equal(run.nodes['step:standardize:0']?.status, 'pending');
   assert.deepEqual(run.nodes['sink:warehouse'], { status: 'not started', detail: 'postgres retail.sales_enriched' });
   assert.equal(report, undefined);
+});
+
+test('a running run no worker answers for: what ran so far from its history, a sink not started is not started', async () => {
+  const loaded = await loadPipeline('config/pipelines/retail.yaml');
+  const plan = { pipeline: 'retail', file: loaded.file, params: {}, connections: {}, spec: loaded.spec, run: { time: '2024-01-05T00:00:00.000Z', trigger: 'cli' } };
+  const history = {
+    events: [
+      { eventId: 1, eventTime: at(0), workflowExecutionStartedEventAttributes: { input: ps(plan) } },
+      { eventId: 5, eventTime: at(1), userMetadata: { summary: p('ingest sales') }, activityTaskScheduledEventAttributes: { activityType: { name: 'ingest' }, input: ps({ dataset: 'sales' }) } },
+      { eventId: 6, eventTime: at(2), activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt: 1 } },
+    ],
+  };
+  const handle = {
+    workflowId: 'w',
+    describe: async () => ({
+      workflowId: 'w', runId: 'r1', status: { name: 'RUNNING' }, startTime: new Date('2026-01-01T00:00:00Z'),
+      historyLength: 6, taskQueue: 'q1', raw: { pendingActivities: [] }, memo: {}, typedSearchAttributes: { get: () => undefined },
+    }),
+    fetchHistory: async () => history,
+    query: async () => { throw new Error('no worker polls the task queue'); },
+  };
+  const client = { workflow: { getHandle: () => handle }, withDeadline: (_: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
+
+  const { run } = await readRunView(client, pipelineGraph(loaded), 'w');
+  assert.equal(run.status, 'running');
+  assert.equal(run.reported, false);
+  assert.equal(run.error, undefined);
+  assert.equal(run.durationMs, undefined);
+  assert.equal(run.nodes['source:sales']?.status, 'running');
+  assert.equal(run.nodes['step:standardize:0']?.status, 'pending');
+  assert.equal(run.nodes['sink:warehouse']?.status, 'not started');
 });
