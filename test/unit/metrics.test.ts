@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricMeter, MetricTags } from '@temporalio/common';
-import { METRICS, HISTOGRAM_BUCKETS, recordAttempt, recordOutput, recordStage, recordRun, quarantineOf, parseMetricsAddress } from '../../src/metrics.js';
+import { ATTEMPT_OUTCOMES, METRICS, HISTOGRAM_BUCKETS, recordAttempt, recordOutput, recordStage, recordRun, quarantineOf, parseMetricsAddress } from '../../src/metrics.js';
 import { rejectsOf } from '../../src/table/formats.js';
 
 type Recorded = { kind: string; name: string; unit?: string; help?: string; valueType?: string; value: number; tags: MetricTags };
@@ -178,4 +178,11 @@ describe('parseMetricsAddress', () => {
     ['127.0.0.1:123456', usage],
   ];
   for (const [input, message] of invalid) it(`rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseMetricsAddress(input), { message }));
+});
+
+describe('metric help texts', () => {
+  it('the attempts counter\'s help names the outcome label values it is recorded with (it said "retry" for "retrying")', () => {
+    assert.equal(METRICS.attempts.help, `Finished activity attempts by outcome (${ATTEMPT_OUTCOMES.join(', ')}) and failure type (error_code)`);
+    assert.deepEqual([...ATTEMPT_OUTCOMES], ['completed', 'retrying', 'failed', 'cancelled']);
+  });
 });
