@@ -40,7 +40,7 @@ export const METRICS = {
   attempts: {
     name: 'ferry_activity_attempts_total',
     unit: '{attempt}',
-    help: 'Finished activity attempts by outcome (completed, retrying, failed, cancelled) and failure type (error_code)',
+    help: 'Finished activity attempts by outcome (completed, retrying, failed, cancelled) and failure type',
     labels: ['pipeline', 'stage', 'dataset', 'sink', 'outcome', 'error_code'],
   },
   attemptDuration: {
@@ -73,11 +73,10 @@ export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
 };
 
 /**
- * What an attempt ended with. `retry`: it failed and Temporal runs it again; `failed`: it failed
+ * What an attempt ended with. `retrying`: it failed and Temporal runs it again; `failed`: it failed
  * for good (the failure is not retryable, or it was the last attempt the retry policy allows).
  */
-export const ATTEMPT_OUTCOMES = ['completed', 'retrying', 'failed', 'cancelled'] as const;
-export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+export type AttemptOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';
 
 /** Where an activity attempt belongs: the labels every metric of the attempt carries. */
 export type AttemptLabels = { pipeline?: string; stage: string; dataset?: string; sink?: string };

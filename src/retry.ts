@@ -13,19 +13,21 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { temporal } from '@temporalio/proto';
-import { ConfigError, NotFoundError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { settings } from './config.js';
 import { startRun } from './client.js';
 import { SCHEDULED_START_TIME } from './search-attributes.js';
 import type { RunPlan, RunResume, IngestOutput, TransformOutput, DeliverOutput } from './run.js';
+import { noSuchRun } from './runs.js';
 
 /** Closed states a run can be retried from; Temporal's ALLOW_DUPLICATE_FAILED_ONLY allows exactly these. */
 const RETRYABLE_STATES = ['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'];
 
-export async function retryRun(client: Client, workflowId: string): Promise<WorkflowHandle> {
+/** `taskQueue`: where the retry runs (default: the retried run's queue). */
+export async function retryRun(client: Client, workflowId: string, options: { taskQueue?: string } = {}): Promise<WorkflowHandle> {
   const handle = client.workflow.getHandle(workflowId);
   const desc = await handle.describe().catch((err: unknown) => {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with id ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw noSuchRun(workflowId);
     throw err;
   });
   const state = desc.status.name;
@@ -40,7 +42,7 @@ export async function retryRun(client: Client, workflowId: string): Promise<Work
   const time = plan.run?.time ?? scheduled?.toISOString() ?? desc.startTime.toISOString();
   return startRun(client, { ...plan, resume: resumeOf(plan, desc.runId, activities) }, {
     id: workflowId,
-    taskQueue: taskQueue ?? settings().taskQueue,
+    taskQueue: options.taskQueue ?? taskQueue ?? settings().taskQueue,
     time,
     trigger: 'retry',
     // Reuse the id of a run that did not complete; never of one that did (that would deliver twice).

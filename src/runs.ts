@@ -109,12 +109,15 @@ export async function readRun(client: Client, workflowId: string, options: { run
   return { handle, listing: run, ...(report ? { report } : {}) };
 }
 
+/** The one error for a run id that Temporal does not know. */
+export const noSuchRun = (workflowId: string): NotFoundError => new NotFoundError(`no run with id ${workflowId} (ferry runs lists the recent ones)`);
+
 /** A run's description; a run that does not exist is a NotFoundError naming it. */
 export async function describeRun(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
   try {
     return await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with workflow id ${handle.workflowId} (ferry runs lists the recent ones)`);
+    if (err instanceof WorkflowNotFoundError) throw noSuchRun(handle.workflowId);
     throw err;
   }
 }

@@ -21,13 +21,13 @@ export type Cli = {
 
 export type Services = {
   connect: () => Promise<Client>;
-  retryRun: (client: Client, workflowId: string) => Promise<WorkflowHandle>;
+  retryRun: (client: Client, workflowId: string, options?: { taskQueue?: string }) => Promise<WorkflowHandle>;
 };
 
 /** The real services, imported only when a command needs them (so `--help` loads nothing heavy). */
 export const realServices: Services = {
   connect: async () => (await import('../client.js')).connectClient(),
-  retryRun: async (client, id) => (await import('../retry.js')).retryRun(client, id),
+  retryRun: async (client, id, options) => (await import('../retry.js')).retryRun(client, id, options),
 };
 
 export function processCli(): Cli {

@@ -12,6 +12,7 @@ import { runTimeOf, datedRunId } from '../run-date.js';
 import { dayAfter } from '../pipeline/schedule.js';
 import { matchingTimes, orUnknown } from './read.js';
 import { overlapOf } from './spec.js';
+import { NotFoundError } from '../errors.js';
 
 export const BACKFILL_OVERLAPS = ['buffer_all', 'allow_all', 'skip', 'buffer_one', 'cancel_other', 'terminate_other'] as const;
 export type BackfillOverlap = (typeof BACKFILL_OVERLAPS)[number];
@@ -45,4 +46,28 @@ export async function backfill(client: Client, id: string, range: { start: Date;
   if (!times.length) return { runs: 0 };
   await orUnknown(id, () => client.schedule.getHandle(id).backfill({ start, end: range.end, overlap: overlapOf(overlap) }));
   return { runs: times.length, ...(options.jitter ? {} : { ids: times.map((t) => datedRunId(id, t.toISOString())) }) };
+}
+
+/**
+ * The run of `day` for a pipeline with a deployed schedule: the schedule's time that day, so `ferry
+ * run --date 2024-01-05` is the same logical run (same workflow id) as the scheduled or backfilled
+ * run of that day. Undefined when no schedule is deployed or it has no time that day (the run is
+ * then for midnight); a message when it has several (an hourly schedule: the user must pick one).
+ */
+export async function scheduledTimeOn(client: Client, id: string, day: string, timeZone: string): Promise<{ time?: string; error?: string }> {
+  const range = backfillRange(day, day, timeZone);
+  if (typeof range === 'string') return { error: range };
+  let times: Date[];
+  try {
+    times = await matchingTimes(client, id, new Date(range.start.getTime() - 1), range.end);
+  } catch (err) {
+    if (err instanceof NotFoundError) return {};
+    throw err;
+  }
+  if (times.length === 1) return { time: times[0]!.toISOString() };
+  if (times.length > 1) {
+    const first = times[0]!.toISOString().replace(/\.000Z$/, 'Z');
+    return { error: `--date ${day}: schedule ${id} runs ${times.length} times that day; give the time of the run (e.g. --date ${first}), or run them all with ferry schedule backfill ${id} --from ${day} --to ${day}` };
+  }
+  return {};
 }

@@ -13,4 +13,4 @@ export { planHash, planDiff, canonicalJson } from './plan-diff.js';
 export { schedulePlan, schedulePlans, pipelineFiles, type SchedulePlans } from './files.js';
 export { applySchedule, pruneSchedules, type ApplyOutcome } from './deploy.js';
 export { ferrySchedule, ferrySchedules, scheduledRuns, matchingTimes, unknownSchedule, type FerrySchedule, type ScheduledRun } from './read.js';
-export { backfill, backfillRange, BACKFILL_OVERLAPS, type BackfillOverlap } from './backfill.js';
+export { backfill, backfillRange, scheduledTimeOn, BACKFILL_OVERLAPS, type BackfillOverlap } from './backfill.js';

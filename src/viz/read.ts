@@ -11,10 +11,9 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { readRun, listRuns } from '../runs.js';
+import { readRun, listRuns, noSuchRun } from '../runs.js';
 import { runningActivities } from '../client.js';
 import { workflowUrl } from '../config.js';
-import { NotFoundError } from '../errors.js';
 import type { RunPlan, RunReport } from '../run.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { VizGraph } from './model.js';
@@ -29,7 +28,7 @@ export async function readRunView(client: Client, graph: VizGraph, workflowId: s
   try {
     read = await readRun(client, workflowId, options);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with id ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw noSuchRun(workflowId);
     throw err;
   }
   const { handle, listing, report } = read;
@@ -69,7 +68,7 @@ export async function pipelineOfRun(client: Client, workflowId: string): Promise
     if (!plan?.spec?.sources || !plan.pipeline) return undefined;
     return { file: plan.file, spec: plan.spec, connections: plan.connections ?? {}, params: plan.params ?? {} };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with id ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw noSuchRun(workflowId);
     return undefined;
   }
 }

@@ -23,6 +23,7 @@ import { vizPage, CSP, type PageInput } from './page.js';
 import { pipelineView, tryConnect } from './view.js';
 import { readRunView, pipelineOfRun } from './read.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
+import { noSuchRun } from '../runs.js';
 
 export type ServeOptions = { dir: string; host: string; port: number; connect: () => Promise<Client> };
 export type VizServer = { url: string; close: () => Promise<void> };
@@ -70,7 +71,7 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
       } catch { /* fall back to the folder */ }
     }
     const desc = await c.workflow.getHandle(id).describe().catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no run with id ${id}`);
+      if (err instanceof WorkflowNotFoundError) throw noSuchRun(id);
       throw err;
     });
     const pipeline = listing(desc).pipeline;

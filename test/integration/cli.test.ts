@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
 import { workflowUrl } from '../../src/config.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 before(async () => {
@@ -23,16 +24,6 @@ before(async () => {
 });
 after(async () => h?.stop());
 
-function ferry(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('`ferry run --wait` shows progress, ends with the run report and exits 0', async () => {
   const id = `cli-${randomId()}`;

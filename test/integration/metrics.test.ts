@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
+import { settings } from '../../src/config.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { readRun } from '../../src/runs.js';
 import { METRICS, HISTOGRAM_BUCKETS } from '../../src/metrics.js';
@@ -99,7 +100,7 @@ const SDK_TAGS = ['namespace', 'taskQueue', 'activityType', 'workflowType'];
 function series(s: Scrape, name: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const sample of s.samples.filter((x) => x.name === name)) {
-    assert.equal(sample.labels.namespace, 'default');
+    assert.equal(sample.labels.namespace, settings().namespace);
     assert.equal(sample.labels.taskQueue, h.taskQueue);
     const own = Object.fromEntries(Object.entries(sample.labels).filter(([k]) => !SDK_TAGS.includes(k)));
     out.set(key(own), sample.value);

@@ -18,7 +18,8 @@ let client: Client;
 const SCHEDULE = 'daily-sales';
 const DAYS = ['2024-01-05', '2024-01-06', '2024-01-07'];
 const backfilled = DAYS.map((d) => `daily-sales-${d}T22:30:00Z`);
-const manual = 'daily-sales-2024-01-07T23:00:00Z';
+const manual = 'daily-sales-2024-01-08T22:30:00Z';
+const retried = 'daily-sales-2024-01-09T22:30:00Z';
 
 /** The section's sh blocks, in order. */
 async function operatingScript(): Promise<string> {
@@ -32,7 +33,7 @@ async function operatingScript(): Promise<string> {
 
 async function reset(): Promise<void> {
   await client.schedule.getHandle(SCHEDULE).delete().catch(() => undefined);
-  for (const id of [...backfilled, manual]) await client.workflow.getHandle(id).terminate('test reset').catch(() => undefined);
+  for (const id of [...backfilled, manual, retried]) await client.workflow.getHandle(id).terminate('test reset').catch(() => undefined);
   await rm('.ferry/out/daily-sales', { recursive: true, force: true });
   await rm('.ferry/retail.html', { force: true });
 }
@@ -76,8 +77,16 @@ ${(await operatingScript()).replace(/^(ferry (worker|serve)[^\n]*&)/gm, '$1\nsle
   assert.match(out, /^ferry_rows_total\{.*pipeline="daily-sales".*\} \d+/m);
   assert.match(out, /^deleted schedule daily-sales/m);
 
-  // The manual run read and wrote 2024-01-08 (Berlin): that day's one sale.
-  assert.equal(await readFile('.ferry/out/daily-sales/2024-01-08.csv', 'utf8'), 'sale_id,sale_date,customer_id,product_id,quantity,amount,currency\nS006,2024-01-08,C05,P01,1,19.99,USD\n');
+  // Every run read and wrote its own day: the three backfilled, the manual one, the retried one.
+  const header = 'sale_id,sale_date,customer_id,product_id,quantity,amount,currency\n';
+  const expected: Record<string, string> = {
+    '2024-01-05': 'S001,2024-01-05,C01,P01,2,39.98,USD\nS002,2024-01-05,C02,P02,1,15.50,EUR\n',
+    '2024-01-06': 'S003,2024-01-06,C03,P03,,120.00,GBP\n',
+    '2024-01-07': 'S004,2024-01-07,C01,P02,3,46.50,EUR\nS005,2024-01-07,C04,P04,1,99999.00,USD\n',
+    '2024-01-08': 'S006,2024-01-08,C05,P01,1,19.99,USD\n',
+    '2024-01-09': 'S007,2024-01-09,C02,P05,4,,USD\n',
+  };
+  for (const [day, rows] of Object.entries(expected)) assert.equal(await readFile(`.ferry/out/daily-sales/${day}.csv`, 'utf8'), header + rows, day);
   // The viz page is one self-contained file.
   const page = await readFile('.ferry/retail.html', 'utf8');
   assert.ok(page.startsWith('<!doctype html>') || page.startsWith('<!DOCTYPE html>'), page.slice(0, 40));
@@ -85,15 +94,12 @@ ${(await operatingScript()).replace(/^(ferry (worker|serve)[^\n]*&)/gm, '$1\nsle
   // The JSON API answered with the runs.
   assert.match(out, /"workflowId":"daily-sales-/);
 
-  // The backfill: three runs, each for its own day (the worker in the script may have stopped before
-  // all ran: any run still open is finished by the test's own check of what exists).
+  // The backfill: three runs, each for its own day, started by the schedule.
   for (const [i, id] of backfilled.entries()) {
-    const handle = client.workflow.getHandle(id);
-    const desc = await handle.describe();
-    if (desc.status.name !== 'COMPLETED') continue;
-    const report = (await handle.result()) as RunReport;
-    assert.deepEqual([report.run.date, report.run.trigger], [DAYS[i], 'schedule']);
+    const report = (await client.workflow.getHandle(id).result()) as RunReport;
+    assert.deepEqual([report.status, report.run.date, report.run.trigger], ['completed', DAYS[i], 'schedule'], id);
   }
-  const done = await Promise.all(backfilled.map((id) => client.workflow.getHandle(id).describe().then((d) => d.status.name)));
-  assert.ok(done.includes('COMPLETED'), `backfilled runs: ${done.join(', ')}`);
+  const again = (await client.workflow.getHandle(retried).result()) as RunReport;
+  assert.deepEqual([again.status, again.run.date, again.run.trigger], ['completed', '2024-01-09', 'retry']);
+  assert.match(out, new RegExp(`^${retried.replace(/[.]/g, '\\.')} {2}COMPLETED|started retry of ${retried}`, 'm'));
 });

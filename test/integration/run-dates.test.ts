@@ -6,7 +6,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { startHarness, randomId } from '../support/harness.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { planOf, startRun } from '../../src/cli/start.js';
 import type { RunReport } from '../../src/run.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let dir: string;
@@ -77,16 +77,6 @@ after(async () => {
   delete process.env.FERRY_CONNECTIONS;
 });
 
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function outputsOf(day: string) {
   const nodash = day.replaceAll('-', '');

@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import Long from 'long';
 import { startHarness, randomId, RETAIL } from '../support/harness.js';
@@ -15,6 +16,7 @@ import { planOf } from '../../src/cli/start.js';
 import { startRun } from '../../src/client.js';
 import { ConfigError } from '../../src/errors.js';
 import type { RunReport } from '../../src/run.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 before(async () => {
@@ -23,16 +25,6 @@ before(async () => {
 });
 after(async () => h?.stop());
 
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const attributes = async (id: string) => {
   const sa = (await h.client.workflow.getHandle(id).describe()).searchAttributes;
@@ -88,4 +80,43 @@ test('a namespace without Ferry\'s search attributes: the start fails with how t
   }
   assert.ok(err instanceof ConfigError, String(err));
   assert.equal(err.message, `search attribute FerryPipeline is not registered in namespace ${namespace}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${namespace} --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword`);
+});
+
+test('`ferry run --date <day>` of a pipeline with a deployed schedule is that day\'s scheduled run; several runs that day must be picked', async () => {
+  const name = `dated-${randomId()}`;
+  const dir = join('.ferry', 'test-tmp', name);
+  await mkdir(dir, { recursive: true });
+  const pipeline = (cron: string) => `name: ${name}
+sources:
+  products: { type: file, path: examples/retail/data/products.csv }
+sinks:
+  out: { type: file, input: products, path: "${dir}/{run_date}.csv" }
+schedule:
+  cron: "${cron}"
+  timezone: Europe/Berlin
+`;
+  const file = join(dir, 'pipeline.yaml');
+  try {
+    await writeFile(file, pipeline('30 23 * * *'));
+    // Not deployed yet: the day's midnight in the schedule's zone.
+    const undeployed = await ferry(['run', file, '--date', '2024-01-08', '--wait', '-q', h.taskQueue]);
+    assert.equal(undeployed.code, 0, undeployed.stderr);
+    assert.ok(undeployed.stdout.startsWith(`started ${name} as ${name}-2024-01-07T23:00:00Z\n`), undeployed.stdout);
+
+    assert.equal((await ferry(['schedule', 'apply', file, '-q', h.taskQueue])).code, 0);
+    const deployed = await ferry(['run', file, '--date', '2024-01-08', '--wait', '-q', h.taskQueue]);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.ok(deployed.stdout.startsWith(`started ${name} as ${name}-2024-01-08T22:30:00Z\n`), deployed.stdout);
+    const report = (await h.client.workflow.getHandle(`${name}-2024-01-08T22:30:00Z`).result()) as RunReport;
+    assert.deepEqual([report.run.date, report.run.trigger], ['2024-01-08', 'cli']);
+
+    await writeFile(file, pipeline('0 * * * *'));
+    assert.equal((await ferry(['schedule', 'apply', file, '-q', h.taskQueue])).code, 0);
+    const hourly = await ferry(['run', file, '--date', '2024-01-08', '-q', h.taskQueue]);
+    assert.equal(hourly.code, 2);
+    assert.equal(hourly.stderr, `error: --date 2024-01-08: schedule ${name} runs 24 times that day; give the time of the run (e.g. --date 2024-01-07T23:00:00Z), or run them all with ferry schedule backfill ${name} --from 2024-01-08 --to 2024-01-08\n`);
+  } finally {
+    await h.client.schedule.getHandle(name).delete().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -7,19 +7,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { randomId, testEnv } from '../support/harness.js';
+import { settings } from '../../src/config.js';
 import { connectClient, startRun } from '../../src/client.js';
 import { createWorker } from '../../src/worker.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { planOf } from '../../src/cli/start.js';
 import { LocalStagingStore } from '../../src/staging/store.js';
 import { runQuery } from '../../src/runs.js';
+import { ferry } from '../support/ferry-cli.js';
 
 const pipeline = `runs_${randomId()}`;
 const dir = `.ferry/test-files/${pipeline}`;
@@ -29,17 +30,6 @@ let server: Server;
 let requests = 0;
 const ids = { completed: '', failed: '', cancelled: '', terminated: '' };
 
-function ferry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
-  });
-}
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -191,7 +181,7 @@ test('ferry runs lists them newest first with run date, trigger, status and rows
   assert.match(lines[1]!, new RegExp(`^${ids.completed} +${pipeline} +2024-01-05 {2}cli +completed {2}\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +[\\d.]+m?s +3$`));
   const query = runQuery({ pipeline, trigger: 'cli' });
   assert.equal(query, `WorkflowType = 'pipeline' AND FerryPipeline = '${pipeline}' AND FerryTrigger = 'cli'`);
-  assert.equal(lines[3], `same filter in the Temporal UI: http://127.0.0.1:8233/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+  assert.equal(lines[3], `same filter in the Temporal UI: ${settings().uiUrl}/namespaces/${settings().namespace}/workflows?query=${encodeURIComponent(query)}`);
   const found: string[] = [];
   for await (const wf of client.workflow.list({ query })) found.push(wf.workflowId);
   assert.deepEqual(found, [ids.completed]);

@@ -22,6 +22,7 @@ import { workflowUrl } from '../../src/config.js';
 import { screenshotViz, SHOT } from '../../scripts/screenshot-viz.js';
 import type { RunReport } from '../../src/run.js';
 import { FERRY_PIPELINE } from '../../src/search-attributes.js';
+import { ferry } from '../support/ferry-cli.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -62,16 +63,6 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function ferry(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ferry.js', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A page that records every request it makes. */
 async function open(url: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
@@ -164,7 +155,7 @@ test('`ferry viz` picks the latest run by default; a run of another pipeline or 
   const wrong = await ferry(['viz', other, '--run', runId, '--out', join(dir, 'wrong.html')], { FERRY_CONNECTIONS: 'config/connections.yaml' });
   assert.deepEqual([wrong.code, wrong.stderr], [1, `error: run ${runId} is a run of pipeline retail, not retail_copy\n`]);
   const missing = await ferry(['viz', RETAIL, '--run', 'no-such-run-here', '--out', join(dir, 'missing.html')]);
-  assert.deepEqual([missing.code, missing.stderr], [1, 'error: no run with id no-such-run-here\n']);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'error: no run with id no-such-run-here (ferry runs lists the recent ones)\n']);
 });
 
 test('`ferry viz` without Temporal: the page says so and still draws the graph', async () => {
@@ -266,7 +257,7 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
     const one = (await json(`/api/runs/${runId}`)).body as { run: { status: string; rowsDelivered: number; nodes: Record<string, { rows?: number; columns?: unknown[] }> }; report: RunReport };
     assert.deepEqual([one.run.status, one.run.rowsDelivered, one.run.nodes['sink:warehouse']!.rows, one.run.nodes['dataset:sales_final@preprocess']!.columns!.length], ['completed', 27, 9, 14]);
     assert.equal(one.report.workflowId, runId);
-    assert.deepEqual(await json('/api/runs/no-such-run-here'), { status: 404, type: 'application/json; charset=utf-8', body: { error: 'no run with id no-such-run-here', status: 404 } });
+    assert.deepEqual(await json('/api/runs/no-such-run-here'), { status: 404, type: 'application/json; charset=utf-8', body: { error: 'no run with id no-such-run-here (ferry runs lists the recent ones)', status: 404 } });
     assert.equal((await json('/api/runs?limit=x')).status, 400);
   } finally {
     server.child.kill('SIGINT');

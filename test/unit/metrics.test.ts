@@ -4,9 +4,10 @@
  * follow Prometheus' conventions and carry no unbounded label; `--metrics` addresses, valid and not.
  */
 import { describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import type { MetricMeter, MetricTags } from '@temporalio/common';
-import { ATTEMPT_OUTCOMES, METRICS, HISTOGRAM_BUCKETS, recordAttempt, recordOutput, recordStage, recordRun, quarantineOf, parseMetricsAddress } from '../../src/metrics.js';
+import { METRICS, HISTOGRAM_BUCKETS, recordAttempt, recordOutput, recordStage, recordRun, quarantineOf, parseMetricsAddress } from '../../src/metrics.js';
 import { rejectsOf } from '../../src/table/formats.js';
 
 type Recorded = { kind: string; name: string; unit?: string; help?: string; valueType?: string; value: number; tags: MetricTags };
@@ -180,9 +181,9 @@ describe('parseMetricsAddress', () => {
   for (const [input, message] of invalid) it(`rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseMetricsAddress(input), { message }));
 });
 
-describe('metric help texts', () => {
-  it('the attempts counter\'s help names the outcome label values it is recorded with (it said "retry" for "retrying")', () => {
-    assert.equal(METRICS.attempts.help, `Finished activity attempts by outcome (${ATTEMPT_OUTCOMES.join(', ')}) and failure type (error_code)`);
-    assert.deepEqual([...ATTEMPT_OUTCOMES], ['completed', 'retrying', 'failed', 'cancelled']);
-  });
+it('the README lists every metric Ferry defines, with its type and labels, and no other', async () => {
+  const readme = await readFile('README.md', 'utf8');
+  const rows = [...readme.matchAll(/^\| `(ferry_[a-z_]+)` \| (\w+) \| ([^|]*) \|/gm)].map((m) => [m[1], m[2], m[3]!.split(',').map((l) => l.trim())]);
+  const defined = Object.values(METRICS).map((d) => [d.name, d.name.endsWith('_seconds') ? 'histogram' : 'counter', [...d.labels]]);
+  assert.deepEqual(rows, defined);
 });

@@ -1,3 +1,4 @@
+/** `--date` and the run date: the instant of a day in a time zone (DST included), the day of an instant, the id of a dated run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTimeOf, localDate, datedRunId } from '../../src/run-date.js';

@@ -11,10 +11,11 @@ export function retryCommand(cli: Cli): Command {
     .description('run a failed or cancelled run again as the same logical run; only missing deliveries are made')
     .argument('<workflow-id>', 'the run to retry')
     .addOption(waitOption())
-    .action(async (id: string, opts: { wait?: boolean }) => {
+    .option('-q, --task-queue <queue>', 'Temporal task queue to run the retry on (default: the retried run\'s)')
+    .action(async (id: string, opts: { wait?: boolean; taskQueue?: string }) => {
       const [{ bold, dim }, { workflowUrl }] = await Promise.all([import('../render.js'), import('../../config.js')]);
       const client = await cli.services.connect();
-      const handle = await cli.services.retryRun(client, id);
+      const handle = await cli.services.retryRun(client, id, { taskQueue: opts.taskQueue });
       cli.out(`started retry of ${bold(id)} as ${handle.workflowId}\n  ${dim(workflowUrl(handle.workflowId))}\n`);
       if (opts.wait) {
         const { watchRun, workflowPollers } = await import('../watch.js');

@@ -14,7 +14,7 @@ export function runCommand(cli: Cli): Command {
     .argument('<pipeline>', 'the pipeline YAML file')
     .addOption(paramOption())
     .addOption(waitOption())
-    .option('--date <date>', 'the logical run date: a day (2024-01-05, midnight in the schedule\'s time zone) or an ISO time; the run reads and writes that day\'s data ({run_date}, ${run.date}); default: now')
+    .option('--date <date>', 'the logical run date: a day (2024-01-05: the deployed schedule\'s run that day, else midnight in its time zone) or an ISO time; the run reads and writes that day\'s data ({run_date}, ${run.date}); default: now')
     .option('--id <workflow-id>', 'the run\'s workflow id (default: <pipeline>-<date> with --date, else <pipeline>-<UTC time>-<random>); a re-run with the same id delivers nothing twice')
     .addOption(taskQueueOption())
     .addOption(new Option('-n, --dry-run', 'validate and print the plan (sources, steps, sinks, settings); start nothing').conflicts('wait'))
@@ -24,13 +24,13 @@ export function runCommand(cli: Cli): Command {
       const loaded = await loadForCli(cli, file, opts.param ?? {});
       if (!loaded) return;
       const { settings } = await import('../../config.js');
+      const taskQueue = opts.taskQueue ?? settings().taskQueue;
       let time: string | undefined;
       if (opts.date !== undefined) {
         const { runTimeOf } = await import('../../run-date.js');
         time = runTimeOf(opts.date, loaded.spec.schedule?.timezone);
         if (!time) throw new UsageError(`--date ${opts.date}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`);
       }
-      const taskQueue = opts.taskQueue ?? settings().taskQueue;
       if (opts.dryRun) {
         const { planText } = await import('../plan-text.js');
         cli.out(planText(loaded, { taskQueue, params: loaded.params }));
@@ -38,6 +38,13 @@ export function runCommand(cli: Cli): Command {
       }
       const [{ startRun, planOf }, { bold, dim }, { workflowUrl }] = await Promise.all([import('../start.js'), import('../render.js'), import('../../config.js')]);
       const client = await cli.services.connect();
+      if (opts.date !== undefined && loaded.spec.schedule && /^\d{4}-\d{2}-\d{2}$/.test(opts.date.trim())) {
+        // A day of a scheduled pipeline is the run its schedule makes that day: the same logical run.
+        const { scheduledTimeOn } = await import('../../schedule/index.js');
+        const on = await scheduledTimeOn(client, loaded.spec.name, opts.date.trim(), loaded.spec.schedule.timezone);
+        if (on.error) throw new UsageError(on.error);
+        time = on.time ?? time;
+      }
       const handle = await startRun(client, planOf(loaded), { id: opts.id, taskQueue, time, trigger: 'cli' });
       cli.out(`started ${bold(loaded.spec.name)} as ${handle.workflowId}\n  ${dim(workflowUrl(handle.workflowId))}\n`);
       if (opts.wait) {

@@ -60,6 +60,6 @@ describe('ferry status', () => {
 
   it('an unknown id is one line and exit 1', async () => {
     const res = await ferry(['status', 'nope'], { connect: fakeClient(undefined) });
-    assert.deepEqual(res, { code: 1, out: '', err: 'error: no run with workflow id nope (ferry runs lists the recent ones)\n', connected: 0 });
+    assert.deepEqual(res, { code: 1, out: '', err: 'error: no run with id nope (ferry runs lists the recent ones)\n', connected: 0 });
   });
 });

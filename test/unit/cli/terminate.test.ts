@@ -37,7 +37,7 @@ describe('ferry terminate and cancel', () => {
     });
     it(`${verb} of an unknown id: one line, exit 1`, async () => {
       const res = await ferry([verb, 'nope'], { connect: fakeClient(undefined) });
-      assert.deepEqual(res, { code: 1, out: '', err: 'error: no run with workflow id nope (ferry runs lists the recent ones)\n', connected: 0 });
+      assert.deepEqual(res, { code: 1, out: '', err: 'error: no run with id nope (ferry runs lists the recent ones)\n', connected: 0 });
     });
   }
 

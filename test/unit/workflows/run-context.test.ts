@@ -1,3 +1,4 @@
+/** The logical run a workflow works out: from the client, from a schedule's nominal time, or from its own start. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TypedSearchAttributes } from '@temporalio/common';
