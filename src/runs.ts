@@ -101,10 +101,10 @@ export async function readRun(client: Client, workflowId: string, options: { run
     report = isReport(result) ? result : undefined;
   } else if (run.status !== 'running') report = run.report;
   if (!report && (run.status === 'running' || run.status === 'cancelled' || run.status === 'failed')) {
-    report = await Promise.race([
-      handle.query<RunReport>('progress').catch(() => undefined),
-      new Promise<undefined>((resolve) => { (setTimeout(resolve, options.queryTimeoutMs ?? 3000) as unknown as NodeJS.Timeout).unref(); }),
-    ]);
+    // A deadline on the call itself, not a race: a query no worker answers would otherwise stay
+    // pending on the connection for the SDK's own timeout and keep `ferry status` alive ~30 s.
+    const deadline = Date.now() + (options.queryTimeoutMs ?? 3000);
+    report = await client.withDeadline(deadline, () => handle.query<RunReport>('progress')).catch(() => undefined);
   }
   return { handle, listing: run, ...(report ? { report } : {}) };
 }

@@ -1,8 +1,9 @@
 /**
  * Reads one run for the view, from Temporal alone: its listing and report (src/runs.ts readRun:
  * result, memo or progress query), its activities' timings (history), and, while it runs, what its
- * activities last heartbeated (src/client.ts runningActivities). `ferry viz` and `ferry serve` both
- * read runs through here.
+ * activities last heartbeated (src/client.ts runningActivities); a run that ended without a
+ * report (terminated, timed out) from its history (src/run-history.ts). `ferry viz` and
+ * `ferry serve` both read runs through here.
  *
  *   const run = await readRunView(client, graph, 'retail-2024-01-05T00:00:00Z');
  *   const latest = await latestRunId(client, 'retail');
@@ -10,7 +11,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { readRun, listRuns } from '../runs.js';
+import { readRun, listRuns, noSuchRun } from '../runs.js';
 import { runningActivities } from '../client.js';
 import { workflowUrl } from '../config.js';
 import type { RunPlan, RunReport } from '../run.js';
@@ -18,7 +19,7 @@ import type { LoadedPipeline } from '../pipeline/load.js';
 import type { VizGraph } from './model.js';
 import { runState, type VizRun } from './run-state.js';
 import { activityTimings } from './timings.js';
-import { noSuchRun } from '../runs.js';
+import { endOfHistory, reportFromHistory } from '../run-history.js';
 
 export type RunRead = { run: VizRun; report?: RunReport };
 
@@ -36,7 +37,16 @@ export async function readRunView(client: Client, graph: VizGraph, workflowId: s
     running ? runningActivities(handle) : Promise.resolve([]),
     handle.fetchHistory().catch(() => undefined),
   ]);
-  const run = runState(graph, { listing, ...(report ? { report } : {}), activities, timings: history ? activityTimings(history) : [], url: workflowUrl(workflowId) });
+  // A run that ended without a report (terminated, timed out) is drawn from what its history
+  // tells, as `ferry status` prints it: rows of the activities that completed, the stage in flight
+  // at the end marked so, sinks that never started as not started, and the termination reason.
+  // A running run no worker answers for is read the same way: what ran so far, the rest pending.
+  const told = !report && history ? reportFromHistory(history, listing.status, workflowId) : undefined;
+  if (told) told.run.date = listing.runDate ?? told.run.date;
+  if (told && running) { delete told.finishedAt; delete told.durationMs; }
+  const ended = told && history ? endOfHistory(history) : undefined;
+  const run = runState(graph, { listing, ...(report ?? told ? { report: report ?? told } : {}), activities, timings: history ? activityTimings(history) : [], url: workflowUrl(workflowId) });
+  if (told) Object.assign(run, { reported: false }, ended?.cause ? { error: `${ended.status}: ${ended.cause}` } : {});
   return { run, ...(report ? { report } : {}) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `ferry serve`: Node's http server (no framework), read-only. Pages: the index (pipelines and the
  * run list), a pipeline (graph and latest run), a run (updated live while it goes). JSON:
- * /api/pipelines, /api/pipelines/<name>, /api/runs (?pipeline=&status=&limit=), /api/runs/<id>.
+ * /api/pipelines, /api/pipelines/<name>, /api/runs (?pipeline=&status=&since=&trigger=&limit=), /api/runs/<id>.
  * It binds to loopback by default and then answers only requests addressed to a loopback name (a web
  * page elsewhere cannot reach it through DNS rebinding). Nothing it sends holds a secret: configs
  * carry `${env:…}` references, never their values.
@@ -12,7 +12,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { listRuns, listing, RUN_STATUSES, type RunFilter, type RunStatus } from '../runs.js';
+import { listRuns, listing, RUN_STATUSES, type RunFilter } from '../runs.js';
+import { parseSince, parseStatus, parseTrigger } from '../run-filter.js';
+import { RUN_TRIGGERS } from '../run.js';
 import { FerryError, NotFoundError } from '../errors.js';
 import { rootMessage } from '../cli/render.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
@@ -164,15 +166,35 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
   };
 }
 
-/** `?pipeline=&status=&limit=`, checked: a bad value is a 400 naming the valid ones. */
+/**
+ * `?pipeline=&status=&since=&trigger=&limit=`, the filters of `ferry runs` with its spellings
+ * (`canceled`, `timed-out` too), checked: a bad value, or a parameter that is no filter, is a 400
+ * (an ignored filter would answer with runs it was meant to leave out).
+ */
 export function runFilter(query: URLSearchParams): RunFilter {
   const filter: RunFilter = {};
+  for (const key of query.keys()) {
+    if (!RUN_PARAMS.includes(key)) throw new HttpError(400, `unknown parameter ${key}: /api/runs takes ${RUN_PARAMS.join(', ')}`);
+  }
   const pipeline = query.get('pipeline');
   if (pipeline) filter.pipeline = pipeline;
   const status = query.get('status');
   if (status) {
-    if (!RUN_STATUSES.includes(status as RunStatus)) throw new HttpError(400, `status must be one of ${RUN_STATUSES.join(', ')}; got ${status}`);
-    filter.status = status as RunStatus;
+    const parsed = parseStatus(status);
+    if (!parsed) throw new HttpError(400, `status must be one of ${RUN_STATUSES.join(', ')}; got ${status}`);
+    filter.status = parsed;
+  }
+  const since = query.get('since');
+  if (since) {
+    const parsed = parseSince(since);
+    if (!parsed) throw new HttpError(400, `since must be a duration such as 30m, 2h or 7d, or a date such as 2024-01-05 or 2024-01-05T06:00:00Z; got ${since}`);
+    filter.since = parsed;
+  }
+  const trigger = query.get('trigger');
+  if (trigger) {
+    const parsed = parseTrigger(trigger);
+    if (!parsed) throw new HttpError(400, `trigger must be one of ${RUN_TRIGGERS.join(', ')}; got ${trigger}`);
+    filter.trigger = parsed;
   }
   const limit = query.get('limit');
   if (limit !== null) {
@@ -181,6 +203,8 @@ export function runFilter(query: URLSearchParams): RunFilter {
   }
   return filter;
 }
+
+const RUN_PARAMS = ['pipeline', 'status', 'since', 'trigger', 'limit'];
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, {

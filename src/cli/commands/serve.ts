@@ -15,7 +15,7 @@ export function serveCommand(cli: Cli): Command {
     .addOption(new Option('--dir <folder>', 'the pipelines to show').default('config/pipelines'))
     .addHelpText('after', `
 Pages: /  (pipelines and runs) · /pipelines/<name> · /runs/<workflow-id> (live while it runs)
-JSON:  /api/pipelines · /api/pipelines/<name> · /api/runs?pipeline=&status=&limit= · /api/runs/<id>
+JSON:  /api/pipelines · /api/pipelines/<name> · /api/runs?pipeline=&status=&since=&trigger=&limit= · /api/runs/<id>
 Read-only; stop it with Ctrl-C.
 
 Example:

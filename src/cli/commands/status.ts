@@ -35,7 +35,7 @@ export function statusCommand(cli: Cli): Command {
         header(progress);
         if (progress) cli.out(`${progressLines(progress).join('\n')}\n`);
         else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
-        else cli.out(`  ${dim('no worker has picked this run up yet')}\n`);
+        else cli.out(`  ${dim(`no worker has picked this run up yet: is one running on its task queue ${desc.taskQueue}? (ferry worker --task-queue ${desc.taskQueue})`)}\n`);
         for (const line of activityLines(desc.raw.pendingActivities)) cli.out(`  ${dim('running')} ${line.text}\n`);
         cli.out(`  ${dim(url)}\n`);
         return;

@@ -7,13 +7,19 @@ export const payload = (v: unknown) => ({ payloads: [{ metadata: { encoding: Buf
 export type FakeRun = {
   status: string; historyLength?: number; pending?: unknown[]; progress?: RunReport; memo?: Record<string, unknown>; failure?: unknown; result?: unknown;
   attributes?: Record<string, string>; closeTime?: Date;
+  /** The progress query gets no answer (no worker): it ends only at the call's deadline, else after the SDK's 30 s. */
+  hangs?: boolean;
 };
+
+/** Progress queries that have not ended yet (a `hangs` run's query without a deadline stays here ~30 s). */
+export const pendingQueries = new Set<Promise<unknown>>();
 
 /**
  * A client whose one run is `run` and whose list is `runs`; `calls` records what was asked of it
  * (list queries, cancel, terminate); `results` are the results of listed runs by run id.
  */
 export function fakeClient(run: FakeRun | undefined, calls: string[] = [], runs: unknown[] = [], results: Record<string, unknown> = {}): () => Promise<Client> {
+  let deadline: number | undefined;
   const handle = (id: string, runId?: string) => ({
     workflowId: id,
     describe: async () => {
@@ -25,6 +31,12 @@ export function fakeClient(run: FakeRun | undefined, calls: string[] = [], runs:
       };
     },
     query: async () => {
+      if (run?.hangs) {
+        const wait = deadline === undefined ? 30_000 : Math.max(0, deadline - Date.now());
+        const q = new Promise<never>((_, reject) => { setTimeout(() => reject(new Error('deadline exceeded')), wait); });
+        pendingQueries.add(q);
+        return q.finally(() => pendingQueries.delete(q));
+      }
       if (!run?.progress) throw new Error('no worker polls the task queue');
       return run.progress;
     },
@@ -44,6 +56,16 @@ export function fakeClient(run: FakeRun | undefined, calls: string[] = [], runs:
       for (const r of runs) yield r;
     })();
   };
-  return async () => ({ workflow: { getHandle: handle, list } }) as unknown as Client;
+  // As Client.withDeadline: the calls made in fn end at the deadline.
+  const withDeadline = async <R>(at: number | Date, fn: () => Promise<R>): Promise<R> => {
+    deadline = +at;
+    calls.push('withDeadline');
+    try {
+      return await fn();
+    } finally {
+      deadline = undefined;
+    }
+  };
+  return async () => ({ workflow: { getHandle: handle, list }, withDeadline }) as unknown as Client;
 }
 

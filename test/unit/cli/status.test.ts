@@ -33,10 +33,10 @@ describe('ferry status', () => {
     assert.equal(lines[2], '  running ingest items: page 6 · 150 rows');
   });
 
-  it('a run not picked up yet says that', async () => {
+  it('a run not picked up yet says that, with the task queue a worker must poll (a worker on another queue is the usual cause)', async () => {
     const res = await ferry(['status', 'run-1'], { connect: fakeClient({ status: 'RUNNING', historyLength: 2 }) });
     assert.equal(res.out.split('\n')[0], 'run-1  RUNNING  started 2026-01-01T00:00:00.000Z');
-    assert.equal(res.out.split('\n')[1], '  no worker has picked this run up yet');
+    assert.equal(res.out.split('\n')[1], '  no worker has picked this run up yet: is one running on its task queue q1? (ferry worker --task-queue q1)');
   });
 
   it('a failed run prints its report from its memo, no worker answering: the failed sink with its error, the delivered one with its rows', async () => {

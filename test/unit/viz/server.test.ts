@@ -8,7 +8,7 @@ import { mkdtemp, writeFile, copyFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { startVizServer, type VizServer } from '../../../src/viz/server.js';
+import { runFilter, startVizServer, type VizServer } from '../../../src/viz/server.js';
 import { TransientError } from '../../../src/errors.js';
 import { CSP } from '../../../src/viz/page.js';
 import { settings } from '../../../src/config.js';
@@ -103,4 +103,17 @@ test('read-only and loopback-only', async () => {
   const rebound = await get('/api/pipelines', { host: 'attacker.example:4141' });
   assert.deepEqual([rebound.status, JSON.parse(rebound.body)], [403, { error: 'this server answers requests to a loopback address only', status: 403 }]);
   assert.equal((await get('/api/pipelines', { host: 'localhost:4141' })).status, 200);
+});
+
+test('/api/runs filters as ferry runs does: its spellings, since and trigger; a parameter that is no filter is a 400, not ignored', () => {
+  const q = (s: string) => runFilter(new URLSearchParams(s));
+  assert.deepEqual(q('status=timed-out'), { status: 'timed out' });
+  assert.deepEqual(q('status=canceled&pipeline=p'), { pipeline: 'p', status: 'cancelled' });
+  assert.deepEqual(q('status=timed%20out'), { status: 'timed out' });
+  assert.deepEqual(q('trigger=retry&since=2024-01-05&limit=3'), { since: new Date('2024-01-05T00:00:00.000Z'), trigger: 'retry', limit: 3 });
+  const ago = Date.now() - q('since=30m').since!.getTime();
+  assert.ok(ago >= 1_800_000 && ago < 1_860_000, String(ago));
+  assert.throws(() => q('trigger=cron'), { status: 400, message: 'trigger must be one of cli, schedule, client, retry; got cron' });
+  assert.throws(() => q('since=yesterday'), { status: 400, message: 'since must be a duration such as 30m, 2h or 7d, or a date such as 2024-01-05 or 2024-01-05T06:00:00Z; got yesterday' });
+  assert.throws(() => q('pipline=retail'), { status: 400, message: 'unknown parameter pipline: /api/runs takes pipeline, status, since, trigger, limit' });
 });
