@@ -70,7 +70,7 @@ export async function withSearchAttributeHint<T>(client: Client, call: () => Pro
     if (!name || !/no mapping defined|not defined|not registered/i.test(text)) throw err;
     const ns = client.options.namespace;
     const create = Object.entries(FERRY_SEARCH_ATTRIBUTES).map(([n, type]) => `--name ${n} --type ${type}`).join(' ');
-    throw new ConfigError(`search attribute ${name} is not registered in namespace ${ns}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${ns} ${create}`);
+    throw new ConfigError(`search attribute ${name} (one of Ferry's: ${Object.keys(FERRY_SEARCH_ATTRIBUTES).join(', ')}) is not registered in namespace ${ns}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${ns} ${create}`);
   }
 }
 
