@@ -134,7 +134,7 @@ test('FERRY_LOG_FORMAT=json does the same; the text format is one line per attem
   const text = await runThroughWorker(['--log-format', 'text'], { FERRY_LOG_FORMAT: 'json', FERRY_LOG_LEVEL: 'WARN' });
   assert.equal(text.code, 0, text.stderr);
   const lines = text.stdout.split('\n').filter(Boolean);
-  assert.equal(lines[0], `ferry worker on task queue ${lines[0]!.split(' ')[5]} at ${process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'} (Ctrl-C to stop)`);
+  assert.equal(lines[0], `ferry worker on task queue ${lines[0]!.split(' ')[5]} at ${process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'}, namespace ${process.env.TEMPORAL_NAMESPACE ?? 'default'} (Ctrl-C to stop)`);
   const id = text.workflowId;
   assert.match(lines[1]!, /^✖ \d\d:\d\d:\d\d /);
   assert.equal(lines[1]!.slice(11), `${id} ingest flaky: ${ERROR_503()} — will retry`);

@@ -65,7 +65,7 @@ DEBUG; default WARN) sets how much the Temporal SDK adds. Secrets are masked. Se
       } catch (err) {
         return fail(err);
       }
-      info(json ? `ferry worker on task queue ${queue}` : `ferry worker on task queue ${bold(queue)} at ${s.temporalAddress} (Ctrl-C to stop)`,
+      info(json ? `ferry worker on task queue ${queue}` : `ferry worker on task queue ${bold(queue)} at ${s.temporalAddress}, namespace ${s.namespace} (Ctrl-C to stop)`,
         { taskQueue: queue, address: s.temporalAddress, namespace: s.namespace, maxActivities: opts.maxActivities });
       if (opts.metrics) info(`metrics at http://${opts.metrics}/metrics`, { metrics: opts.metrics });
       try {
