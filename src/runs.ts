@@ -38,11 +38,13 @@ export type RunListing = {
 export async function listRuns(client: Client, filter: RunFilter = {}): Promise<RunListing[]> {
   const limit = filter.limit ?? 20;
   const runs: RunListing[] = [];
-  // Visibility returns newest first; reading a little more than asked and sorting keeps the order
-  // right on stores that order by close time.
-  for await (const wf of client.workflow.list({ query: runQuery(filter), pageSize: Math.min(1000, limit * 2) })) {
+  // SQL visibility stores (the dev server's among them) order by close time, running runs first, so
+  // a quick run started later can be listed after a slow one started earlier: read a margin beyond
+  // `limit` and sort by start time.
+  const read = limit + 100;
+  for await (const wf of client.workflow.list({ query: runQuery(filter), pageSize: Math.min(1000, read) })) {
     runs.push(listing(wf));
-    if (runs.length >= limit * 2) break;
+    if (runs.length >= read) break;
   }
   return runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime()).slice(0, limit);
 }

@@ -23,6 +23,7 @@ import { screenshotViz, SHOT } from '../../scripts/screenshot-viz.js';
 import type { RunReport } from '../../src/run.js';
 import { FERRY_PIPELINE } from '../../src/search-attributes.js';
 import { ferry } from '../support/ferry-cli.js';
+import { listRuns } from '../../src/runs.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -142,6 +143,8 @@ test('`ferry viz`: the retail page from file:// — nodes, edges, row counts, a 
 
 test('`ferry viz` picks the latest run by default; a run of another pipeline or an unknown run is an error', async () => {
   const file = join(dir, 'latest.html');
+  // Visibility is eventually consistent: wait until it lists this suite's run among retail's.
+  await h.waitFor('visibility to list the suite\'s run', async () => (await listRuns(h.client, { pipeline: 'retail', limit: 5 })).some((r) => r.workflowId === runId), 30_000);
   const latest = await ferry(['viz', RETAIL, '--out', file]);
   assert.equal(latest.code, 0, latest.stderr);
   const id = /, run (\S+) \((\w+|timed out)\)\n$/.exec(latest.stdout)?.[1];
