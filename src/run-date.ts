@@ -15,6 +15,9 @@ export function localDate(iso: string, timeZone: string): string {
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** Whether the text is a plain day (`2024-01-05`), not a time. */
+export const isDay = (text: string): boolean => DAY.test(text.trim());
+
 /**
  * The instant of a `--date`: a day (`2024-01-05`, midnight in `timeZone`) or an ISO time with a
  * zone (`2024-01-05T06:00:00Z`). Undefined when the text is neither.

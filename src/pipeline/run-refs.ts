@@ -26,6 +26,7 @@
  */
 import { ConfigError, type ErrorContext } from '../errors.js';
 import type { RunContext } from '../run.js';
+import { isDay } from '../run-date.js';
 
 export const RUN_REF_NAMES = ['date', 'date_nodash', 'year', 'month', 'day', 'time', 'id', 'timezone', 'trigger'] as const;
 export type RunRefName = (typeof RUN_REF_NAMES)[number];
@@ -39,7 +40,6 @@ const RUN_REF = /\$\{run\.([^}]*)\}/g;
 /** `{run_…}` and `{date}`, but not the inside of a `${…}`. */
 const BRACE_REF = /(?<!\$)\{(run_[A-Za-z0-9_]*|date)\}/g;
 const SAFE_ID = /^[A-Za-z0-9_.:+@/-]+$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const RUN_REFS_LIST = RUN_REF_NAMES.map((n) => `\${run.${n}}`).join(', ');
 export const RUN_BRACES_LIST = RUN_BRACE_NAMES.map((n) => `{${n}}`).join(', ');
@@ -52,7 +52,7 @@ const isPlace = (path: Path): boolean => path.length === 1 && (PLACE_FIELDS as r
 /** The `${run.…}` values of a run (see the table above). */
 export function runValues(run: RunContext): Record<RunRefName, string> {
   const where: ErrorContext = { field: 'run' };
-  if (!DAY.test(run.date)) throw new ConfigError(`the run's date ${JSON.stringify(run.date)} is not a YYYY-MM-DD day`, where);
+  if (!isDay(run.date)) throw new ConfigError(`the run's date ${JSON.stringify(run.date)} is not a YYYY-MM-DD day`, where);
   const t = Date.parse(run.time);
   if (Number.isNaN(t)) throw new ConfigError(`the run's time ${JSON.stringify(run.time)} is not an ISO instant`, where);
   const [year, month, day] = run.date.split('-') as [string, string, string];

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { durationSchema, parseDuration } from './duration.js';
-import { runTimeOf } from '../run-date.js';
+import { isDay, runTimeOf } from '../run-date.js';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
@@ -90,7 +90,7 @@ export function scheduleRange(s: Pick<ScheduleSpec, 'start' | 'end' | 'timezone'
   const at = (text: string | undefined) => (text === undefined ? undefined : runTimeOf(text, tz));
   const start = at(s.start);
   let end = at(s.end);
-  if (end && s.end && /^\d{4}-\d{2}-\d{2}$/.test(s.end.trim())) end = new Date(Date.parse(dayAfter(s.end.trim(), tz)) - 1000).toISOString();
+  if (end && s.end && isDay(s.end)) end = new Date(Date.parse(dayAfter(s.end.trim(), tz)) - 1000).toISOString();
   return { ...(start ? { startAt: new Date(start) } : {}), ...(end ? { endAt: new Date(end) } : {}) };
 }
 

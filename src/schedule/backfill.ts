@@ -8,7 +8,7 @@
  *   const { runs, ids } = await backfill(client, 'retail', range, 'buffer_all', { jitter: false });
  */
 import type { Client } from '@temporalio/client';
-import { runTimeOf, datedRunId } from '../run-date.js';
+import { runTimeOf, datedRunId, isDay } from '../run-date.js';
 import { dayAfter } from '../pipeline/schedule.js';
 import { matchingTimes, orUnknown } from './read.js';
 import { overlapOf } from './spec.js';
@@ -16,8 +16,6 @@ import { NotFoundError } from '../errors.js';
 
 export const BACKFILL_OVERLAPS = ['buffer_all', 'allow_all', 'skip', 'buffer_one', 'cancel_other', 'terminate_other'] as const;
 export type BackfillOverlap = (typeof BACKFILL_OVERLAPS)[number];
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The instants of `--from` and `--to`, both inclusive: a day is midnight in `timeZone` for `from`,
@@ -27,7 +25,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export function backfillRange(from: string, to: string, timeZone: string): { start: Date; end: Date } | string {
   const start = runTimeOf(from, timeZone);
   if (!start) return `--from ${from}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`;
-  const end = DAY.test(to.trim()) && runTimeOf(to, timeZone) ? new Date(Date.parse(dayAfter(to.trim(), timeZone)) - 1000).toISOString() : runTimeOf(to, timeZone);
+  const end = isDay(to) && runTimeOf(to, timeZone) ? new Date(Date.parse(dayAfter(to.trim(), timeZone)) - 1000).toISOString() : runTimeOf(to, timeZone);
   if (!end) return `--to ${to}: expected a day (2024-01-05) or an ISO time with a zone (2024-01-05T06:00:00Z)`;
   if (Date.parse(end) < Date.parse(start)) return `--to ${to} is before --from ${from}`;
   return { start: new Date(start), end: new Date(end) };

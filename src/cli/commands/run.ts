@@ -38,7 +38,7 @@ export function runCommand(cli: Cli): Command {
       }
       const [{ startRun, planOf }, { bold, dim }, { workflowUrl }] = await Promise.all([import('../start.js'), import('../render.js'), import('../../config.js')]);
       const client = await cli.services.connect();
-      if (opts.date !== undefined && loaded.spec.schedule && /^\d{4}-\d{2}-\d{2}$/.test(opts.date.trim())) {
+      if (opts.date !== undefined && loaded.spec.schedule && (await import('../../run-date.js')).isDay(opts.date)) {
         // A day of a scheduled pipeline is the run its schedule makes that day: the same logical run.
         const { scheduledTimeOn } = await import('../../schedule/index.js');
         const on = await scheduledTimeOn(client, loaded.spec.name, opts.date.trim(), loaded.spec.schedule.timezone);

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { IngestInput, DeliverInput, TransformInput, RunContext } from '../../../src/run.js';
+import { runActivity } from '../../support/activity-env.js';
 
 let dir: string;
 let acts: ReturnType<typeof createActivities>;
@@ -35,8 +34,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> =>
-  new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000 }, { logger: new DefaultLogger('ERROR') }).run(fn, input);
+const run = runActivity;
 
 const ingestInput = (path: string, r: RunContext = RUN): IngestInput =>
   ({ pipeline: 'dated', run: r, dataset: 'sales', source: { type: 'file', path, on_error: 'fail' } as IngestInput['source'], connections: {} });

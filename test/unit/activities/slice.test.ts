@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { IngestInput, DeliverInput, TransformInput } from '../../../src/run.js';
 import { RUN } from '../../support/run-context.js';
+import { runActivity } from '../../support/activity-env.js';
 
 let dir: string;
 let acts: ReturnType<typeof createActivities>;
@@ -30,8 +29,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> =>
-  new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000 }, { logger: new DefaultLogger('ERROR') }).run(fn, input);
+const run = runActivity;
 
 const pg = { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'x', user: 'u', ssl: false };
 
