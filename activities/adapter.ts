@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import type { TableEngine } from '../src/table/engine.js';
 import type { ConnectionSpec, resolveConnection } from '../src/connect/connections.js';
+import type { IncrementalWindow } from '../src/pipeline/incremental.js';
 
 /** Progress that is heartbeated; the next attempt receives the last one as `resume`. */
 /** `activity` (e.g. `ingest customers`) is filled in by the boundary, so progress views can name it. */
@@ -61,7 +62,29 @@ export type Checkpoint = {
 export type SourceContext = AdapterContext & {
   /** The dataset to produce: the adapter creates a table of this name in `table`. */
   dataset: string;
+  /**
+   * Fan-out: the one part (from the adapter's `parts()`) this attempt reads — a key range of a
+   * partitioned query, a batch of S3 objects. Undefined when the source is read whole.
+   */
+  part?: SourcePart;
+  /**
+   * Datasets this source takes its requests from (an http source's `for_each`), already opened in
+   * `table` under their names.
+   */
+  parents: string[];
+  /**
+   * At most this many requests in this attempt (a rate-limited connection: the workflow drives the
+   * source one request per activity, so the server-side task-queue rate limit holds for the whole
+   * fleet). With more to fetch, the adapter saves its place in `checkpoint` and returns
+   * `{ pending: true }`; the next call continues. Undefined: no limit.
+   */
+  requestBudget?: number;
+  /** `incremental:`: the window to read (push it down when the service can; Ferry filters anyway). */
+  window?: IncrementalWindow;
 };
+
+/** One part of a fanned-out source: small JSON, shown in the activity summary by its `name`. */
+export type SourcePart = { name: string } & Record<string, unknown>;
 
 export type SinkContext = AdapterContext & {
   /** The sink's name in the pipeline. */
@@ -73,8 +96,13 @@ export type SinkContext = AdapterContext & {
   runStartedAt: string;
 };
 
-/** `extra`: further datasets the source created in `table` (e.g. quarantined rows), staged beside it. */
-export type SourceResult = { detail: string; extra?: string[] };
+/**
+ * `extra`: further datasets the source created in `table` (e.g. quarantined rows, child tables),
+ * staged beside it. `pending`: the request budget ran out with more to fetch (nothing is staged).
+ * `watermark`: the cursor's greatest value when it is not a column of the rows (s3 `key` or
+ * `last_modified`); otherwise Ferry computes it from the rows.
+ */
+export type SourceResult = { detail: string; extra?: string[]; pending?: boolean; watermark?: string };
 export type SinkResult = { target: string; rows: number; detail?: string };
 
 // The schema's input type may differ from its output (defaults), so both are left open here.
@@ -86,6 +114,11 @@ export type SourceAdapter<S> = {
   /** Connection kind this adapter needs, checked by `ferry validate`. */
   connectionKind?: 'postgres' | 's3' | 'http';
   read(spec: S, ctx: SourceContext): Promise<SourceResult>;
+  /**
+   * Fan-out: the parts to read, one activity each (the workflow runs them with bounded concurrency
+   * and stages them as one dataset). Return undefined to read the source whole.
+   */
+  parts?(spec: S, ctx: SourceContext): Promise<SourcePart[] | undefined>;
 };
 
 export type SinkAdapter<S> = {

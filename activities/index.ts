@@ -10,6 +10,8 @@ import { ingestActivity } from './ingest.js';
 import { transformActivity } from './transform.js';
 import { deliverActivity } from './deliver.js';
 import { verifyActivity } from './verify.js';
+import { planPartsActivity, combinePartsActivity } from './parts.js';
+import { commitWatermarksActivity } from './watermarks.js';
 
 export type ActivityDeps = {
   staging: StagingStore;
@@ -23,5 +25,8 @@ export function createActivities({ staging, report }: ActivityDeps) {
     transform: transformActivity(staging, report),
     deliver: deliverActivity(staging, report),
     verifyStaged: verifyActivity(staging, report),
+    planParts: planPartsActivity(staging, report),
+    combineParts: combinePartsActivity(staging, report),
+    commitWatermarks: commitWatermarksActivity(staging, report),
   };
 }

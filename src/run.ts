@@ -9,6 +9,8 @@ import type { DatasetRef } from './staging/store.js';
 import type { SourceSpec } from '../activities/sources/index.js';
 import type { SinkSpec } from '../activities/sinks/index.js';
 import type { StepSpec } from './table/steps/index.js';
+import type { SourcePart } from '../activities/adapter.js';
+import type { IncrementalWindow } from './pipeline/incremental.js';
 
 export type { DatasetRef };
 
@@ -78,9 +80,35 @@ export type IngestInput = {
   stallTimeout?: string;
   /** Set on a `ferry retry`: the run whose work this one continues (RunResume.generation). */
   continues?: string;
+  /** Fan-out: the part this activity reads (see SourceAdapter.parts); its checkpoint is its own. */
+  part?: SourcePart;
+  /** `for_each`: the staged datasets this source takes its requests from. */
+  parents?: Record<string, DatasetRef>;
+  /** A rate-limited connection: at most this many requests in this activity (see SourceContext.requestBudget). */
+  requestBudget?: number;
 };
-/** `extra`: datasets the source produced besides its own, such as `<dataset>_rejects`. */
-export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef[] };
+/**
+ * `extra`: datasets the source produced besides its own, such as `<dataset>_rejects` or child
+ * tables. `window`: `incremental:` only — the window read and the candidate watermark (`to`: the
+ * greatest cursor value of the rows staged), committed only after every sink has committed.
+ */
+export type IngestOutput = { ref: DatasetRef; detail: string; extra?: DatasetRef[]; window?: WatermarkCandidate };
+/** A rate-limited source that has more requests to make: nothing is staged yet, call again. */
+export type IngestPending = { pending: true; detail: string };
+export type IngestResult = IngestOutput | IngestPending;
+
+/** What an incremental source read and the watermark its rows would move to (absent `to`: no rows). */
+export type WatermarkCandidate = IncrementalWindow & { to?: string };
+
+/** Fan-out: the parts a source splits into, planned once (one activity) before they are read. */
+export type PlanPartsInput = IngestInput;
+export type PlanPartsOutput = { parts: SourcePart[] | null; window?: IncrementalWindow };
+/** Fan-out: the staged parts of one source, made one dataset (and its window) again. */
+export type CombinePartsInput = { pipeline: string; run: RunContext; dataset: string; source: SourceSpec; parts: IngestOutput[] };
+
+/** After every sink committed: move the watermarks of the run's incremental sources. */
+export type CommitWatermarksInput = { pipeline: string; run: RunContext; windows: Record<string, WatermarkCandidate> };
+export type CommitWatermarksOutput = { committed: Record<string, { from?: string; to: string } | { unchanged: string }> };
 
 export type TransformInput = { pipeline: string; run: RunContext; stage: 'standardize' | 'preprocess'; steps: StepSpec[]; inputs: Record<string, DatasetRef> };
 export type TransformOutput = { datasets: Record<string, DatasetRef> };
@@ -149,5 +177,7 @@ export type RunReport = {
   sinks: SinkOutcome[];
   /** Set on a `ferry retry`: the run id whose staged data and delivered sinks this run took over. */
   resumedFrom?: string;
+  /** `incremental:` sources: the watermark each moved to once every sink had committed (or kept). */
+  watermarks?: CommitWatermarksOutput['committed'];
   error?: string;
 };

@@ -7,8 +7,10 @@
  */
 import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
+import { ingestSource, parentsOf } from './ingest-source.js';
+import { commitWatermarks } from './watermarks.js';
 import { activityProxies, runStage, runFinished, now } from './stages.js';
-import { ingestSlice, transformSlice, deliverSlice } from './slices.js';
+import { transformSlice, deliverSlice } from './slices.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, runFailure, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
 
@@ -47,15 +49,26 @@ async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): P
     out && refsOf(out).every((ref) => verified.has(ref.uri)) ? out : undefined;
   let recomputed = false; // once an upstream stage ran again, everything downstream runs again
 
+  const ingested: Record<string, IngestOutput> = {};
   await runStage(report, 'ingest', false, async (r) => {
     let reused = 0;
-    await Promise.all(Object.keys(spec.sources).map(async (dataset) => {
-      let out = reusable(resume?.ingest[dataset]);
-      if (out) reused++;
-      else {
-        recomputed = true;
-        out = await acts.ingest(ingestSlice(plan, run, dataset), spec.sources[dataset]!.retry);
+    // Sources run in parallel; one with `for_each` starts once its parent datasets are staged.
+    const outputs: Record<string, Promise<IngestOutput>> = {};
+    const ingestOne = async (dataset: string): Promise<IngestOutput> => {
+      const reuse = reusable(resume?.ingest[dataset]);
+      if (reuse) {
+        reused++;
+        return reuse;
       }
+      const parents: Record<string, DatasetRef> = {};
+      for (const parent of parentsOf(spec.sources[dataset]!)) parents[parent] = (await outputs[parent]!).ref;
+      recomputed = true;
+      return ingestSource(acts, plan, run, dataset, parents);
+    };
+    for (const dataset of Object.keys(spec.sources)) outputs[dataset] = ingestOne(dataset);
+    await Promise.all(Object.entries(outputs).map(async ([dataset, pending]) => {
+      const out = await pending;
+      ingested[dataset] = out;
       for (const ref of refsOf(out)) record(r.datasets, ref);
     }));
     return reused === Object.keys(spec.sources).length ? 'reused' : 'completed';
@@ -102,6 +115,7 @@ async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): P
     throw failure;
   });
 
+  await commitWatermarks(acts, plan, run, report, ingested);
   runCompleted(report, now());
   return report;
 }

@@ -9,7 +9,7 @@
 import { proxyActivities, ActivityCancellationType, metricMeter, isCancellation } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput } from '../src/run.js';
+import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput, PlanPartsInput, CombinePartsInput, CommitWatermarksInput } from '../src/run.js';
 import type { StageName, PipelineSpec } from '../src/pipeline/schema.js';
 import type { RetrySpec } from '../src/pipeline/retry.js';
 import { NON_RETRYABLE_TYPES } from '../src/failures.js';
@@ -34,6 +34,9 @@ export function activityProxies(settings: PipelineSpec['settings']) {
     transform: (input: TransformInput) => proxy(few, `${input.stage}: ${input.steps.length} step${input.steps.length === 1 ? '' : 's'}`).transform(input),
     deliver: (input: DeliverInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `deliver ${input.sink} → ${targetOf(input.spec)}`).deliver(input),
     verifyStaged: (input: VerifyInput) => proxy(few, `verify ${input.refs.length} staged datasets`).verifyStaged(input),
+    planParts: (input: PlanPartsInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `plan parts of ${input.dataset}`).planParts(input),
+    combineParts: (input: CombinePartsInput) => proxy(few, `combine ${input.parts.length} parts of ${input.dataset}`).combineParts(input),
+    commitWatermarks: (input: CommitWatermarksInput) => proxy({}, `commit watermarks of ${Object.keys(input.windows).join(', ')}`).commitWatermarks(input),
   };
 }
 

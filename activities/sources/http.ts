@@ -24,6 +24,7 @@ import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
+import { incrementalSchema } from '../../src/pipeline/incremental.js';
 import { httpText } from '../../src/connect/http.js';
 import { parseJsonText, nodeAt, toPlain, JsonSyntaxError, type JsonNode } from '../../src/connect/json-text.js';
 import { recordsToNdjson, loadRecords, mergeStats, checkColumnTypes, NotObjectError, type StatsMap } from '../../src/connect/json-records.js';
@@ -43,6 +44,11 @@ const schema = z.strictObject({
   paginate: paginateSchema.default({ type: 'none' }).describe('see Paginators'),
   max_pages: z.number().int().positive().default(10_000).describe('safety stop: more pages than this fail the run rather than lose rows'),
   columns: columnTypesSchema.describe('DuckDB types for the columns named, e.g. amount: DECIMAL(12,2) (exact, from the JSON text); every other field is kept with a detected type'),
+  for_each: z.strictObject({
+    dataset: z.string().describe('another source of this pipeline; one request (with its pages) per row'),
+    params: z.record(z.string(), z.string()).describe('{name} in path or query ← a column of that dataset, e.g. { customer_id: id } for /customers/{customer_id}/orders'),
+  }).optional().describe('parent → child requests: take the requests from another dataset\'s values'),
+  incremental: incrementalSchema.optional().describe('load only rows newer than the watermark (see Incremental loads)'),
   nested: z.enum(['json', 'flatten']).optional().describe('nested objects and arrays: json (the default) keeps each as one JSON column (jsonb in PostgreSQL, JSON text in CSV/JSON files); flatten turns objects into columns (address.city → address_city), arrays stay JSON'),
 });
 

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type pg from 'pg';
 import { adapterCommon } from '../../src/pipeline/retry.js';
+import { incrementalSchema } from '../../src/pipeline/incremental.js';
 import { withPgClient } from '../../src/connect/pg.js';
 import { readPlan, unknownOids, READ_SESSION, type PgField, type PgTypeInfo, type ReadPlan } from '../../src/connect/pg-read-types.js';
 import { ConfigError, type ErrorContext } from '../../src/errors.js';
@@ -35,6 +36,7 @@ const schema = z.strictObject({
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   query: z.string().min(1).describe('SQL with $1, $2… placeholders'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]).describe('values for $1, $2…'),
+  incremental: incrementalSchema.optional().describe('load only rows newer than the watermark (see Incremental loads)'),
   batch_size: z.number().int().positive().default(10_000).describe('rows fetched per round trip (memory stays bounded)'),
 });
 

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
+import { incrementalSchema } from '../../src/pipeline/incremental.js';
 import { basename, join } from 'node:path';
 import { s3Client, downloadObject, s3Uri, badKeyReason } from '../../src/connect/s3.js';
 import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
@@ -26,6 +27,7 @@ const schema = z.strictObject({
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
   columns: columnTypesSchema,
+  incremental: incrementalSchema.optional().describe('load only rows newer than the watermark (see Incremental loads)'),
   on_error: onErrorSchema,
 });
 

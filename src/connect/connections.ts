@@ -59,6 +59,10 @@ export const httpConnectionSchema = z.strictObject({
   headers: z.record(z.string(), secretText('a header value')).default({}).describe('sent with every request to the base_url\'s origin, never to another host'),
   auth: authSchema.optional().describe('bearer | basic | header | api_key; sent only to the base_url\'s origin (a next_url or redirect to another host gets no credentials)'),
   timeout: durationSchema.default('30s'),
+  rate_limit: z.strictObject({
+    requests_per_second: z.number().positive().describe('for all workers together (Temporal\'s server-side task-queue rate limit)'),
+    concurrency: z.number().int().positive().default(1).describe('requests in flight at once'),
+  }).optional().describe('requests to this API go through their own task queue, limited for the whole worker fleet'),
 });
 
 export const connectionSchema = z.discriminatedUnion('type', [postgresConnectionSchema, s3ConnectionSchema, httpConnectionSchema]);

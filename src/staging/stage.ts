@@ -2,10 +2,11 @@
 import type { TableEngine } from '../table/engine.js';
 import { stagingKey, type DatasetRef, type StagingStore } from './store.js';
 
-export type StageTarget = { pipeline: string; workflowId: string; stage: string; workdir: string };
+/** `part`: one part of a fanned-out source, staged as `<dataset>.<part>.parquet` beside the others. */
+export type StageTarget = { pipeline: string; workflowId: string; stage: string; workdir: string; part?: string };
 
 export async function stageDataset(store: StagingStore, table: TableEngine, dataset: string, at: StageTarget): Promise<DatasetRef> {
-  const key = stagingKey(at.pipeline, at.workflowId, at.stage, dataset);
+  const key = stagingKey(at.pipeline, at.workflowId, at.stage, at.part ? `${dataset}.${at.part}` : dataset);
   const file = store.writePath(key, at.workdir);
   const stats = await table.exportParquet(dataset, file);
   await store.commit(key, file);

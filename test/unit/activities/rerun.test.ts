@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.js';
+import { stagedIngest } from '../../support/activity-env.js';
 import { checkpointName } from '../../../activities/slice.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { DeliverInput, IngestInput, DatasetRef, RunContext } from '../../../src/run.js';
@@ -46,7 +47,7 @@ before(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   acts = createActivities({ staging: new LocalStagingStore(join(dir, 'staging')) });
   const ingest: IngestInput = { pipeline: 'orders', run: RUN, dataset: 'orders', source: { type: 'file', path: join(dir, 'orders.csv'), on_error: 'fail' } as IngestInput['source'], connections: {} };
-  staged = (await run('exec-1', acts.ingest, ingest)).ref;
+  staged = (await run('exec-1', stagedIngest(acts.ingest), ingest)).ref;
 });
 after(async () => {
   delete process.env.FERRY_WORK_ROOT;

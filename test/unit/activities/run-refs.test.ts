@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
+import { stagedIngest } from '../../support/activity-env.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { IngestInput, DeliverInput, TransformInput, RunContext } from '../../../src/run.js';
 import { runActivity } from '../../support/activity-env.js';
@@ -41,7 +42,7 @@ const ingestInput = (path: string, r: RunContext = RUN): IngestInput =>
 
 describe('run references in activities', () => {
   it('ingest, a sql step and a file sink each use the run date', async () => {
-    const ingested = await run(acts.ingest, ingestInput(join(dir, 'data', 'in', '{run_date}', 'sales.csv')));
+    const ingested = await run(stagedIngest(acts.ingest), ingestInput(join(dir, 'data', 'in', '{run_date}', 'sales.csv')));
     assert.equal(ingested.detail, join(dir, 'data', 'in', '2024-01-05', 'sales.csv'));
     assert.equal(ingested.ref.rows, 3);
 
@@ -59,7 +60,7 @@ describe('run references in activities', () => {
 
   it('another run date reads another file', async () => {
     const r = { ...RUN, key: 'dated-2024-01-04T00:00:00Z', time: '2024-01-04T00:00:00.000Z', date: '2024-01-04' };
-    const ingested = await run(acts.ingest, ingestInput(join(dir, 'data', 'in', '${run.date}', 'sales.csv'), r));
+    const ingested = await run(stagedIngest(acts.ingest), ingestInput(join(dir, 'data', 'in', '${run.date}', 'sales.csv'), r));
     assert.equal(ingested.ref.rows, 1);
   });
 
@@ -74,7 +75,7 @@ describe('run references in activities', () => {
     const escape = { ...RUN, key: '../..' };
     const message = await failure(run(acts.ingest, ingestInput(join(dir, 'data', 'in', '{run_id}', 'sales.csv'), escape)));
     assert.ok(message.endsWith(`${dir}/data/in/../../sales.csv is outside the allowed file roots (FERRY_FILE_ROOTS: as set)`), message);
-    const staged = await run(acts.ingest, ingestInput(join(dir, 'data', 'in', '{run_date}', 'sales.csv')));
+    const staged = await run(stagedIngest(acts.ingest), ingestInput(join(dir, 'data', 'in', '{run_date}', 'sales.csv')));
     const sink = await failure(run(acts.deliver, { pipeline: 'dated', run: escape, sink: 'export', spec: { type: 'file', input: 'sales', path: join(dir, 'data', '{run_id}', 'x.csv') },
       connections: {}, input: staged.ref, runStartedAt: RUN.time } as unknown as DeliverInput));
     assert.ok(sink.endsWith(`${dir}/data/../../x.csv is outside the allowed file roots (FERRY_FILE_ROOTS: as set)`), sink);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../../activities/index.js';
+import { stagedIngest } from '../../support/activity-env.js';
 import { LocalStagingStore } from '../../../src/staging/store.js';
 import type { IngestInput, DeliverInput, TransformInput } from '../../../src/run.js';
 import { RUN } from '../../support/run-context.js';
@@ -37,14 +38,14 @@ describe('ingest', () => {
   const good = (): IngestInput => ({ pipeline: 'p', run: RUN, dataset: 'sales', source: { type: 'file', path: join(dir, 'sales.csv'), on_error: 'fail' } as IngestInput['source'], connections: {}, stallTimeout: '5m' });
 
   it('a valid slice runs', async () => {
-    const out = await run(acts.ingest, good());
+    const out = await run(stagedIngest(acts.ingest), good());
     assert.equal(out.ref.rows, 2);
     assert.equal(out.detail, join(dir, 'sales.csv'));
   });
 
   it('an input scheduled before slices existed ({ plan, dataset }) still runs, from its plan', async () => {
     const legacy = { plan: { pipeline: 'p', file: 'p.yaml', params: {}, connections: {}, spec: { sources: { sales: good().source, other: { type: 'file', path: 'x.csv' } }, sinks: {}, standardize: [], preprocess: [] } }, dataset: 'sales' };
-    const out = await run(acts.ingest, legacy as unknown as IngestInput);
+    const out = await run(stagedIngest(acts.ingest), legacy as unknown as IngestInput);
     assert.equal(out.ref.rows, 2);
   });
 
@@ -60,7 +61,7 @@ describe('ingest', () => {
   ];
   for (const [what, mutate, message] of BAD) {
     it(`${what} is a non-retryable CONFIG failure`, async () => {
-      const err = await run(acts.ingest, mutate(good()) as IngestInput).then(() => assert.fail('should fail'), (e: unknown) => e);
+      const err = await run(stagedIngest(acts.ingest), mutate(good()) as IngestInput).then(() => assert.fail('should fail'), (e: unknown) => e);
       assert.ok(err instanceof ApplicationFailure, String(err));
       assert.equal(err.type, 'CONFIG');
       assert.equal(err.nonRetryable, true);
@@ -70,7 +71,7 @@ describe('ingest', () => {
   }
 
   it('a dataset name that is a path is refused, and nothing is staged outside the store', async () => {
-    const err = await run(acts.ingest, { ...good(), dataset: '../../../escape' }).then(() => assert.fail('should fail'), (e: unknown) => e);
+    const err = await run(stagedIngest(acts.ingest), { ...good(), dataset: '../../../escape' }).then(() => assert.fail('should fail'), (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure, String(err));
     assert.deepEqual([err.type, err.nonRetryable], ['CONFIG', true]);
     assert.match(err.message, /invalid activity input .*dataset: expected a name of letters, digits and _ .*\(got "\.\.\/\.\.\/\.\.\/escape"\)/);
