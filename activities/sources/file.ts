@@ -1,5 +1,5 @@
 /**
- * `file` source: a local CSV, JSON, NDJSON or Parquet file (optionally `.gz`).
+ * `file` source: a local CSV, JSON, NDJSON or Parquet file (optionally `.gz` or `.zst`).
  *
  *   sources:
  *     sales:
@@ -15,7 +15,7 @@ import { adapterCommon } from '../../src/pipeline/retry.js';
 import { access } from 'node:fs/promises';
 import { NotFoundError } from '../../src/errors.js';
 import { confineToRoots } from '../../src/table/access.js';
-import { readTableFile, fileFormatSchema, csvOptionsSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
+import { readTableFile, fileFormatSchema, csvReadOptionsSchema, compressionSchema, columnTypesSchema, onErrorSchema, rejectsOf } from '../../src/table/formats.js';
 import type { SourceAdapter } from '../adapter.js';
 
 const schema = z.strictObject({
@@ -23,7 +23,8 @@ const schema = z.strictObject({
   ...adapterCommon,
   path: z.string().min(1).describe('relative to the worker\'s working directory; must lie inside FERRY_FILE_ROOTS (default: the working directory); may use {run_date}, {run_time}, {run_id}'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
-  csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
+  csv: csvReadOptionsSchema.partial().optional().describe('delimiter, quote, escape, header, null_values, encoding'),
+  compression: compressionSchema.optional(),
   columns: columnTypesSchema,
   on_error: onErrorSchema,
 });

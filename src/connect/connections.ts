@@ -32,13 +32,19 @@ export const postgresConnectionSchema = z.strictObject({
   ssl: z.boolean().default(false),
 });
 
+/**
+ * An S3 connection. Every field may be left out: what is not set comes from the standard AWS
+ * variables and the SDK's default chain (see `s3Client` in connect/s3.ts for the precedence).
+ */
 export const s3ConnectionSchema = z.strictObject({
   type: z.literal('s3'),
-  endpoint: z.string().optional().describe('omit for AWS; e.g. http://127.0.0.1:9000 for MinIO'),
-  region: z.string().default('us-east-1'),
-  access_key_id: z.string().optional(),
+  endpoint: z.string().optional().describe('omit for AWS (or set AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL); e.g. http://127.0.0.1:9000 for MinIO'),
+  region: z.string().optional().describe('default: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1'),
+  access_key_id: z.string().optional().describe('with secret_access_key: static credentials; omit both for the SDK default chain (AWS_ACCESS_KEY_ID…, AWS_PROFILE, SSO, web identity, ECS/EC2 roles)'),
   secret_access_key: secret('the secret access key').optional(),
-  force_path_style: z.boolean().default(true),
+  session_token: secret('the session token of temporary credentials').optional(),
+  profile: z.string().optional().describe('a profile of ~/.aws/config and ~/.aws/credentials (instead of AWS_PROFILE) for the default chain'),
+  force_path_style: z.boolean().optional().describe('bucket in the path (http://host/bucket/key), not in the host name; default: true when an endpoint is set (MinIO and most S3-compatible stores), false for AWS'),
 });
 
 const authSchema = z.discriminatedUnion('type', [

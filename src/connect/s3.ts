@@ -13,7 +13,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { S3Client, GetObjectCommand, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { S3Client, GetObjectCommand, CreateBucketCommand, HeadBucketCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { registerSecret } from '../pipeline/interpolate.js';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AuthError, ConfigError, NotFoundError, TransientError, type ErrorContext, FerryError, type ErrorCode } from '../errors.js';
 import type { S3Connection } from './connections.js';
@@ -23,18 +24,42 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const clients = new Map<string, S3Client>();
 
+/**
+ * The client settings of a connection. Precedence, field by field: connections.yaml, then the
+ * standard AWS variables, then the SDK's defaults —
+ * - endpoint: `endpoint`, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS's own;
+ * - region: `region`, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1;
+ * - path-style: `force_path_style`, else true when an endpoint is set (MinIO), false for AWS;
+ * - credentials: `access_key_id` + `secret_access_key` (+ `session_token`) when both are set, else
+ *   the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, the
+ *   `profile` or AWS_PROFILE in ~/.aws, SSO, web identity, ECS and EC2 instance roles).
+ * Secrets taken from the environment are registered for masking like those of the file.
+ */
+export function s3ClientConfig(conn: S3Connection, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
+  if (!!conn.access_key_id !== !!conn.secret_access_key) {
+    throw new ConfigError(`S3 connection: set both access_key_id and secret_access_key, or neither (then the AWS default chain is used)`, { field: conn.access_key_id ? 'secret_access_key' : 'access_key_id' });
+  }
+  const endpoint = conn.endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  if (endpoint && !/^https?:\/\/[^/]/.test(endpoint)) throw new ConfigError(`S3 endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`, { field: 'endpoint' });
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) if (env[name]) registerSecret(env[name]);
+  return {
+    endpoint,
+    region: conn.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    forcePathStyle: conn.force_path_style ?? !!endpoint,
+    ...(conn.access_key_id && conn.secret_access_key
+      ? { credentials: { accessKeyId: conn.access_key_id, secretAccessKey: conn.secret_access_key, ...(conn.session_token ? { sessionToken: conn.session_token } : {}) } }
+      : {}),
+    ...(conn.profile ? { profile: conn.profile } : {}),
+  };
+}
+
 export function s3Client(conn: S3Connection): S3Client {
-  const key = JSON.stringify(conn);
+  const config = s3ClientConfig(conn);
+  // One client per resolved configuration (the environment included), reused across activities.
+  const key = JSON.stringify([config, conn.access_key_id ? '' : [process.env.AWS_ACCESS_KEY_ID, process.env.AWS_PROFILE]]);
   let client = clients.get(key);
   if (!client) {
-    client = new S3Client({
-      endpoint: conn.endpoint || undefined,
-      region: conn.region,
-      forcePathStyle: conn.force_path_style,
-      credentials: conn.access_key_id && conn.secret_access_key
-        ? { accessKeyId: conn.access_key_id, secretAccessKey: conn.secret_access_key }
-        : undefined,
-    });
+    client = new S3Client(config);
     clients.set(key, client);
   }
   return client;

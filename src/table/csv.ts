@@ -20,6 +20,7 @@ import { lit, type TableEngine, type Column } from './engine.js';
 import { duckDbText } from './duckdb-errors.js';
 import { stat } from 'node:fs/promises';
 import { openBytes, longestRecord, firstInvalidUtf8Line, streamError, lines } from './text.js';
+import { encodingSchema } from './decode.js';
 
 export const csvOptionsSchema = z.strictObject({
   delimiter: z.string().length(1).default(','),
@@ -27,7 +28,14 @@ export const csvOptionsSchema = z.strictObject({
   quote: z.string().length(1).default('"'),
   null_values: z.array(z.string()).default(['']).describe('read as NULL (an unquoted empty field always is); the first is written for NULL'),
 });
-export type CsvOptions = z.infer<typeof csvOptionsSchema>;
+/** What only a reader needs besides the dialect a writer shares. */
+export const csvReadOptionsSchema = csvOptionsSchema.extend({
+  escape: z.string().length(1).optional().describe('the character before a quote inside a quoted field; default: the quote itself ("" inside "…"); e.g. \\ for \\"'),
+  encoding: encodingSchema,
+});
+/** `escape` is for reading only: a writer always doubles the quote. */
+export type CsvOptions = z.infer<typeof csvOptionsSchema> & { escape?: string };
+export type CsvReadOptions = z.infer<typeof csvReadOptionsSchema>;
 
 /** The longest CSV line Ferry reads (DuckDB needs a buffer about twice the line). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
@@ -36,7 +44,7 @@ const DEFAULT_MAX_LINE = 2_000_000;
 /** DuckDB's reader options for a CSV dialect; `maxLine` when a line exceeds DuckDB's default. */
 export function csvDialect(csv: CsvOptions, maxLine?: number): string {
   const nulls = [...new Set(['', ...csv.null_values])];
-  return `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.quote)}, header = ${csv.header}, ` +
+  return `delim = ${lit(csv.delimiter)}, quote = ${lit(csv.quote)}, escape = ${lit(csv.escape ?? csv.quote)}, header = ${csv.header}, ` +
     `nullstr = [${nulls.map(lit).join(', ')}], allow_quoted_nulls = false` +
     (maxLine ? `, max_line_size = ${maxLine}, buffer_size = ${Math.max(2 * maxLine, 32 * 1024 * 1024)}` : '');
 }
@@ -126,7 +134,7 @@ const ident2 = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** The first record (the header), without a byte order mark. */
 export async function firstRecord(localPath: string, csv: CsvOptions, context: ErrorContext): Promise<string[]> {
-  const parser = parse({ delimiter: csv.delimiter, quote: csv.quote, escape: csv.quote, to_line: 1, relax_column_count: true, bom: true });
+  const parser = parse({ delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape ?? csv.quote, to_line: 1, relax_column_count: true, bom: true });
   const source = openBytes(localPath, parser);
   try {
     for await (const record of source) return record as string[];
@@ -140,7 +148,7 @@ export async function firstRecord(localPath: string, csv: CsvOptions, context: E
 
 /** Streams the file through csv-parse: every row must have as many fields as the header, quotes must close. */
 export async function checkCsvStructure(localPath: string, csv: CsvOptions, context: ErrorContext): Promise<void> {
-  const parser = parse({ delimiter: csv.delimiter, quote: csv.quote, escape: csv.quote, relax_column_count: false, skip_empty_lines: true, bom: true, max_record_size: MAX_LINE_BYTES });
+  const parser = parse({ delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape ?? csv.quote, relax_column_count: false, skip_empty_lines: true, bom: true, max_record_size: MAX_LINE_BYTES });
   const source = openBytes(localPath, parser);
   try {
     for await (const _row of source); // only the parse errors matter

@@ -14,12 +14,14 @@ import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
 import { ident, lit, type TableEngine, type Column } from './engine.js';
 import { classifyDuckDbError, duckDbText } from './duckdb-errors.js';
-import { csvOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions } from './csv.js';
+import { csvOptionsSchema, csvReadOptionsSchema, csvColumns, csvDialect, csvLineRoom, explainCsvFailure, type CsvOptions, type CsvReadOptions } from './csv.js';
+import { prepareFile, type Compression } from './decode.js';
 import { lines, streamError } from './text.js';
 import { writeJsonFile, jsonValueSql } from './json-out.js';
 import { readJsonFile } from './json-in.js';
 
-export { csvOptionsSchema, type CsvOptions };
+export { csvOptionsSchema, csvReadOptionsSchema, type CsvOptions, type CsvReadOptions };
+export { compressionSchema } from './decode.js';
 
 export const fileFormatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet']);
 export type FileFormat = z.infer<typeof fileFormatSchema>;
@@ -30,13 +32,19 @@ export const columnTypesSchema = z.record(z.string(), z.string()).optional().des
 /** `quarantine`: rows that do not parse go to a `<dataset>_rejects` dataset instead of failing the run (CSV). */
 export const onErrorSchema = z.enum(['fail', 'quarantine']).default('fail').describe('quarantine (CSV): bad rows go to <dataset>_rejects with line, column, error and the raw line');
 
-export type ReadOptions = { format?: FileFormat; csv?: Partial<CsvOptions>; columns?: Record<string, string>; on_error?: 'fail' | 'quarantine' };
+export type ReadOptions = { format?: FileFormat; csv?: Partial<CsvReadOptions>; columns?: Record<string, string>; on_error?: 'fail' | 'quarantine'; compression?: 'auto' | Compression };
 
 /** The dataset that receives the quarantined rows of `dataset`. */
 export const rejectsOf = (dataset: string): string => `${dataset}_rejects`;
 
+/** The format a writer infers from a name (`.gz` is the one compression a writer adds). */
 export function formatFromPath(path: string): FileFormat | undefined {
-  const m = /\.(csv|json|ndjson|jsonl|parquet)(\.gz)?$/i.exec(path);
+  return /\.zstd?$/i.test(path) ? undefined : readFormatFromPath(path);
+}
+
+/** The format a reader infers from a name, behind `.gz` or `.zst`. */
+export function readFormatFromPath(path: string): FileFormat | undefined {
+  const m = /\.(csv|json|ndjson|jsonl|parquet)(\.gz|\.zstd?)?$/i.exec(path);
   if (!m) return undefined;
   const ext = m[1]!.toLowerCase();
   return ext === 'jsonl' ? 'ndjson' : (ext as FileFormat);
@@ -44,13 +52,16 @@ export function formatFromPath(path: string): FileFormat | undefined {
 
 /** Reads a file into `dataset`; with `on_error: quarantine` returns how many rows went to the rejects dataset. */
 export async function readTableFile(engine: TableEngine, dataset: string, path: string, options: ReadOptions, context: ErrorContext): Promise<{ rejects?: number }> {
-  const format = options.format ?? formatFromPath(context.file ?? path);
+  const format = options.format ?? readFormatFromPath(context.file ?? path);
   if (!format) throw new DataError('cannot tell the file format from its name: set format: csv | json | ndjson | parquet', context);
   const quarantine = options.on_error === 'quarantine';
   if (quarantine && format !== 'csv') throw new ConfigError(`on_error: quarantine is available for CSV files, not ${format}`, { ...context, field: 'on_error' });
   const ctx = { ...context, file: context.file ?? path };
+  // zstd decompressed and other encodings made UTF-8 first, into the engine's work directory.
+  const encoding = format === 'csv' ? options.csv?.encoding : undefined;
+  const prepared = await prepareFile(path, { compression: options.compression, encoding }, engine.workdir, ctx);
   // The engine reads only its work and trusted directories: bring the file in (a link, or a copy).
-  const localPath = await engine.admit(path);
+  const localPath = await engine.admit(prepared);
   try {
     if (format === 'csv') return await readCsv(engine, dataset, localPath, options, ctx, quarantine);
     if (format === 'parquet') await engine.run(`CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT * FROM read_parquet(${lit(localPath)})`);
@@ -65,7 +76,7 @@ export async function readTableFile(engine: TableEngine, dataset: string, path: 
 }
 
 async function readCsv(engine: TableEngine, dataset: string, localPath: string, options: ReadOptions, context: ErrorContext, quarantine: boolean): Promise<{ rejects?: number }> {
-  const csv = csvOptionsSchema.parse(options.csv ?? {});
+  const csv = csvReadOptionsSchema.parse(options.csv ?? {});
   const maxLine = await csvLineRoom(localPath, csv, context);
   try {
     const types = await csvColumns(engine, localPath, csv, options.columns ?? {}, context, quarantine, maxLine);
