@@ -23,7 +23,7 @@ import type { SourceContext } from '../adapter.js';
 /** Objects downloaded ahead of the one being read. */
 const LOOKAHEAD = 4;
 
-export type ReadSpec = ReadOptions & { union_by_name: boolean; filename_column?: string };
+export type ReadSpec = ReadOptions & { union_by_name?: boolean; filename_column?: string };
 
 const OBJ = '__s3_object';
 
@@ -41,7 +41,7 @@ export async function readObjects(s3: S3Client, bucket: string, objects: S3Objec
     p.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
     downloads.set(i, p);
   };
-  const union = new Union(ctx.table, ctx.dataset, spec.union_by_name);
+  const union = new Union(ctx.table, ctx.dataset, spec.union_by_name ?? false);
   let bytes = 0;
   let rejects: number | undefined;
   try {

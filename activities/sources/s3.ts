@@ -44,8 +44,8 @@ const schema = z.strictObject({
   key: z.string().min(1).refine((k) => !badKeyReason(k), keyCheck).optional().describe('one object; may use {run_date}, {run_time}, {run_id}'),
   prefix: z.string().refine((k) => !badKeyReason(k), keyCheck).optional().describe('every object whose key starts with it (e.g. raw/2024-01/); may use {run_date}…'),
   glob: z.string().min(1).optional().describe('keys matching it, whole: * and ? within one path segment, ** any depth, [a-z], {csv,tsv}; e.g. raw/2024-*/sales_*.csv.gz'),
-  allow_empty: z.boolean().default(false).describe('no object matched: an empty dataset instead of a not-found error'),
-  union_by_name: z.boolean().default(false).describe('objects with different columns: a column an object lacks is NULL (default: an error naming both objects and the column)'),
+  allow_empty: z.boolean().optional().describe('no object matched: an empty dataset instead of a not-found error'),
+  union_by_name: z.boolean().optional().describe('default false; objects with different columns: a column an object lacks is NULL (default: an error naming both objects and the column)'),
   filename_column: z.string().min(1).optional().describe('add a column of this name holding each row\'s object key, e.g. _source_key'),
   fan_out: z.union([z.literal(true), z.literal(false), z.strictObject({
     batch: z.number().int().positive().default(1).describe('objects per activity'),

@@ -25,8 +25,8 @@ import { z } from 'zod';
 import { ConfigError, DataError, FerryError, type ErrorContext } from '../errors.js';
 import { streamError } from './text.js';
 
-export const compressionSchema = z.enum(['auto', 'none', 'gzip', 'zstd']).default('auto')
-  .describe('auto: from the name (.gz, .zst); none, gzip or zstd whatever the name');
+export const compressionSchema = z.enum(['auto', 'none', 'gzip', 'zstd'])
+  .describe('default auto: from the name (.gz, .zst); none, gzip or zstd whatever the name');
 export type Compression = 'gzip' | 'zstd' | 'none';
 
 const LATIN1 = new Set(['latin-1', 'latin1', 'iso-8859-1', 'iso8859-1', 'iso_8859-1', 'l1']);
