@@ -69,7 +69,7 @@ export async function prepareFile(path: string, options: PrepareOptions, workdir
   const encoding = (options.encoding ?? 'utf-8').trim().toLowerCase();
   const recode = !UTF8.has(encoding);
   const onDisk = compressionFromPath(path);
-  if (!recode && compression === onDisk) return path;
+  if (!recode && compression === onDisk && compression !== 'zstd') return path;
   const dir = join(workdir, 'decoded');
   await mkdir(dir, { recursive: true });
   const plain = withoutCompression(basename(named));
@@ -84,14 +84,15 @@ export async function prepareFile(path: string, options: PrepareOptions, workdir
   const stages: NodeJS.ReadWriteStream[] = [...(compression === 'gzip' ? [createGunzip()] : []), ...(recode ? [decoder(encoding, context)] : [])];
   try {
     await pipeline([source.stream, ...stages, createWriteStream(out)]);
-    await source.done;
   } catch (err) {
     throw (await source.failure()) ?? (err instanceof FerryError ? err : streamError(err, context));
   }
+  const failed = await source.failure();
+  if (failed) throw failed;
   return out;
 }
 
-type Source = { stream: Readable; done: Promise<void>; failure: () => Promise<FerryError | undefined> };
+type Source = { stream: Readable; failure: () => Promise<FerryError | undefined> };
 
 function zstdStream(path: string, context: ErrorContext): Source {
   const child = spawn('zstd', ['-d', '-c', '-q', '--', path], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,19 +102,18 @@ function zstdStream(path: string, context: ErrorContext): Source {
     child.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT'
       ? new ConfigError('reading zstd needs the zstd program on the worker (e.g. apt-get install zstd)', context, { cause: err })
       : new DataError(`cannot run zstd: ${err.message}`, context, { cause: err })));
-    child.on('close', (code) => resolve(code === 0 ? undefined : new DataError(`not a valid zstd file (${stderr.trim().split(path).join(context.file ?? 'the file') || `zstd exited with ${code}`})`, context)));
+    const why = () => stderr.trim().split(path).join('').replace(/^zstd:\s*:?\s*/, '') || `zstd exited with ${code}`;
+    let code: number | null = null;
+    child.on('close', (c) => {
+      code = c;
+      resolve(c === 0 ? undefined : new DataError(`not a valid zstd file (${why()})`, context));
+    });
   });
-  return {
-    stream: child.stdout,
-    done: exited.then((e) => {
-      if (e) throw e;
-    }),
-    failure: () => exited,
-  };
+  return { stream: child.stdout, failure: () => exited };
 }
 
 function asSource(stream: Readable): Source {
-  return { stream, done: Promise.resolve(), failure: async () => undefined };
+  return { stream, failure: async () => undefined };
 }
 
 /** UTF-8 out of `encoding` in; an invalid byte sequence is a DataError at its line. */
