@@ -1,12 +1,13 @@
 /**
- * PostgreSQL → DuckDB types, for the postgres source. Values arrive as PostgreSQL's own text (with
- * the session settings of `READ_SESSION`), are written to NDJSON as strings (or nested lists of
- * strings for arrays) in the form DuckDB's casts parse, and are cast once, in DuckDB, to the column
- * type. Nothing passes through a JavaScript number or Date, so nothing is rounded.
+ * PostgreSQL → DuckDB types, for the postgres source. PostgreSQL renders each column as its own text (with
+ * the session settings of `READ_SESSION`; arrays as JSON arrays of their elements' text), COPY
+ * streams it as CSV to a file, and DuckDB reads the file and casts each column once to its type.
+ * Nothing passes through a JavaScript number, Date or row object, so nothing is rounded.
  *
- *   const plan = readPlan(fields, lookup);      // one codec per column, in order
- *   file.write(JSON.stringify(plan.encode(row)));  // for each row (row: PostgreSQL text values)
- *   await table.run(plan.loadSql('items', [file]));
+ *   const plan = copyPlan(fields, lookup);                       // fields: the query's RowDescription
+ *   COPY (plan.selectSql(query)) TO STDOUT (FORMAT csv, FORCE_QUOTE *)   → file
+ *   const stats = plan.stats(statsSql && (await table.rows(plan.statsSql(file)))[0]);
+ *   await table.run(plan.loadSql('items', file, stats));
  *
  * | PostgreSQL                         | DuckDB                                                      |
  * | ---------------------------------- | ----------------------------------------------------------- |
@@ -23,7 +24,6 @@
  * | an array of any of these           | a LIST of it (INTEGER[], VARCHAR[]…; n dimensions → n nested lists; arrays of mixed dimensions → JSON) |
  * | text, varchar, char, anything else | VARCHAR (PostgreSQL's text form: enums, inet, money, ranges…) |
  */
-import pg from 'pg';
 import { ident, lit } from '../table/engine.js';
 
 /** Session settings that make PostgreSQL's text output unambiguous for the codecs below. */
@@ -41,12 +41,15 @@ export type PgField = { name: string; dataTypeID: number; dataTypeModifier: numb
 /** What pg_type says about an OID this module does not know (for arrays of enums, domains…). */
 export type PgTypeInfo = { oid: number; category: string; elem: number; delim: string };
 
-/** How the text of one scalar type becomes DuckDB-castable text, and its DuckDB type. */
-type Scalar = { type: string; convert?: (text: string) => string; numeric?: boolean };
+/**
+ * How one scalar type reaches DuckDB: its DuckDB type, and `convert`, the DuckDB SQL that turns
+ * PostgreSQL's text (in `x`) into text DuckDB's cast reads (or, for bytea, the BLOB itself).
+ */
+type Scalar = { type: string; convert?: (x: string) => string; numeric?: boolean };
 
 const SCALARS: Record<number, Scalar> = {
   16: { type: 'BOOLEAN' },
-  17: { type: 'BLOB', convert: hexToDuckBlob },
+  17: { type: 'BLOB', convert: (x) => `from_hex(substr(${x}, 3))` }, // hex output `\x01ff`
   20: { type: 'BIGINT' },
   21: { type: 'SMALLINT' },
   23: { type: 'INTEGER' },
@@ -55,12 +58,12 @@ const SCALARS: Record<number, Scalar> = {
   3802: { type: 'JSON' },
   700: { type: 'FLOAT' },
   701: { type: 'DOUBLE' },
-  1082: { type: 'DATE', convert: bcToDuck },
+  1082: { type: 'DATE', convert: bcSql },
   1083: { type: 'TIME' },
   1266: { type: 'VARCHAR' },
-  1114: { type: 'TIMESTAMP', convert: bcToDuck },
-  1184: { type: 'TIMESTAMPTZ', convert: bcToDuck },
-  1186: { type: 'VARCHAR', convert: isoIntervalToText },
+  1114: { type: 'TIMESTAMP', convert: bcSql },
+  1184: { type: 'TIMESTAMPTZ', convert: bcSql },
+  1186: { type: 'VARCHAR', convert: intervalSql },
   1700: { type: 'DECIMAL', numeric: true },
   2950: { type: 'UUID' },
 };
@@ -72,131 +75,134 @@ const ARRAYS: Record<number, number> = {
   1009: 25, 1015: 1043, 1014: 1042, 1003: 19, 1002: 18,
 };
 
-/** PostgreSQL's array text → nested arrays of element text (NULL → null). */
-const parseArray = (pg.types.getTypeParser as (oid: number, format: 'text') => (text: string) => unknown[])(1009, 'text');
+const TEXT_OIDS = new Set([18, 19, 25, 1042, 1043]);
+const TEXT: Scalar = { type: 'VARCHAR' };
 
 /** The OIDs of `fields` that need a pg_type lookup (not built in). */
 export function unknownOids(fields: PgField[]): number[] {
   return [...new Set(fields.map((f) => f.dataTypeID).filter((oid) => !(oid in SCALARS) && !(oid in ARRAYS) && !TEXT_OIDS.has(oid)))];
 }
-const TEXT_OIDS = new Set([18, 19, 25, 1042, 1043]);
 
-/** Digits seen in a numeric column: decides between DECIMAL(38,s) and exact text. */
-class NumericStats {
-  intDigits = 0;
-  scale = 0;
-  special = false; // NaN or ±Infinity
+/** What the values of a numeric column (or numeric array) hold: decides between DECIMAL(38,s) and exact text. */
+export type NumericStats = { intDigits: number; scale: number; special: boolean };
 
-  observe(text: string): void {
-    if (!/^-?\d/.test(text)) {
-      this.special = true;
-      return;
-    }
-    const [whole = '', frac = ''] = text.replace(/^-/, '').split('.');
-    const digits = whole.replace(/^0+/, '').length;
-    if (digits > this.intDigits) this.intDigits = digits;
-    if (frac.length > this.scale) this.scale = frac.length;
-  }
-
-  /** DECIMAL(p,s) as declared when p ≤ 38; else DECIMAL(38,s) when every value fits; else VARCHAR. */
-  type(typmod: number): string {
-    if (this.special) return 'VARCHAR';
-    const declared = typmod >= 4 ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : undefined;
-    if (declared && declared.precision <= 38) return `DECIMAL(${declared.precision},${declared.scale})`;
-    const scale = declared?.scale ?? this.scale;
-    return this.intDigits + scale <= 38 ? `DECIMAL(38,${scale})` : 'VARCHAR';
-  }
+/** DECIMAL(p,s) as declared when p ≤ 38; else DECIMAL(38,s) when every value fits; else VARCHAR (also for NaN, ±Infinity). */
+export function numericType(stats: NumericStats, typmod: number): string {
+  if (stats.special) return 'VARCHAR';
+  const declared = typmod >= 4 ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : undefined;
+  if (declared && declared.precision <= 38) return `DECIMAL(${declared.precision},${declared.scale})`;
+  const scale = declared?.scale ?? stats.scale;
+  return stats.intDigits + scale <= 38 ? `DECIMAL(38,${scale})` : 'VARCHAR';
 }
 
-type Codec = {
-  name: string;
-  encode: (text: string | null) => unknown;
-  /** The type read_json reads the NDJSON value as. */
-  readType: () => string;
-  /** The final DuckDB type (known once every value was seen). */
-  type: () => string;
-};
+/** One result column: how PostgreSQL renders it into the CSV, and what DuckDB makes of it. */
+type Column = { name: string; typmod: number; scalar: Scalar; array: boolean };
 
-function scalarCodec(name: string, scalar: Scalar, typmod: number): Codec {
-  const stats = scalar.numeric ? new NumericStats() : undefined;
-  return {
-    name,
-    encode: (text) => {
-      if (text === null) return null;
-      stats?.observe(text);
-      return scalar.convert ? scalar.convert(text) : text;
-    },
-    readType: () => 'VARCHAR',
-    type: () => (stats ? stats.type(typmod) : scalar.type),
-  };
-}
-
-function arrayCodec(name: string, element: Scalar, typmod: number): Codec {
-  const stats = element.numeric ? new NumericStats() : undefined;
-  const depths = new Set<number>();
-  const visit = (value: unknown, depth: number): unknown => {
-    if (Array.isArray(value)) {
-      // An empty array says nothing about the dimensions.
-      if (value.length && !Array.isArray(value[0])) depths.add(depth + 1);
-      return value.map((v) => visit(v, depth + 1));
-    }
-    if (value === null) return null;
-    const text = String(value);
-    stats?.observe(text);
-    return element.convert ? element.convert(text) : text;
-  };
-  const depth = () => (depths.size <= 1 ? ([...depths][0] ?? 1) : undefined);
-  return {
-    name,
-    encode: (text) => (text === null ? null : visit(parseArray(text), 0)),
-    readType: () => {
-      const d = depth();
-      return d === undefined ? 'JSON' : `VARCHAR${'[]'.repeat(d)}`;
-    },
-    type: () => {
-      const d = depth();
-      return d === undefined ? 'JSON' : `${stats ? stats.type(typmod) : element.type}${'[]'.repeat(d)}`;
-    },
-  };
-}
-
-const TEXT: Scalar = { type: 'VARCHAR' };
-
-function codecOf(field: PgField, lookup: Map<number, PgTypeInfo>): Codec {
+function columnOf(field: PgField, lookup: Map<number, PgTypeInfo>): Column {
   const oid = field.dataTypeID;
   const scalar = SCALARS[oid];
-  if (scalar) return scalarCodec(field.name, scalar, field.dataTypeModifier);
-  const elem = ARRAYS[oid] ?? (lookup.get(oid)?.category === 'A' && lookup.get(oid)?.delim === ',' ? lookup.get(oid)!.elem : undefined);
-  if (elem !== undefined) return arrayCodec(field.name, SCALARS[elem] ?? TEXT, field.dataTypeModifier);
-  return scalarCodec(field.name, TEXT, -1);
+  const base = { name: field.name, typmod: field.dataTypeModifier };
+  if (scalar) return { ...base, scalar, array: false };
+  const info = lookup.get(oid);
+  const elem = ARRAYS[oid] ?? (info?.category === 'A' && info.delim === ',' ? info.elem : undefined);
+  if (elem !== undefined) return { ...base, scalar: SCALARS[elem] ?? TEXT, array: true };
+  return { name: field.name, typmod: -1, scalar: TEXT, array: false };
 }
 
-export type ReadPlan = {
-  /** One NDJSON record for a row of PostgreSQL text values (keys c0, c1…: any column name is safe). */
-  encode: (row: (string | null)[]) => Record<string, unknown>;
-  /** The DuckDB columns, final once every row was encoded. */
-  columns: () => { name: string; type: string }[];
-  /** SQL creating `dataset` from the NDJSON files (none: an empty table with the columns). */
-  loadSql: (dataset: string, files: string[]) => string;
+/** The facts `loadSql` needs that only the rows tell: numeric digits, array depths (undefined: mixed). */
+export type ColumnStats = { numeric?: NumericStats; depth?: number | undefined };
+
+export type CopyPlan = {
+  /** `SELECT <one text column per result column> FROM (<query>) q`: what COPY … TO STDOUT runs. */
+  selectSql: (query: string) => string;
+  /** The DuckDB query reading the facts of the CSV `file` that decide types (undefined: none needed). */
+  statsSql: (file: string) => string | undefined;
+  /** The row `statsSql` returned → the facts per column. */
+  stats: (row: Record<string, unknown> | undefined) => ColumnStats[];
+  /** The DuckDB columns, given the facts. */
+  columns: (stats: ColumnStats[]) => { name: string; type: string }[];
+  /** SQL creating `dataset` from the CSV `file` (undefined: an empty table with the columns). */
+  loadSql: (dataset: string, file: string | undefined, stats: ColumnStats[]) => string;
 };
 
-export function readPlan(fields: PgField[], lookup: Map<number, PgTypeInfo> = new Map()): ReadPlan {
-  const codecs = fields.map((f) => codecOf(f, lookup));
-  const columns = () => codecs.map((c) => ({ name: c.name, type: c.type() }));
+/**
+ * The read plan of a result. PostgreSQL renders every column as text in the session settings of
+ * `READ_SESSION` (arrays as a JSON array of their elements' text: `array_to_json(a::text[])`, which
+ * keeps dimensions, NULL elements and any quoting), COPY writes them as CSV with every non-NULL
+ * value quoted (NULL is an empty unquoted field, '' is `""`), and DuckDB reads the CSV as text and
+ * casts each column once, so nothing passes through a JavaScript value.
+ */
+export function copyPlan(fields: PgField[], lookup: Map<number, PgTypeInfo> = new Map()): CopyPlan {
+  const cols = fields.map((f) => columnOf(f, lookup));
+  const c = (i: number) => `c${i}`;
+  const csv = (file: string) => `read_csv(${lit(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', `
+    + `allow_quoted_nulls = false, strict_mode = true, columns = {${cols.map((_, i) => `${c(i)}: 'VARCHAR'`).join(', ')}})`;
+  const typeOf = (col: Column, s: ColumnStats): string => {
+    const element = col.scalar.numeric ? numericType(s.numeric ?? { intDigits: 0, scale: 0, special: false }, col.typmod) : col.scalar.type;
+    if (!col.array) return element;
+    return s.depth === undefined ? 'JSON' : `${element}${'[]'.repeat(s.depth)}`;
+  };
+  const columns = (stats: ColumnStats[]) => cols.map((col, i) => ({ name: col.name, type: typeOf(col, stats[i] ?? { depth: 1 }) }));
   return {
-    encode: (row) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < codecs.length; i++) out[`c${i}`] = codecs[i]!.encode(row[i] ?? null);
-      return out;
+    selectSql: (query) => `SELECT ${cols.map((col, i) => `${col.array ? `array_to_json(q.${ident(col.name)}::text[])` : `q.${ident(col.name)}`} AS ${c(i)}`).join(', ')} FROM (\n${query}\n) q`,
+    statsSql: (file) => {
+      const parts: string[] = [];
+      cols.forEach((col, i) => {
+        if (col.array) {
+          // `{}` (no dimensions) says nothing; `[[…` says 2.
+          const depth = `CASE WHEN ${c(i)} <> '[]' THEN length(regexp_extract(${c(i)}, '^\\[*')) END`;
+          parts.push(`min(${depth}) AS d_min_${i}`, `max(${depth}) AS d_max_${i}`);
+        }
+        if (col.scalar.numeric) {
+          const values = col.array ? `regexp_extract_all(${c(i)}, '"([^"]*)"', 1)` : `[${c(i)}]`;
+          const over = (e: string) => `max(list_max(list_transform(${values}, lambda v: ${e})))`;
+          parts.push(
+            `${over(`length(ltrim(split_part(ltrim(v, '-'), '.', 1), '0'))`)} AS n_int_${i}`,
+            `${over(`length(split_part(v, '.', 2))`)} AS n_scale_${i}`,
+            `coalesce(bool_or(list_bool_or(list_transform(${values}, lambda v: NOT regexp_matches(v, '^-?\\d')))), false) AS n_special_${i}`,
+          );
+        }
+      });
+      return parts.length ? `SELECT ${parts.join(', ')} FROM ${csv(file)}` : undefined;
     },
+    stats: (row) => cols.map((col, i) => {
+      const num = (k: string) => Number(row?.[`${k}_${i}`] ?? 0);
+      const s: ColumnStats = {};
+      if (col.array) {
+        const [min, max] = [row?.[`d_min_${i}`], row?.[`d_max_${i}`]];
+        s.depth = min === null || min === undefined ? 1 : Number(min) === Number(max) ? Number(min) : undefined;
+      }
+      if (row && `n_int_${i}` in row) s.numeric = { intDigits: num('n_int'), scale: num('n_scale'), special: row[`n_special_${i}`] === true };
+      return s;
+    }),
     columns,
-    loadSql: (dataset, files) => {
-      if (!files.length) return `CREATE OR REPLACE TABLE ${ident(dataset)} (${columns().map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`;
-      const read = codecs.map((c, i) => `c${i}: ${lit(c.readType())}`).join(', ');
-      const select = codecs.map((c, i) => `${castSql(`c${i}`, c.type())} AS ${ident(c.name)}`).join(', ');
-      return `CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT ${select} FROM read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', columns = {${read}})`;
+    loadSql: (dataset, file, stats) => {
+      const out = columns(stats);
+      if (!file) return `CREATE OR REPLACE TABLE ${ident(dataset)} (${out.map((o) => `${ident(o.name)} ${o.type}`).join(', ')})`;
+      const select = cols.map((col, i) => `${valueSql(col, c(i), out[i]!.type, stats[i]?.depth)} AS ${ident(col.name)}`).join(', ');
+      return `CREATE OR REPLACE TABLE ${ident(dataset)} AS SELECT ${select} FROM ${csv(file)}`;
     },
   };
+}
+
+/** The DuckDB value of column `x` (text) as `type`: arrays parsed from JSON, each element converted and cast. */
+function valueSql(col: Column, x: string, type: string, depth: number | undefined): string {
+  if (!col.array) return castFrom(col.scalar.convert ? col.scalar.convert(x) : x, type, col.scalar);
+  if (depth === undefined) return `CAST(${x} AS JSON)`; // arrays of several dimensions in one column
+  let list = `from_json(${x}, '${'['.repeat(depth)}"VARCHAR"${']'.repeat(depth)}')`;
+  if (col.scalar.convert) {
+    // Nested lambdas, one per dimension, convert the elements.
+    let inner = col.scalar.convert(`e${depth}`);
+    for (let d = depth; d > 1; d--) inner = `list_transform(e${d - 1}, lambda e${d}: ${inner})`;
+    list = `list_transform(${list}, lambda e1: ${inner})`;
+  }
+  return castFrom(list, type, col.scalar);
+}
+
+/** A BLOB is made by its conversion; text stays text; anything else is cast (wide decimals the fast way). */
+function castFrom(expr: string, type: string, scalar: Scalar): string {
+  if (scalar.type === 'BLOB' || type === 'VARCHAR' || /^VARCHAR(\[\])*$/.test(type)) return expr;
+  return castSql(expr, type);
 }
 
 /**
@@ -219,49 +225,31 @@ export function castSql(expr: string, type: string): string {
   return `CAST(${scaled} AS ${type})`;
 }
 
-/** bytea's hex output `\x01ff` → DuckDB's blob text `\x01\xff`. */
-function hexToDuckBlob(text: string): string {
-  return text.slice(2).replace(/[0-9a-f]{2}/gi, '\\x$&');
+/** PostgreSQL writes BC dates as `0044-03-15 10:00:00 BC`; DuckDB reads `0044-03-15 (BC) 10:00:00`. */
+function bcSql(x: string): string {
+  return `regexp_replace(${x}, '^(\\d+-\\d\\d-\\d\\d)(.*) BC$', '\\1 (BC)\\2')`;
 }
 
-/** PostgreSQL writes BC dates as `0044-03-15 10:00:00 BC`; DuckDB reads `0044-03-15 (BC) 10:00:00`. */
-function bcToDuck(text: string): string {
-  if (!text.endsWith(' BC')) return text;
-  const m = /^(\d+-\d\d-\d\d)(.*) BC$/.exec(text);
-  return m ? `${m[1]} (BC)${m[2]}` : text;
-}
+const ISO_INTERVAL = '^P(?:(-?\\d+)Y)?(?:(-?\\d+)M)?(?:(-?\\d+)D)?(?:T(?:(-?\\d+)H)?(?:(-?\\d+)M)?(?:(-?\\d+(?:\\.\\d+)?)S)?)?$';
 
 /**
- * PostgreSQL's ISO 8601 interval (`P1Y2M-3DT-4H-5M-6.789S`) → `1 year 2 months -3 days -04:05:06.789`:
- * months, days and microseconds kept apart, in the text both DuckDB and PostgreSQL cast to an interval.
+ * PostgreSQL's ISO 8601 interval (`P1Y2M-3DT-4H-5M-6.789S`) → `1 year 2 months -3 days -04:05:06.789`
+ * (DuckDB SQL over the text `x`): months, days and microseconds kept apart, in the text both DuckDB
+ * and PostgreSQL cast to an interval. Text that is not ISO is kept as PostgreSQL wrote it.
  */
-export function isoIntervalToText(text: string): string {
-  const m = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!m) return text; // not ISO: kept as PostgreSQL wrote it
-  const int = (s: string | undefined) => BigInt(s ?? '0');
-  const months = int(m[1]) * 12n + int(m[2]);
-  const days = int(m[3]);
-  const micros = int(m[4]) * 3_600_000_000n + int(m[5]) * 60_000_000n + secondsToMicros(m[6] ?? '0');
-  const unit = (n: bigint, name: string) => `${n} ${name}${n === 1n || n === -1n ? '' : 's'}`;
-  const parts: string[] = [];
-  if (months / 12n) parts.push(unit(months / 12n, 'year'));
-  if (months % 12n) parts.push(unit(months % 12n, 'month'));
-  if (days) parts.push(unit(days, 'day'));
-  if (micros || !parts.length) parts.push(clockText(micros));
-  return parts.join(' ');
-}
-
-/** Microseconds → `-04:05:06.789` (hours may exceed 24). */
-function clockText(micros: bigint): string {
-  const abs = micros < 0n ? -micros : micros;
-  const two = (n: bigint) => String(n).padStart(2, '0');
-  const fraction = abs % 1_000_000n ? `.${String(abs % 1_000_000n).padStart(6, '0').replace(/0+$/, '')}` : '';
-  return `${micros < 0n ? '-' : ''}${two(abs / 3_600_000_000n)}:${two((abs / 60_000_000n) % 60n)}:${two((abs / 1_000_000n) % 60n)}${fraction}`;
-}
-
-function secondsToMicros(seconds: string): bigint {
-  const negative = seconds.startsWith('-');
-  const [whole = '0', frac = ''] = seconds.replace(/^-/, '').split('.');
-  const micros = BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6));
-  return negative ? -micros : micros;
+export function intervalSql(x: string): string {
+  const n = (g: string) => `CAST(coalesce(nullif(m.${g}, ''), '0') AS HUGEINT)`;
+  const seconds = `coalesce(nullif(m.s, ''), '0')`;
+  const secMicros = `(CASE WHEN starts_with(${seconds}, '-') THEN -1 ELSE 1 END) * (CAST(split_part(ltrim(${seconds}, '-'), '.', 1) AS HUGEINT) * 1000000 + CAST(rpad(split_part(${seconds}, '.', 2), 6, '0')[1:6] AS HUGEINT))`;
+  const fields = `{'months': ${n('y')} * 12 + ${n('mo')}, 'days': ${n('d')}, 'micros': ${n('h')} * 3600000000 + ${n('mi')} * 60000000 + ${secMicros}}`;
+  const unit = (v: string, name: string) => `CASE WHEN ${v} <> 0 THEN CAST(${v} AS VARCHAR) || ' ${name}' || CASE WHEN abs(${v}) = 1 THEN '' ELSE 's' END END`;
+  const years = 'trunc(f.months / 12)::HUGEINT';
+  const months = 'f.months % 12';
+  const a = 'abs(f.micros)';
+  const two = (v: string) => `(CASE WHEN ${v} < 10 THEN '0' ELSE '' END || CAST(${v} AS VARCHAR))`;
+  const frac = `CASE WHEN ${a} % 1000000 <> 0 THEN '.' || rtrim(lpad(CAST(${a} % 1000000 AS VARCHAR), 6, '0'), '0') ELSE '' END`;
+  const clock = `(CASE WHEN f.micros < 0 THEN '-' ELSE '' END) || ${two(`${a} // 3600000000`)} || ':' || ${two(`(${a} // 60000000) % 60`)} || ':' || ${two(`(${a} // 1000000) % 60`)} || ${frac}`;
+  const text = `concat_ws(' ', ${unit(years, 'year')}, ${unit(months, 'month')}, ${unit('f.days', 'day')}, CASE WHEN f.micros <> 0 OR (f.months = 0 AND f.days = 0) THEN ${clock} END)`;
+  const matched = `regexp_matches(${x}, '${ISO_INTERVAL}')`;
+  return `CASE WHEN ${matched} THEN list_transform([regexp_extract(${x}, '${ISO_INTERVAL}', ['y', 'mo', 'd', 'h', 'mi', 's'])], lambda m: list_transform([${fields}], lambda f: ${text})[1])[1] ELSE ${x} END`;
 }

@@ -1,19 +1,40 @@
 /**
- * The PostgreSQL type codecs, table-driven: how numeric columns are typed from their values, the
+ * The PostgreSQL type plan, table-driven: how numeric columns are typed from their values (the COPY CSV scanned by DuckDB), the
  * interval text, the fast exact decimal parse (checked against DuckDB's own slow cast), and the
  * DuckDB → PostgreSQL column types of created tables.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPlan, isoIntervalToText, castSql } from '../../../src/connect/pg-read-types.js';
+import { copyPlan, intervalSql, castSql } from '../../../src/connect/pg-read-types.js';
 import { pgTypeOf } from '../../../src/connect/pg-write-types.js';
 import { TableEngine, lit } from '../../../src/table/engine.js';
 
 /** numeric(p,s) as PostgreSQL's type modifier. */
 const typmod = (p: number, s: number) => ((p << 16) | s) + 4;
+
+let dir: string;
+let t: TableEngine;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferry-pgtypes-'));
+  t = await TableEngine.open(dir);
+});
+after(async () => {
+  t.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The DuckDB columns copyPlan gives a CSV of `rows` (each a list of column texts, null: NULL), as COPY writes it. */
+async function typesOf(fields: { dataTypeID: number; dataTypeModifier: number }[], rows: (string | null)[][]): Promise<string[]> {
+  const plan = copyPlan(fields.map((f, i) => ({ name: `n${i}`, ...f })));
+  const file = join(dir, `${Math.random()}.csv`);
+  await writeFile(file, rows.map((r) => `${r.map((v) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`)).join(',')}\n`).join(''));
+  const sql = plan.statsSql(file);
+  const stats = plan.stats(sql ? (await t.rows(sql))[0] : undefined);
+  return plan.columns(stats).map((c) => c.type);
+}
 
 describe('numeric columns are typed from their declaration and their values', () => {
   const CASES: [string, number, (string | null)[], string][] = [
@@ -32,21 +53,17 @@ describe('numeric columns are typed from their declaration and their values', ()
     ['numeric, no values', -1, [null], 'DECIMAL(38,0)'],
   ];
   for (const [name, mod, values, type] of CASES) {
-    it(`${name} → ${type}`, () => {
-      const plan = readPlan([{ name: 'n', dataTypeID: 1700, dataTypeModifier: mod }]);
-      for (const v of values) plan.encode([v]);
-      assert.deepEqual(plan.columns(), [{ name: 'n', type }]);
+    it(`${name} → ${type}`, async () => {
+      assert.deepEqual(await typesOf([{ dataTypeID: 1700, dataTypeModifier: mod }], values.map((v) => [v])), [type]);
     });
   }
-  it('numeric[] elements are typed the same way, lists of lists by their depth', () => {
-    const plan = readPlan([{ name: 'a', dataTypeID: 1231, dataTypeModifier: -1 }, { name: 'b', dataTypeID: 1007, dataTypeModifier: -1 }, { name: 'c', dataTypeID: 1007, dataTypeModifier: -1 }]);
-    assert.deepEqual(plan.encode(['{1.5,NULL,-2.25}', '{{1,2},{3,4}}', '{1}']), { c0: ['1.5', null, '-2.25'], c1: [['1', '2'], ['3', '4']], c2: ['1'] });
-    plan.encode(['{}', '{}', '{{1}}']);
-    assert.deepEqual(plan.columns(), [{ name: 'a', type: 'DECIMAL(38,2)[]' }, { name: 'b', type: 'INTEGER[][]' }, { name: 'c', type: 'JSON' }]);
+  it('numeric[] elements are typed the same way, lists of lists by their depth', async () => {
+    const fields = [{ dataTypeID: 1231, dataTypeModifier: -1 }, { dataTypeID: 1007, dataTypeModifier: -1 }, { dataTypeID: 1007, dataTypeModifier: -1 }];
+    assert.deepEqual(await typesOf(fields, [['["1.5",null,"-2.25"]', '[["1","2"],["3","4"]]', '["1"]'], ['[]', '[]', '[["1"]]']]), ['DECIMAL(38,2)[]', 'INTEGER[][]', 'JSON']);
   });
 });
 
-describe('isoIntervalToText', () => {
+describe('intervalSql: PostgreSQL\'s ISO 8601 interval as text both DuckDB and PostgreSQL cast back', () => {
   const CASES: [string, string][] = [
     ['P1Y2M-3DT-4H-5M-6.789S', '1 year 2 months -3 days -04:05:06.789'],
     ['P1Y2M3DT4H5M6.789S', '1 year 2 months 3 days 04:05:06.789'],
@@ -58,21 +75,15 @@ describe('isoIntervalToText', () => {
     ['PT0.000001S', '00:00:00.000001'],
     ['PT-0.5S', '-00:00:00.5'],
     ['PT1H-1M', '00:59:00'],
+    ['P-1Y-1M', '-1 year -1 month'],
+    ['not iso', 'not iso'],
   ];
-  for (const [iso, text] of CASES) it(`${iso} → ${text}`, () => assert.equal(isoIntervalToText(iso), text));
+  for (const [iso, text] of CASES) {
+    it(`${iso} → ${text}`, async () => assert.deepEqual(await t.rows(`SELECT ${intervalSql(lit(iso))} AS v`), [{ v: text }]));
+  }
 });
 
 describe('castSql parses wide decimals exactly (and fast)', () => {
-  let dir: string;
-  let t: TableEngine;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ferry-pgtypes-'));
-    t = await TableEngine.open(dir);
-  });
-  after(async () => {
-    t.close();
-    await rm(dir, { recursive: true, force: true });
-  });
   const CASES: [string, string[]][] = [
     ['DECIMAL(38,6)', ['0', '-0.5', '123.4', '-99999999999999999999999999999999.999999', '12345678901234567890123456789012.000001']],
     ['DECIMAL(38,0)', ['0', '-170141183460469231731687303715884105', '99999999999999999999999999999999999999']],
