@@ -30,7 +30,7 @@ export function activityProxies(settings: PipelineSpec['settings']) {
   const proxy = (retry: Partial<RetrySpec>, summary: string) => proxyActivities<Activities>({ ...activityOptions(settings, retry), summary });
   const few = transformRetry(settings);
   return {
-    ingest: (input: IngestInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `ingest ${input.dataset}`).ingest(input),
+    ingest: (input: IngestInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `ingest ${input.dataset}${input.part ? ` ${input.part.name}` : ''}`).ingest(input),
     transform: (input: TransformInput) => proxy(few, `${input.stage}: ${input.steps.length} step${input.steps.length === 1 ? '' : 's'}`).transform(input),
     deliver: (input: DeliverInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `deliver ${input.sink} → ${targetOf(input.spec)}`).deliver(input),
     verifyStaged: (input: VerifyInput) => proxy(few, `verify ${input.refs.length} staged datasets`).verifyStaged(input),
