@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { TableEngine } from '../src/table/engine.js';
 import type { ConnectionSpec, resolveConnection } from '../src/connect/connections.js';
 import type { IncrementalWindow } from '../src/pipeline/incremental.js';
+import type { RunContext } from '../src/run.js';
 
 /** Progress that is heartbeated; the next attempt receives the last one as `resume`. */
 /** `activity` (e.g. `ingest customers`) is filled in by the boundary, so progress views can name it. */
@@ -94,6 +95,8 @@ export type SinkContext = AdapterContext & {
   rows: number;
   /** ISO time the run began: the same on every attempt, for time-based names. */
   runStartedAt: string;
+  /** The logical run (its date and time name versions, e.g. the s3 sink's `versioned: true`). */
+  run?: RunContext;
 };
 
 /**

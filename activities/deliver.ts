@@ -29,6 +29,7 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         dataset: input.input.dataset,
         rows: input.input.rows,
         runStartedAt: input.runStartedAt,
+        run: input.run,
         connections,
         connection: (name, kind) => resolveConnection(connections, name, kind),
         checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', checkpointName(sink, generation)), scope.workdir),

@@ -10,12 +10,12 @@
  * A key with a `..` or `.` segment is refused before any request (S3 servers reject it, and
  * retrying cannot help). Downloads and uploads are whole-object operations: a retry repeats them.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { S3Client, GetObjectCommand, CreateBucketCommand, HeadBucketCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { registerSecret } from '../pipeline/interpolate.js';
-import { Upload } from '@aws-sdk/lib-storage';
+import { putFile, isPreconditionFailed, PreconditionFailedError, type PutOptions } from './s3-multipart.js';
 import { AuthError, ConfigError, NotFoundError, TransientError, type ErrorContext, FerryError, type ErrorCode } from '../errors.js';
 import type { S3Connection } from './connections.js';
 
@@ -109,25 +109,21 @@ export async function downloadObject(s3: S3Client, obj: ObjectRef, toFile: strin
   }
 }
 
-/** A single PUT (or a multipart upload for large files): the object appears whole or not at all. */
-export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef, contentType?: string, options: TransferOptions = {}): Promise<void> {
+/**
+ * A single PUT (or a multipart upload for large files, src/connect/s3-multipart.ts): the object
+ * appears whole or not at all; a failed or cancelled multipart upload is aborted. `partSize`
+ * (default 16 MiB), `ifMatch` / `ifNoneMatch` (a conditional write: a `PreconditionFailedError`
+ * when someone else wrote the object meanwhile). Returns the new object's ETag.
+ */
+export async function uploadFile(s3: S3Client, fromFile: string, obj: ObjectRef, contentType?: string, options: TransferOptions & Omit<PutOptions, 'contentType' | 'signal' | 'onBytes'> = {}): Promise<string | undefined> {
   checkKey(obj);
-  const upload = new Upload({
-    client: s3,
-    params: { Bucket: obj.bucket, Key: obj.key, Body: createReadStream(fromFile), ContentType: contentType },
-    partSize: 16 * 1024 * 1024,
-    queueSize: 2,
-  });
-  upload.on('httpUploadProgress', (p) => options.onBytes?.(p.loaded ?? 0));
-  const abort = () => void upload.abort().catch(() => undefined);
-  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    options.signal?.throwIfAborted();
-    await upload.done();
+    return await putFile(s3, fromFile, obj, { ...options, contentType });
   } catch (err) {
+    if (isPreconditionFailed(err)) throw new PreconditionFailedError('S3: the object changed since it was read (a concurrent write)', { file: s3Uri(obj) }, { cause: err });
+    // Our upload was aborted under us (a newer attempt cleaning up): retrying uploads afresh.
+    if ((err as { name?: string }).name === 'NoSuchUpload') throw new TransientError('S3: the multipart upload was aborted by another attempt', { file: s3Uri(obj) }, { cause: err });
     throw s3Error(err, { file: s3Uri(obj) });
-  } finally {
-    options.signal?.removeEventListener('abort', abort);
   }
 }
 
