@@ -80,7 +80,9 @@ export async function upsertObject(s3: S3Client, engine: TableEngine, input: Ups
     if (!names.has(k)) throw new ConfigError(`upsert: ${k} is not a column of the rows to write (they have ${[...names].join(', ')})`, { ...context, field: k });
   }
   await checkUniqueKeys(engine, input.dataset, input.keys, context);
-  const incomingTypes = Object.fromEntries(columns.map((c) => [c.name, c.type]));
+  // The object's CSV is typed exactly by the reader (wide integers, every decimal digit), and the
+  // merge widens to the larger type; text columns stay text (a zip code 01234 is not a number).
+  const textColumns = Object.fromEntries(columns.filter((c) => c.type === 'VARCHAR').map((c) => [c.name, 'VARCHAR']));
 
   for (let conflicts = 0; ; conflicts++) {
     const tag = randomBytes(4).toString('hex');
@@ -89,7 +91,7 @@ export async function upsertObject(s3: S3Client, engine: TableEngine, input: Ups
     const existing = `__existing_${tag}`;
     const merged = `__merged_${tag}`;
     if (etag !== undefined) {
-      await readTableFile(engine, existing, existingFile, { format: input.format, csv: input.csv, columns: input.format === 'csv' ? incomingTypes : undefined }, context);
+      await readTableFile(engine, existing, existingFile, { format: input.format, csv: input.csv, columns: input.format === 'csv' ? textColumns : undefined }, context);
     } else {
       await engine.run(`CREATE TABLE ${ident(existing)} AS SELECT * FROM ${ident(input.dataset)} LIMIT 0`);
     }
