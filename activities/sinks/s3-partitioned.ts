@@ -43,7 +43,7 @@ export async function writePartitions(s3: S3Client, ctx: SinkContext, spec: Part
   const context = { dataset: ctx.dataset, field: 'partition_by' };
   const parts = await partitionsOf(ctx.table, ctx.dataset, spec.partition_by, context);
   const objects = parts.map((p) => ({ part: p, obj: { bucket: spec.bucket, key: `${spec.folder}/${p.path}/part-0.${spec.format}` } as ObjectRef }));
-  await abortUploadsOf(s3, spec.bucket, objects.map((o) => o.obj.key)).catch(() => 0);
+  const aborted = await abortUploadsOf(s3, spec.bucket, objects.map((o) => o.obj.key));
   const keys = spec.keys?.filter((k) => !spec.partition_by.includes(k));
   if (spec.mode === 'upsert' && !keys?.length) throw new ConfigError('mode upsert with partition_by needs a key column that is not a partition column (the partition files do not hold those)', { ...context, field: 'keys' });
   const listing: string[] = [];
@@ -81,6 +81,7 @@ export async function writePartitions(s3: S3Client, ctx: SinkContext, spec: Part
     await deleteKeys(s3, spec.bucket, stale);
     if (stale.length) detail = `${stale.length} stale partition file${stale.length === 1 ? '' : 's'} removed`;
   }
+  if (aborted) detail = [detail, `${aborted} unfinished upload${aborted === 1 ? '' : 's'} of an earlier attempt aborted`].filter(Boolean).join(', ');
   const sha256 = createHash('sha256').update(listing.sort().join('\n')).digest('hex');
   return { rows: totals.rows, bytes: totals.bytes, sha256, files: objects.length, detail };
 }

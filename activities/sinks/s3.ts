@@ -103,8 +103,10 @@ export const s3Sink = {
     }
 
     const obj = { bucket: spec.bucket, key: version ? versionedKey(spec.key, version) : spec.key };
-    const aborted = await abortUploadsOf(s3, obj.bucket, [obj.key]).catch(() => 0);
-    if (aborted) ctx.progress({ note: `aborted ${aborted} unfinished upload${aborted === 1 ? '' : 's'} of an earlier attempt` });
+    const aborted = await abortUploadsOf(s3, obj.bucket, [obj.key]);
+    // Said in the detail too: an earlier attempt died mid-upload and its parts were removed.
+    const cleaned = aborted ? `${aborted} unfinished upload${aborted === 1 ? '' : 's'} of an earlier attempt aborted` : undefined;
+    if (cleaned) ctx.progress({ note: cleaned });
     const onBytes = (n: number) => ctx.progress({ note: `uploaded ${n} bytes` });
 
     if (spec.mode === 'upsert') {
@@ -112,7 +114,7 @@ export const s3Sink = {
         obj, dataset: ctx.dataset, keys: spec.keys!, modified: spec.modified_column, format: format as 'csv' | 'parquet', csv: spec.csv,
         contentType: CONTENT_TYPES[format], workdir: ctx.workdir, partSize, signal: ctx.signal, context, onBytes,
       });
-      return { target: s3Uri(obj), rows: r.rows, detail: `${format}, upsert: ${describeUpsert(r)}` };
+      return { target: s3Uri(obj), rows: r.rows, detail: [`${format}, upsert: ${describeUpsert(r)}`, cleaned].filter(Boolean).join(', ') };
     }
 
     const local = join(ctx.workdir, `object.${format}${spec.key.endsWith('.gz') ? '.gz' : ''}`);
@@ -121,9 +123,9 @@ export const s3Sink = {
     if (version) {
       const digest = await fileDigest(local);
       await record(spec, ctx, version, { key: obj.key, rows: ctx.rows, ...digest });
-      return { target: s3Uri(obj), rows: ctx.rows, detail: `${format}, version ${version}` };
+      return { target: s3Uri(obj), rows: ctx.rows, detail: [`${format}, version ${version}`, cleaned].filter(Boolean).join(', ') };
     }
-    return { target: s3Uri(obj), rows: ctx.rows, detail: format };
+    return { target: s3Uri(obj), rows: ctx.rows, detail: [format, cleaned].filter(Boolean).join(', ') };
   },
 } satisfies SinkAdapter<S3SinkSpec>;
 
