@@ -1,6 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 that slows the bytes going towards the server to `bytesPerSecond`: a slow
- * network on demand, so a test can act (kill a worker) while a large upload is under way.
+ * network on demand, so a test can act (kill a worker) while a large upload is under way. With
+ * `swallowPutReplies` set, the server's answer to an HTTP PUT never reaches the client: the object
+ * is written, the writer does not know it (to kill it "after the PUT").
  *
  *   const proxy = await startThrottleProxy({ host: '127.0.0.1', port: 9000 }, 8 * 1024 * 1024);
  *   process.env.S3_ENDPOINT = `http://127.0.0.1:${proxy.port}`;
@@ -9,7 +11,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
 
-export type ThrottleProxy = { port: number; readonly bytesToServer: number; close(): Promise<void> };
+export type ThrottleProxy = { port: number; readonly bytesToServer: number; swallowPutReplies: boolean; close(): Promise<void> };
 
 export async function startThrottleProxy(target: { host: string; port: number }, bytesPerSecond: number): Promise<ThrottleProxy> {
   const sockets = new Set<net.Socket>();
@@ -19,13 +21,16 @@ export async function startThrottleProxy(target: { host: string; port: number },
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
   };
+  const state = { swallowPutReplies: false };
   const server = net.createServer((client) => {
     track(client);
     const upstream = net.connect(target.port, target.host);
     track(upstream);
     const started = Date.now();
     let sent = 0;
+    let swallow = false;
     client.on('data', (chunk: Buffer) => {
+      if (state.swallowPutReplies && chunk.toString('latin1', 0, 4) === 'PUT ') swallow = true;
       sent += chunk.length;
       bytesToServer += chunk.length;
       upstream.write(chunk);
@@ -36,7 +41,9 @@ export async function startThrottleProxy(target: { host: string; port: number },
         setTimeout(() => client.resume(), ahead).unref();
       }
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!swallow) client.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -46,6 +53,12 @@ export async function startThrottleProxy(target: { host: string; port: number },
     port: (server.address() as net.AddressInfo).port,
     get bytesToServer() {
       return bytesToServer;
+    },
+    get swallowPutReplies() {
+      return state.swallowPutReplies;
+    },
+    set swallowPutReplies(on: boolean) {
+      state.swallowPutReplies = on;
     },
     async close() {
       for (const s of sockets) s.destroy();
