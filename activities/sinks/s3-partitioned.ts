@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { uploadFile, type ObjectRef } from '../../src/connect/s3.js';
-import { abortUploadsOf } from '../../src/connect/s3-multipart.js';
+import { abortLeftovers } from './s3-leftovers.js';
 import { CONTENT_TYPES, partitionsOf, partitionSelect, staleKeys, deleteKeys } from '../../src/connect/s3-partitions.js';
 import { upsertObject, describeUpsert, type UpsertResult } from '../../src/connect/s3-upsert.js';
 import { fileDigest, ident } from '../../src/table/engine.js';
@@ -43,7 +43,7 @@ export async function writePartitions(s3: S3Client, ctx: SinkContext, spec: Part
   const context = { dataset: ctx.dataset, field: 'partition_by' };
   const parts = await partitionsOf(ctx.table, ctx.dataset, spec.partition_by, context);
   const objects = parts.map((p) => ({ part: p, obj: { bucket: spec.bucket, key: `${spec.folder}/${p.path}/part-0.${spec.format}` } as ObjectRef }));
-  const aborted = await abortUploadsOf(s3, spec.bucket, objects.map((o) => o.obj.key));
+  const aborted = await abortLeftovers(s3, spec.bucket, objects.map((o) => o.obj.key), ctx);
   const keys = spec.keys?.filter((k) => !spec.partition_by.includes(k));
   if (spec.mode === 'upsert' && !keys?.length) throw new ConfigError('mode upsert with partition_by needs a key column that is not a partition column (the partition files do not hold those)', { ...context, field: 'keys' });
   const listing: string[] = [];

@@ -37,7 +37,7 @@ import { z } from 'zod';
 import { join } from 'node:path';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { s3Client, uploadFile, s3Uri, ensureBucket, badKeyReason } from '../../src/connect/s3.js';
-import { abortUploadsOf } from '../../src/connect/s3-multipart.js';
+import { abortLeftovers } from './s3-leftovers.js';
 import { CONTENT_TYPES } from '../../src/connect/s3-partitions.js';
 import { upsertObject, describeUpsert } from '../../src/connect/s3-upsert.js';
 import { versionOf, versionedKey, versionFolder, recordVersion, type VersionEntry } from '../../src/connect/s3-versions.js';
@@ -103,7 +103,7 @@ export const s3Sink = {
     }
 
     const obj = { bucket: spec.bucket, key: version ? versionedKey(spec.key, version) : spec.key };
-    const aborted = await abortUploadsOf(s3, obj.bucket, [obj.key]);
+    const aborted = await abortLeftovers(s3, obj.bucket, [obj.key], ctx);
     // Said in the detail too: an earlier attempt died mid-upload and its parts were removed.
     const cleaned = aborted ? `${aborted} unfinished upload${aborted === 1 ? '' : 's'} of an earlier attempt aborted` : undefined;
     if (cleaned) ctx.progress({ note: cleaned });

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DataError, TransientError } from '../errors.js';
 import { s3Error, s3ErrorCode, s3Uri, uploadFile, type ObjectRef } from './s3.js';
-import { isPreconditionFailed } from './s3-multipart.js';
+import { PreconditionFailedError } from './s3-multipart.js';
 
 export const MANIFEST = '_versions.json';
 
@@ -86,10 +86,8 @@ export async function recordVersion(s3: S3Client, obj: ObjectRef, entry: Version
       await uploadFile(s3, file, ref, 'application/json', { signal, ...(current?.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' }) });
       return manifest;
     } catch (err) {
-      if (!isPreconditionFailed((err as { cause?: unknown }).cause ?? err) || attempt >= 10) {
-        if (isPreconditionFailed((err as { cause?: unknown }).cause ?? err)) throw new TransientError('S3: the versions manifest kept changing while it was written', { file: s3Uri(ref) }, { cause: err });
-        throw err;
-      }
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      if (attempt >= 10) throw new TransientError('S3: the versions manifest kept changing while it was written', { file: s3Uri(ref) }, { cause: err });
     }
   }
 }

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { s3Sink, runVersion } from '../../../../activities/sinks/s3.js';
 import { hiveEscape, hiveUnescape, HIVE_NULL } from '../../../../src/connect/s3-partitions.js';
 import { versionOf, versionedKey, manifestKey } from '../../../../src/connect/s3-versions.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FerryError } from '../../../../src/errors.js';
 import { partSizeFor, MIN_PART_SIZE, DEFAULT_PART_SIZE } from '../../../../src/connect/s3-multipart.js';
 
 const base = { type: 's3', connection: 'lake', input: 'sales', bucket: 'b', key: 'curated/sales.csv' };
@@ -76,4 +78,15 @@ test('the part size: at least 5 MiB, 16 MiB by default, grown to stay within 10,
   assert.equal(partSizeFor(1), DEFAULT_PART_SIZE);
   assert.equal(partSizeFor(1, 1024), MIN_PART_SIZE);
   assert.equal(partSizeFor(100 * 1024 ** 3, MIN_PART_SIZE), Math.ceil((100 * 1024 ** 3) / 10_000));
+});
+
+test('a credential that may not list uploads skips the clean-up (and says so); other failures fail the attempt', async () => {
+  const { abortLeftovers } = await import('../../../../activities/sinks/s3-leftovers.js');
+  const failing = (name: string, status: number) => ({ send: () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } })) }) as unknown as S3Client;
+  const notes: string[] = [];
+  assert.equal(await abortLeftovers(failing('AccessDenied', 403), 'b', ['k.csv'], { progress: (p) => notes.push(p.note!) }), 0);
+  assert.deepEqual(notes, ['unfinished uploads not checked: S3: AccessDenied']);
+  const err = await abortLeftovers(failing('SlowDown', 503), 'b', ['k.csv'], { progress: () => undefined }).catch((e: unknown) => e);
+  assert.ok(err instanceof FerryError);
+  assert.deepEqual([err.code, err.context.file], ['TRANSIENT', 's3://b/k.csv']);
 });
