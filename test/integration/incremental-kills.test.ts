@@ -24,6 +24,8 @@ import { planOf } from '../../src/cli/start.js';
 import { resolveConnection } from '../../src/connect/connections.js';
 import { loadPipeline, loadConnections } from '../../src/pipeline/load.js';
 import { pgPool, closePgPools } from '../../src/connect/pg.js';
+import { s3Client } from '../../src/connect/s3.js';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { LocalStagingStore } from '../../src/staging/store.js';
 import { readState } from '../../src/state/store.js';
 import type { RunReport } from '../../src/run.js';
@@ -34,6 +36,8 @@ const id = randomId();
 const schema = `it7_inc_${id}`;
 const taskQueue = `ferry-it7-inc-${id}`;
 const stagingRoot = `.ferry/test-staging-inc-${id}`;
+const bucket = `it7-inc-${id}`;
+const s3 = s3Client({ type: 's3', endpoint: process.env.S3_ENDPOINT, region: 'us-east-1', access_key_id: process.env.AWS_ACCESS_KEY_ID!, secret_access_key: process.env.AWS_SECRET_ACCESS_KEY!, force_path_style: true });
 const staging = new LocalStagingStore(stagingRoot);
 const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
@@ -150,6 +154,10 @@ after(async () => {
   await closePgPools();
   await client?.connection.close();
   await rm(stagingRoot, { recursive: true, force: true });
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => undefined);
+  const keys = (listed?.Contents ?? []).map((o) => ({ Key: o.Key! }));
+  if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -160,7 +168,9 @@ const DELAYS = Object.fromEntries(POINTS.map((p) => [p, p === 'deliver:upserted:
 
 test('20 kills at every boundary: each sink has every row exactly once, and the watermark is the greatest updated_at', { timeout: 420_000 }, async () => {
   const name = `it7inc${id}`;
-  const file = await writePipeline(name, '  heartbeat_timeout: 3s\n  retry: { initial_interval: 200ms, maximum_interval: 1s }', SINKS('k'));
+  // Besides the two tables, one CSV object per run in MinIO: together they must hold every row once.
+  const lake = `  lake: { type: s3, connection: lake, input: events, bucket: ${bucket}, key: 'events/{run_id}.csv', create_bucket: true }`;
+  const file = await writePipeline(name, '  heartbeat_timeout: 3s\n  retry: { initial_interval: 200ms, maximum_interval: 1s }', `${SINKS('k')}\n${lake}`);
   // Each boundary at least twice, the rest at random; two or three kills per run, in run order.
   const plan = [...POINTS, ...POINTS, ...Array.from({ length: 4 }, () => POINTS[Math.floor(Math.random() * POINTS.length)]!)];
   const runs: string[][] = [];
@@ -197,6 +207,17 @@ test('20 kills at every boundary: each sink has every row exactly once, and the 
 
   await assertExactlyOnce(`${schema}.k_appended`);
   await assertExactlyOnce(`${schema}.k_upserted`);
+  const objects = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'events/' }))).Contents ?? [];
+  assert.equal(objects.length, runs.length);
+  const fromLake: string[] = [];
+  for (const o of objects) {
+    const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
+    const [header, ...lines] = text.trim().split('\n');
+    assert.equal(header, 'id,payload,updated_at');
+    fromLake.push(...lines.map((l) => l.split(',').slice(0, 2).join(',')));
+  }
+  const expected = (await sql<{ r: string }>(`SELECT id || ',' || payload AS r FROM ${schema}.events ORDER BY id`)).map((r) => r.r);
+  assert.deepEqual(fromLake.sort((a, b) => Number(a.split(',')[0]) - Number(b.split(',')[0])), expected, 'the run objects hold every row exactly once');
   const top = await maxUpdatedAt();
   const state = (await readState(staging, name, 'events'))!.state;
   assert.deepEqual([state.value, state.type, state.cursor], [top, 'timestamptz', 'updated_at']);
