@@ -20,6 +20,7 @@ import { scheduleCommand } from './commands/schedule.js';
 import { terminateCommand } from './commands/terminate.js';
 import { vizCommand } from './commands/viz.js';
 import { serveCommand } from './commands/serve.js';
+import { stateCommand } from './commands/state.js';
 
 const ENVIRONMENT = `
 Environment:
@@ -41,7 +42,7 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
     .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError(true);
-  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand]) {
+  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand]) {
     program.addCommand(make(cli));
   }
   const configure = (cmd: Command) => {

@@ -11,11 +11,13 @@
  *       incremental: { cursor: updated_at, initial: '2024-01-01', lookback: 1h }
  *
  * `${incremental.start}` (the window's lower bound: watermark − lookback, or `initial`) pushes the
- * window down to the service; Ferry also keeps only rows with cursor > start itself, so a source
- * that ignores it still loads each row once.
+ * window down to the service (a quoted literal in SQL, the plain value in an http query; see
+ * incremental-refs.ts); Ferry also keeps only rows with cursor > start itself, so a source that
+ * ignores it still loads each row once. `ferry state show|set|reset` inspects and moves watermarks.
  */
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import type { WatermarkType } from '../state/values.js';
 
 export const incrementalSchema = z.strictObject({
   cursor: z.string().min(1).describe('the column (or, for s3, `key` or `last_modified`) whose greatest value delivered becomes the watermark'),
@@ -28,6 +30,7 @@ export type IncrementalSpec = z.infer<typeof incrementalSchema>;
 
 /**
  * The window one run reads: rows with cursor > `start` (no `start`: everything). `watermark` is the
- * value in the state store the window was computed from (absent on the first run).
+ * value in the state store the window was computed from (absent on the first run); `type` the
+ * type of the watermark values (src/state/values.ts), known once stored or read.
  */
-export type IncrementalWindow = { cursor: string; start?: string; watermark?: string };
+export type IncrementalWindow = { cursor: string; start?: string; watermark?: string; type?: WatermarkType };

@@ -15,6 +15,7 @@ import { pipelineSchema, type PipelineSpec } from './schema.js';
 import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
 import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
 import { pipelineRunRefIssues } from './run-refs.js';
+import { pipelineIncrementalIssues, lookbackIssues } from './incremental-refs.js';
 import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
@@ -215,11 +216,14 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 
   // ${run.…} stays as written (the activity resolves it when the run happens); only its names are checked.
   issues.push(...pipelineRunRefIssues(resolved).map(({ path, message }) => at(path, message)));
+  // ${incremental.…}: only in an incremental source, by a known name, with a value on the first run.
+  issues.push(...pipelineIncrementalIssues(resolved).map(({ path, message }) => at(path, message)));
 
   const { spec, issues: schemaIssues } = parseSpec(parsed, resolved, whole);
   // A field whose parameter has no value is reported once, as that, not also as a type error.
   const unresolved = new Set(missing.map(({ path }) => formatPath(path)));
   issues.push(...schemaIssues.filter((i) => !unresolved.has(i.path)));
+  if (spec) issues.push(...lookbackIssues(spec).map(({ path, message }) => at(path, message)));
 
   const connFile = options.connectionsFile ?? findConnectionsFile(file);
   const conns = connFile ? await readConnections(connFile) : { connections: {}, issues: [], broken: false };

@@ -7,11 +7,12 @@
  *   const file = store.writePath(key, workdir);   // write the Parquet here…
  *   await store.commit(key, file);                // …then publish it
  */
-import { mkdir, copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, copyFile, readdir, rm, stat, readFile, writeFile, rename, rmdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket } from '../connect/s3.js';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { s3Client, parseS3Uri, uploadFile, downloadObject, ensureBucket, s3Error, s3ErrorCode } from '../connect/s3.js';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Column } from '../table/engine.js';
 import { trustDirectory } from '../table/access.js';
 import { readVerified } from './read.js';
@@ -56,7 +57,23 @@ export interface StagingStore {
   runs(): Promise<StagedRun[]>;
   /** Deletes everything staged for one run. */
   removeRun(run: string): Promise<void>;
+  /**
+   * A small text object (a watermark's state) and its version, or undefined when there is none.
+   * Kept under `_state/`, which `runs()` and so `ferry prune` never touch.
+   */
+  readText(key: string): Promise<{ text: string; version: string } | undefined>;
+  /**
+   * Replaces a small text object atomically (readers see the old text or the new, never half).
+   * `expected`: the version read before (compare-and-swap), `null`: only if there is none yet,
+   * undefined: unconditionally. Returns false when the object changed meanwhile (nothing written).
+   */
+  writeText(key: string, text: string, expected?: string | null): Promise<boolean>;
+  /** Deletes a small text object (no error when there is none). */
+  removeText(key: string): Promise<void>;
 }
+
+/** The folder of small state objects (watermarks): not a pipeline (names start with a letter), never pruned. */
+export const STATE_FOLDER = '_state';
 
 export type StagedRun = { run: string; bytes: number; lastModified: Date };
 
@@ -116,7 +133,7 @@ export class LocalStagingStore implements StagingStore {
   async runs(): Promise<StagedRun[]> {
     const root = resolve(this.root);
     const found: StagedRun[] = [];
-    for (const pipeline of await dirs(root)) {
+    for (const pipeline of (await dirs(root)).filter((d) => d !== STATE_FOLDER)) {
       for (const run of await dirs(join(root, pipeline))) {
         const files = await readdir(join(root, pipeline, run), { recursive: true, withFileTypes: true });
         let bytes = 0;
@@ -134,6 +151,57 @@ export class LocalStagingStore implements StagingStore {
 
   async removeRun(run: string): Promise<void> {
     await rm(join(resolve(this.root), run), { recursive: true, force: true });
+  }
+
+  async readText(key: string): Promise<{ text: string; version: string } | undefined> {
+    const text = await readFile(resolve(this.uri(key)), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return text === undefined ? undefined : { text, version: digest(text) };
+  }
+
+  async writeText(key: string, text: string, expected?: string | null): Promise<boolean> {
+    const target = resolve(this.uri(key));
+    await mkdir(dirname(target), { recursive: true });
+    // Compare-and-swap among the processes of this machine: a lock directory (mkdir is atomic)
+    // around read-compare-rename; a lock older than LOCK_STALE_MS is a killed writer's, and taken over.
+    const lock = `${target}.lock`;
+    await acquire(lock);
+    try {
+      if (expected !== undefined) {
+        const now = await this.readText(key);
+        if ((now?.version ?? null) !== expected) return false;
+      }
+      const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(temp, text);
+      await rename(temp, target);
+      return true;
+    } finally {
+      await rmdir(lock).catch(() => undefined);
+    }
+  }
+
+  async removeText(key: string): Promise<void> {
+    await rm(resolve(this.uri(key)), { force: true });
+  }
+}
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+const LOCK_STALE_MS = 30_000;
+
+async function acquire(lock: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await mkdir(lock);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rmdir(lock).catch(() => undefined);
+      else await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** i, 200)));
+    }
   }
 }
 
@@ -180,6 +248,7 @@ export class S3StagingStore implements StagingStore {
     const byRun = new Map<string, StagedRun>();
     for await (const o of this.objects()) {
       const run = o.key.slice(this.prefix ? this.prefix.length + 1 : 0).split('/').slice(0, 2).join('/');
+      if (run.startsWith(`${STATE_FOLDER}/`)) continue;
       const r = byRun.get(run) ?? { run, bytes: 0, lastModified: new Date(0) };
       r.bytes += o.size;
       if (o.lastModified > r.lastModified) r.lastModified = o.lastModified;
@@ -194,6 +263,45 @@ export class S3StagingStore implements StagingStore {
     for (let i = 0; i < keys.length; i += 1000) {
       await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
     }
+  }
+
+  async readText(key: string): Promise<{ text: string; version: string } | undefined> {
+    const { bucket, key: objectKey } = parseS3Uri(this.uri(key));
+    try {
+      const got = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }));
+      return { text: await got.Body!.transformToString('utf8'), version: got.ETag ?? '' };
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NOT_FOUND') return undefined; // no object (or no bucket yet): no state
+      throw s3Error(err, { file: this.uri(key) });
+    }
+  }
+
+  async writeText(key: string, text: string, expected?: string | null): Promise<boolean> {
+    this.bucketReady ??= ensureBucket(this.s3, this.bucket).catch((err: unknown) => {
+      this.bucketReady = undefined;
+      throw err;
+    });
+    await this.bucketReady;
+    const { bucket, key: objectKey } = parseS3Uri(this.uri(key));
+    // A PUT is atomic; S3 (and MinIO) check If-Match / If-None-Match on the server: a true compare-and-swap.
+    const condition = expected === undefined ? {} : expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected };
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: text, ContentType: 'application/json', ...condition }));
+      return true;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode;
+      // 412: changed meanwhile; 409: a concurrent conditional write; 404 on If-Match: removed meanwhile.
+      if (expected !== undefined && (status === 412 || status === 409 || e.name === 'PreconditionFailed' || (expected !== null && e.name === 'NoSuchKey'))) return false;
+      throw s3Error(err, { file: this.uri(key) });
+    }
+  }
+
+  async removeText(key: string): Promise<void> {
+    const { bucket, key: objectKey } = parseS3Uri(this.uri(key));
+    await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey })).catch((err: unknown) => {
+      if (s3ErrorCode(err) !== 'NOT_FOUND') throw s3Error(err, { file: this.uri(key) });
+    });
   }
 
   private async *objects(under = ''): AsyncGenerator<{ key: string; size: number; lastModified: Date }> {

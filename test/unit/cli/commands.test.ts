@@ -24,6 +24,8 @@ const helpOf = (path: string[]): string => {
 const PATHS = commandPaths(program);
 const commandAt = (path: string[]): Command => path.reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, program);
 const requiredArgs = (path: string[]) => commandAt(path).registeredArguments.filter((a) => a.required).map(() => 'x');
+/** Every argument, optional ones too (`ferry state show <pipeline> [source]`): one more is stray. */
+const allArgs = (path: string[]) => (commandAt(path).commands.length ? requiredArgs(path) : commandAt(path).registeredArguments.map(() => 'x'));
 const full = (path: string[]) => `ferry ${path.join(' ')}`;
 
 describe('the command list', () => {
@@ -32,6 +34,7 @@ describe('the command list', () => {
       'validate', 'run', 'worker', 'dev', 'dev start', 'dev stop', 'dev status', 'dev env',
       'schedule', 'schedule apply', 'schedule list', 'schedule describe', 'schedule pause', 'schedule unpause', 'schedule trigger',
       'schedule backfill', 'schedule delete', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
+      'state', 'state show', 'state set', 'state reset',
     ]);
   });
 });
@@ -86,13 +89,15 @@ describe('usage errors: one line on stderr, exit code 2', () => {
       assert.deepEqual(res, { code: 2, out: '', err: "error: unknown option '--no-such-flag'\n", connected: 0 });
     });
     it(`${full(path)} with a stray argument`, async () => {
-      const res = await ferry([...path, ...requiredArgs(path), 'stray']);
+      const res = await ferry([...path, ...allArgs(path), 'stray']);
       assert.equal(res.code, 2);
       assert.equal(res.out, '');
-      const n = requiredArgs(path).length;
+      const n = allArgs(path).length;
  // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`); the same for schedule (= list).
       assert.equal(res.err, full(path) === 'ferry dev'
         ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are start, stop, status, env.\n"
+        : full(path) === 'ferry state'
+        ? "error: unknown command 'stray'\n"
         : full(path) === 'ferry schedule'
         ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are apply, list, describe, pause, unpause, trigger, backfill, delete.\n"
         : `error: too many arguments for '${path.at(-1)}'. Expected ${n} argument${n === 1 ? '' : 's'} but got ${n + 1}.\n`);
