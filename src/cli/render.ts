@@ -51,6 +51,14 @@ export function reportText(report: RunReport, url: string): string {
       else lines.push(`    ${s.sink.padEnd(14)} ${(s.status === 'failed' ? red : dim)(s.status.padStart(13))} → ${s.target}${s.error && s.error !== 'cancelled' ? `: ${s.error}` : ''}`);
     }
   }
+  const watermarks = Object.entries(report.watermarks ?? {});
+  if (watermarks.length) {
+    // Committed only once every sink had: what the next run starts after.
+    lines.push('', '  watermarks');
+    for (const [source, w] of watermarks) {
+      lines.push(`    ${source.padEnd(14)} ${'unchanged' in w ? dim(`unchanged at ${w.unchanged}`) : `${w.from ?? dim('(none)')} → ${w.to}`}`);
+    }
+  }
   lines.push('', `  Temporal UI: ${url}`, '');
   return lines.join('\n');
 }
