@@ -1,6 +1,7 @@
 /** `ferry run --wait` and `ferry status` say where each incremental source's watermark moved. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { stripVTControlCharacters } from 'node:util';
 import { reportText } from '../../../src/cli/render.js';
 import type { RunReport } from '../../../src/run.js';
 import { RUN } from '../../support/run-context.js';
@@ -11,6 +12,6 @@ test('the report lists each watermark: from → to, or unchanged', () => {
     stages: [], sinks: [],
     watermarks: { orders: { from: '2024-01-04T00:00:00.000000Z', to: '2024-01-05T10:00:00.000000Z' }, events: { unchanged: '42' }, fresh: { to: '7' } },
   };
-  const text = reportText(report, 'http://ui').replace(/\x1b\[[0-9;]*m/g, '');
+  const text = stripVTControlCharacters(reportText(report, 'http://ui'));
   assert.match(text, /watermarks\n {4}orders {9}2024-01-04T00:00:00\.000000Z → 2024-01-05T10:00:00\.000000Z\n {4}events {9}unchanged at 42\n {4}fresh {10}\(none\) → 7\n/);
 });
