@@ -10,6 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startHarness, randomId, recordHistory } from '../support/harness.js';
+import { pgAdapters } from '../support/pg-adapters.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { planOf } from '../../src/cli/start.js';
@@ -122,5 +123,33 @@ test('scheduled: a run a Temporal Schedule started knows its scheduled time (rec
     await recordHistory(handle as never, 'scheduled', secrets());
   } finally {
     await schedule.delete();
+  }
+});
+
+test('fanned-out incremental: a partitioned postgres read whose watermark is committed after the sink (recorded as fan-out-incremental.json)', async () => {
+  const pg = await pgAdapters();
+  const schema = `replay_inc_${randomId()}`;
+  try {
+    await pg.sql(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.events AS SELECT g AS id, timestamptz '2024-01-01 00:00Z' + g * interval '1 minute' AS updated_at FROM generate_series(1, 30) g`);
+    const plan = await planFor('fan-out-incremental', `name: replay-fan-out-incremental-${randomId()}
+sources:
+  events:
+    type: postgres
+    connection: warehouse
+    query: SELECT id, updated_at FROM ${schema}.events
+    partition: { column: id, count: 3 }
+    incremental: { cursor: updated_at }
+sinks:
+  out: { type: file, input: events, path: ${dir}/events.csv }
+`);
+    const handle = await startRun(h.client, plan, { id: `replay-fan-out-incremental-${randomId()}`, taskQueue: h.taskQueue });
+    const report = (await handle.result()) as RunReport;
+    assert.deepEqual(report.sinks.map((s) => [s.sink, s.status, s.rows]), [['out', 'delivered', 30]]);
+    assert.deepEqual(report.watermarks, { events: { to: '2024-01-01T00:30:00.000000Z' } });
+    assert.deepEqual(await attempts(handle), { planParts: 1, ingest: 1, combineParts: 1, deliver: 1, commitWatermarks: 1 });
+    await recordHistory(handle, 'fan-out-incremental', secrets());
+  } finally {
+    await pg.sql(`DROP SCHEMA ${schema} CASCADE`);
+    await pg.close();
   }
 });

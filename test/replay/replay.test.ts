@@ -16,9 +16,9 @@ const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 const bundle = bundleWorkflowCode({ workflowsPath, logger: quiet });
 
-test('the suite holds every kind of run: completed, retried, failed, cancelled, scheduled, quarantine, and runs from before the last patch', () => {
+test('the suite holds every kind of run: completed, retried, failed, cancelled, scheduled, quarantine, fanned-out incremental, and runs from before the last patch', () => {
   const names = histories.map((h) => h.name);
-  for (const name of ['retail', 'retried', 'failed-bad-csv', 'cancelled', 'scheduled', 'quarantine']) assert.ok(names.includes(name), `no recorded history ${name}`);
+  for (const name of ['retail', 'retried', 'failed-bad-csv', 'cancelled', 'scheduled', 'quarantine', 'fan-out-incremental']) assert.ok(names.includes(name), `no recorded history ${name}`);
   assert.ok(names.some((n) => n.startsWith('before-run-identity/')), 'no history from before the run-identity patch');
 });
 
