@@ -62,8 +62,15 @@ const childName = (step: number, child: number) => `page-${pad(step)}.child-${ch
 const stateName = (step: number) => `page-${pad(step)}.state.json`;
 
 const fingerprint = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
-/** A request, independent of the order its query parameters were set in. */
-const requestKey = (r: PageRequest) => fingerprint(JSON.stringify([r.path, Object.entries(r.query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]).sort()]));
+/** A request as the absolute URL it goes to (a relative first path and an absolute next link compare equal), query order aside. */
+function requestKey(conn: HttpConnection, r: PageRequest): string {
+  let url: URL | undefined;
+  try {
+    url = buildUrl(conn, r.path, r.query);
+  } catch { /* compared as written */ }
+  const query = url ? [...url.searchParams.entries()] : Object.entries(r.query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]);
+  return fingerprint(JSON.stringify([url ? `${url.origin}${url.pathname}` : r.path, query.sort()]));
+}
 
 type Memory = { requests: Map<string, number>; bodies: Map<string, number> };
 
@@ -123,9 +130,9 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
       url = buildUrl(conn, request.path, request.query).href;
     } catch { /* httpText accepted it; a relative link is then taken as it is */ }
     const next = nextPage(spec.paginate, request, { valueAt: (path) => toPlain(nodeAt(doc, path)), count: shaped.lines.length, headers: res.headers, page, url });
-    const fp: PageState['fp'] = { parent: state.parent, page, request: requestKey(request), since, ...(shaped.lines.length ? { body: fingerprint(res.text) } : {}) };
+    const fp: PageState['fp'] = { parent: state.parent, page, request: requestKey(conn, request), since, ...(shaped.lines.length ? { body: fingerprint(res.text) } : {}) };
     memory.requests.set(fp.request, page);
-    guardLoop(spec.paginate, next, fp, memory, where);
+    guardLoop(spec.paginate, next && requestKey(conn, next), next, fp, memory, where);
     if (fp.body) memory.bodies.set(fp.body, page);
 
     if (shaped.lines.length) {
@@ -155,9 +162,9 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
 }
 
 /** A next request seen before, or a body seen before: the API is going round in circles. */
-function guardLoop(paginate: PaginateSpec, next: PageRequest | null, fp: PageState['fp'], memory: Memory, where: ErrorContext): void {
-  if (next) {
-    const earlier = memory.requests.get(requestKey(next));
+function guardLoop(paginate: PaginateSpec, nextKey: string | null, next: PageRequest | null, fp: PageState['fp'], memory: Memory, where: ErrorContext): void {
+  if (next && nextKey) {
+    const earlier = memory.requests.get(nextKey);
     if (earlier !== undefined) {
       const what = maskUrl(describeRequest(paginate, next));
       throw new DataError(`page ${fp.page} points to ${what} again, which page ${earlier} already fetched (${paginate.type} does not advance); stopping rather than looping`, { ...where, field: 'paginate' });
