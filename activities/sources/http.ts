@@ -74,7 +74,7 @@ export const httpSource = {
     const loop = await runPages({ ...spec, children }, conn, ctx, parents);
     const { state, resumedAt } = loop;
     const pages = `${state.step} page${state.step === 1 ? '' : 's'}`;
-    const over = spec.for_each ? ` for ${parents.rows.length} ${spec.for_each.dataset} row${parents.rows.length === 1 ? '' : 's'}` : '';
+    const over = spec.for_each ? ` for ${parents.rows.length} row${parents.rows.length === 1 ? '' : 's'} of ${spec.for_each.dataset}` : '';
     if (loop.pending) {
       return { pending: true, detail: `GET ${maskUrl(spec.path)}${over}: ${loop.requests} request${loop.requests === 1 ? '' : 's'} this call, ${pages} saved` };
     }
