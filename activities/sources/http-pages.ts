@@ -60,6 +60,9 @@ const pad = (n: number) => String(n).padStart(6, '0');
 const dataName = (step: number) => `page-${pad(step)}.ndjson`;
 const childName = (step: number, child: number) => `page-${pad(step)}.child-${child}.ndjson`;
 const stateName = (step: number) => `page-${pad(step)}.state.json`;
+const memoryName = (step: number) => `page-${pad(step)}.memory.json`;
+/** Every this many pages of a parent, the loop guard's whole memory is saved in one file, so a resume reads at most this many states. */
+const MEMORY_EVERY = 64;
 
 const fingerprint = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 /** A request as the absolute URL it goes to (a relative first path and an absolute next link compare equal), query order aside. */
@@ -83,7 +86,9 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
     fp: { parent: 0, page: 0, request: '', since: 1 },
   });
   let state = saved?.state ?? start();
-  const { files, childFiles }: PageFiles = saved ?? { files: [], childFiles: spec.children.map(() => []) };
+  // Pages saved by earlier attempts are restored only to load them: a call that ends pending (request budget) needs none.
+  const files: string[] = [];
+  const childFiles: string[][] = spec.children.map(() => []);
   const memory: Memory = saved?.memory ?? { requests: new Map(), bodies: new Map() };
   const resumedAt = state.step;
   let since = saved ? (state.fp.parent === state.parent ? state.fp.since : state.step + 1) : 1;
@@ -103,7 +108,7 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
       // Stopping quietly would deliver a partial dataset as if it were whole.
       throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${maskUrl(request.path)}`, page: state.page, field: 'max_pages' });
     }
-    if (ctx.requestBudget !== undefined && requests >= ctx.requestBudget) return { state, files, childFiles, resumedAt, pending: true, requests };
+    if (ctx.requestBudget !== undefined && requests >= ctx.requestBudget) return { state, files: [], childFiles: [], resumedAt, pending: true, requests };
     const step = state.step + 1;
     const page = state.page + 1;
     const at: ErrorContext = { page, ...(spec.for_each ? { field: `for_each (parent row ${state.parent + 1})` } : {}) };
@@ -156,9 +161,15 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
     const stateFile = join(ctx.workdir, stateName(step));
     await writeFile(stateFile, JSON.stringify(state));
     await ctx.checkpoint.save(stateName(step), stateFile);
+    if (page % MEMORY_EVERY === 0) {
+      const memoryFile = join(ctx.workdir, memoryName(step));
+      await writeFile(memoryFile, JSON.stringify({ parent: state.parent, requests: [...memory.requests], bodies: [...memory.bodies] }));
+      await ctx.checkpoint.save(memoryName(step), memoryFile);
+    }
     ctx.progress({ page: step, rows: state.rows });
   }
-  return { state, files, childFiles, resumedAt, pending: false, requests };
+  const earlier = saved ? await saved.pages() : { files: [], childFiles: spec.children.map(() => []) };
+  return { state, files: [...earlier.files, ...files], childFiles: earlier.childFiles.map((f, c) => [...f, ...childFiles[c]!]), resumedAt, pending: false, requests };
 }
 
 /** A next request seen before, or a body seen before: the API is going round in circles. */
@@ -188,32 +199,43 @@ function parseBody(text: string, where: ErrorContext): JsonNode {
 }
 
 /**
- * The last step whose state was saved, the local files of the pages up to it (restored 8 at a
- * time), and the loop guard's memory of the current parent (the states since its first step).
+ * The last step whose state was saved and the loop guard's memory of the current parent (its last
+ * memory file, then the states after it); `pages()` restores the files of the pages up to that step
+ * (8 at a time), for the final load.
  */
-async function restore(checkpoint: Checkpoint, childCount: number): Promise<(PageFiles & { state: PageState; memory: Memory }) | undefined> {
+async function restore(checkpoint: Checkpoint, childCount: number): Promise<{ state: PageState; memory: Memory; pages(): Promise<PageFiles> } | undefined> {
   const names = await checkpoint.list();
-  const parsed = names.map((n) => /^page-(\d+)(?:\.child-(\d+))?\.(ndjson|state\.json)$/.exec(n)).filter((m) => m !== null);
-  const states = parsed.filter((m) => m[3] === 'state.json').map((m) => Number(m[1]));
+  const parsed = names.map((n) => /^page-(\d+)(?:\.child-(\d+))?\.(ndjson|state\.json|memory\.json)$/.exec(n)).filter((m) => m !== null);
+  const stepsOf = (kind: string) => parsed.filter((m) => m[3] === kind).map((m) => Number(m[1]));
+  const states = stepsOf('state.json');
   const last = Math.max(0, ...states);
   if (!last) return undefined;
-  const readState = async (step: number) => JSON.parse(await readFile(await checkpoint.restore(stateName(step)), 'utf8')) as PageState;
-  const state = await readState(last);
-  // A page saved after the last state belongs to a fetch that did not finish: it is fetched again.
-  const upTo = parsed.filter((m) => m[3] === 'ndjson' && Number(m[1]) <= last).sort((a, b) => Number(a[1]) - Number(b[1]));
-  const restored = await mapLimit(upTo, RESTORE_CONCURRENCY, (m) => checkpoint.restore(m[0]));
-  const files: string[] = [];
-  const childFiles: string[][] = Array.from({ length: childCount }, () => []);
-  upTo.forEach((m, i) => (m[2] === undefined ? files : childFiles[Number(m[2])])?.push(restored[i]!));
+  const readJson = async <T>(name: string) => JSON.parse(await readFile(await checkpoint.restore(name), 'utf8')) as T;
+  const state = await readJson<PageState>(stateName(last));
   const memory: Memory = { requests: new Map(), bodies: new Map() };
   if (state.fp.parent === state.parent) {
-    const own = states.filter((s) => s >= state.fp.since && s <= last).sort((a, b) => a - b);
-    for (const s of await mapLimit(own, RESTORE_CONCURRENCY, (step) => (step === last ? Promise.resolve(state) : readState(step)))) {
+    const snapshot = Math.max(0, ...stepsOf('memory.json').filter((s) => s >= state.fp.since && s <= last));
+    if (snapshot) {
+      const saved = await readJson<{ requests: [string, number][]; bodies: [string, number][] }>(memoryName(snapshot));
+      saved.requests.forEach(([k, v]) => memory.requests.set(k, v));
+      saved.bodies.forEach(([k, v]) => memory.bodies.set(k, v));
+    }
+    const own = states.filter((s) => s >= Math.max(state.fp.since, snapshot + 1) && s <= last).sort((a, b) => a - b);
+    for (const s of await mapLimit(own, RESTORE_CONCURRENCY, (step) => (step === last ? Promise.resolve(state) : readJson<PageState>(stateName(step))))) {
       memory.requests.set(s.fp.request, s.fp.page);
       if (s.fp.body) memory.bodies.set(s.fp.body, s.fp.page);
     }
   }
-  return { state, files, childFiles, memory };
+  const pages = async (): Promise<PageFiles> => {
+    // A page saved after the last state belongs to a fetch that did not finish: it was fetched again.
+    const upTo = parsed.filter((m) => m[3] === 'ndjson' && Number(m[1]) <= last).sort((a, b) => Number(a[1]) - Number(b[1]));
+    const restored = await mapLimit(upTo, RESTORE_CONCURRENCY, (m) => checkpoint.restore(m[0]));
+    const files: string[] = [];
+    const childFiles: string[][] = Array.from({ length: childCount }, () => []);
+    upTo.forEach((m, i) => (m[2] === undefined ? files : childFiles[Number(m[2])])?.push(restored[i]!));
+    return { files, childFiles };
+  };
+  return { state, memory, pages };
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */

@@ -37,13 +37,17 @@ export const json = (res: ServerResponse, body: string, headers: Record<string, 
 
 export class Killed extends Error {}
 
-export function folderCheckpoint(folder: string, options: { killAfter?: string } = {}): Checkpoint {
+/** `restored`: the names restored, in order (to count what a resume reads). */
+export function folderCheckpoint(folder: string, options: { killAfter?: string; restored?: string[] } = {}): Checkpoint {
   return {
     async save(name, file) {
       await copyFile(file, join(folder, name));
       if (name === options.killAfter) throw new Killed(`killed after saving ${name}`);
     },
-    restore: async (name) => join(folder, name),
+    restore: async (name) => {
+      options.restored?.push(name);
+      return join(folder, name);
+    },
     list: async () => (await readdir(folder)).sort(),
   };
 }

@@ -49,6 +49,10 @@ before(async () => {
         const at = q.get('at') ?? 'a';
         return json(res, `{"data": [{"id": "${at}"}], "next": "/url-cycle?at=${at === 'a' ? 'b' : 'a'}"}`);
       }
+      case '/long-cycle': { // 70 pages; page 70 points back to page 3's cursor
+        const n = Number(q.get('cursor') ?? 1);
+        return json(res, `{"data": [{"id": ${n}}], "next": ${n === 70 ? 3 : n + 1}}`);
+      }
       case '/ignores-page': // answers page 1 whatever page is asked
         return json(res, `{"data": ${slice(0, 3)}}`);
       default:
@@ -58,7 +62,7 @@ before(async () => {
 });
 after(() => api.close());
 
-const run = async (source: Record<string, unknown>, options: { killAfter?: string; folder?: string; budget?: number } = {}) => {
+const run = async (source: Record<string, unknown>, options: { killAfter?: string; folder?: string; budget?: number; restored?: string[] } = {}) => {
   api.requests.length = 0;
   const folder = options.folder ?? await tempDir();
   const out = await attempt(api, source, { checkpoint: folderCheckpoint(folder, options), ...(options.budget ? { requestBudget: options.budget } : {}) });
@@ -168,4 +172,27 @@ test('request budget larger than the pages: one call stages everything', async (
   const out = await run({ path: '/offset', records: 'data', paginate: { type: 'offset', limit: 3, total_path: 'total' } }, { budget: 3 });
   assert.deepEqual(out.result, { detail: 'GET /offset (3 pages)' });
   assert.deepEqual(out.rows, rowsOf([1, 2, 3, 4, 5, 6, 7]));
+});
+
+test('a pending call (request budget) restores no saved page, only the last state', async () => {
+  const source = { path: '/offset', records: 'data', paginate: { type: 'offset', limit: 3 } };
+  const folder = await tempDir();
+  await run(source, { folder, budget: 1 });
+  await run(source, { folder, budget: 1 });
+  const restored: string[] = [];
+  const third = await run(source, { folder, budget: 1, restored });
+  assert.equal((third.result as { pending?: boolean }).pending, true);
+  assert.deepEqual(restored, ['page-000002.state.json', 'page-000001.state.json'], 'the state, then the loop guard\'s memory of page 1');
+});
+
+test('the loop guard\'s memory is saved every 64 pages: a resume after page 66 reads one memory file and two states, and still knows page 3', async () => {
+  const source = { path: '/long-cycle', records: 'data', paginate: { type: 'cursor', cursor_path: 'next' }, max_pages: 100 };
+  const first = await run(source, { killAfter: 'page-000066.state.json' });
+  assert.ok(first.result instanceof Killed);
+  const restored: string[] = [];
+  const second = await run(source, { folder: first.folder, restored });
+  assert.deepEqual(restored.filter((n) => !n.endsWith('.ndjson')), ['page-000066.state.json', 'page-000064.memory.json', 'page-000065.state.json']);
+  assert.equal(second.requests.length, 4, 'pages 67 to 70');
+  assert.ok(second.result instanceof FerryError && second.result.code === 'DATA');
+  assert.match(second.result.message, /^page 70 points to cursor "3" again, which page 3 already fetched/);
 });
