@@ -56,17 +56,7 @@ const emptyStats = (): ColumnStats => ({ strings: 0, numbers: 0, booleans: 0, ne
 
 /** One NDJSON line per record (see the module comment for how values are written); updates `stats`. */
 export function recordsToNdjson(records: JsonNode & { kind: 'array' }, nested: NestedMode, stats: StatsMap): string[] {
-  return records.items.map((record, index) => {
-    if (record.kind !== 'object') throw new NotObjectError(index);
-    const fields = new Map<string, JsonNode>();
-    collect(record, '', nested, fields);
-    const parts: string[] = [];
-    for (const [name, value] of fields) {
-      const s = (stats[name] ??= emptyStats());
-      parts.push(`${JSON.stringify(name)}:${encode(value, s)}`);
-    }
-    return `{${parts.join(',')}}`;
-  });
+  return pageToNdjson(records, nested, stats).lines;
 }
 
 /** Child datasets split out of each record (`children:` of the http source). */
