@@ -20,47 +20,48 @@
  * continues with the request after the last one: at most one page is fetched twice. Heartbeats carry
  * only counters. Cancellation aborts the request in flight.
  */
-import { writeFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { adapterCommon } from '../../src/pipeline/retry.js';
 import { incrementalSchema } from '../../src/pipeline/incremental.js';
-import { httpText } from '../../src/connect/http.js';
-import { parseJsonText, nodeAt, toPlain, JsonSyntaxError, type JsonNode } from '../../src/connect/json-text.js';
-import { recordsToNdjson, loadRecords, mergeStats, checkColumnTypes, NotObjectError, type StatsMap } from '../../src/connect/json-records.js';
-import { paginateSchema, firstPage, nextPage, type PageRequest } from '../../src/connect/paginators.js';
-import { DataError, FerryError, type ErrorContext } from '../../src/errors.js';
+import { loadRecords, checkColumnTypes } from '../../src/connect/json-records.js';
+import { paginateSchema } from '../../src/connect/paginators.js';
+import { DataError, FerryError } from '../../src/errors.js';
 import { columnTypesSchema } from '../../src/table/formats.js';
+import { datasetName } from '../../src/table/steps/step.js';
 import { maskUrl } from '../../src/pipeline/secrets.js';
-import type { Checkpoint, SourceAdapter } from '../adapter.js';
+import type { SourceAdapter } from '../adapter.js';
+import { readParents } from './http-for-each.js';
+import { runPages } from './http-pages.js';
+
+export { mapLimit } from './http-pages.js';
 
 const schema = z.strictObject({
   type: z.literal('http'),
   ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
-  path: z.string().default('/').describe('relative to the connection\'s base_url'),
-  query: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('query parameters of every request'),
+  path: z.string().default('/').describe('relative to the connection\'s base_url; with for_each, {name} is replaced by the parent row\'s value (URL-encoded)'),
+  query: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('query parameters of every request; with for_each, {name} in a value is replaced too'),
   records: z.string().optional().describe('dotted path to the array of records; omit when the body is the array'),
   paginate: paginateSchema.default({ type: 'none' }).describe('see Paginators'),
-  max_pages: z.number().int().positive().default(10_000).describe('safety stop: more pages than this fail the run rather than lose rows'),
+  max_pages: z.number().int().positive().default(10_000).describe('safety stop (per parent row with for_each): more pages than this fail the run rather than lose rows'),
   columns: columnTypesSchema.describe('DuckDB types for the columns named, e.g. amount: DECIMAL(12,2) (exact, from the JSON text); every other field is kept with a detected type'),
   for_each: z.strictObject({
-    dataset: z.string().describe('another source of this pipeline; one request (with its pages) per row'),
-    params: z.record(z.string(), z.string()).describe('{name} in path or query ← a column of that dataset, e.g. { customer_id: id } for /customers/{customer_id}/orders'),
+    dataset: z.string().describe('another source of this pipeline; one request (with its pages) per distinct row'),
+    params: z.record(z.string(), z.string()).describe('{name} in path or query ← a column of that dataset, e.g. { customer_id: id } for /customers/{customer_id}/orders; each becomes a column _<dataset>_<column> of the rows'),
+    include: z.array(z.string()).optional().describe('more columns of the parent row copied into every row, as _<dataset>_<column>'),
   }).optional().describe('parent → child requests: take the requests from another dataset\'s values'),
   incremental: incrementalSchema.optional().describe('load only rows newer than the watermark (see Incremental loads)'),
   nested: z.enum(['json', 'flatten']).optional().describe('nested objects and arrays: json (the default) keeps each as one JSON column (jsonb in PostgreSQL, JSON text in CSV/JSON files); flatten turns objects into columns (address.city → address_city), arrays stay JSON'),
+  children: z.array(datasetName).optional().describe('array fields split into child datasets: children: [items] on source orders makes orders__items, one row per element with _orders_<key> and _index (0-based); the field leaves the parent rows'),
+  key: z.string().optional().describe('the records\' key field, copied into child rows as _<dataset>_<key> (needed by children)'),
+}).superRefine((spec, ctx) => {
+  if (spec.children?.length && !spec.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'children need key: the field of each record that identifies it (e.g. key: id), copied into the child rows' });
 });
 
 export type HttpSourceSpec = z.infer<typeof schema>;
 
-/** What a new attempt needs to continue after a page; saved durably beside the page. */
-type PageState = { page: number; rows: number; next: PageRequest | null; stats: StatsMap };
-
-const RESTORE_CONCURRENCY = 8;
-const pad = (page: number) => String(page).padStart(6, '0');
-const dataName = (page: number) => `page-${pad(page)}.ndjson`;
-const stateName = (page: number) => `page-${pad(page)}.state.json`;
+/** The child datasets of a source (`children:`): `<dataset>__<field>`. */
+export const childDatasets = (dataset: string, children: string[] = []): string[] => children.map((c) => `${dataset}__${c}`);
 
 export const httpSource = {
   schema,
@@ -68,60 +69,27 @@ export const httpSource = {
   async read(spec, ctx) {
     const conn = ctx.connection(spec.connection, 'http');
     await checkColumnTypes(ctx.table, spec.columns);
-    const saved = await restore(ctx.checkpoint);
-    let state: PageState = saved?.state ?? { page: 0, rows: 0, next: firstPage(spec.paginate, { path: spec.path, query: spec.query }), stats: {} };
-    const files = saved?.files ?? [];
-    const resumedAt = state.page;
-
-    while (state.next && state.page < spec.max_pages) {
-      const page = state.page + 1;
-      const request = state.next;
-      const res = await httpText(conn, { method: 'GET', path: request.path, query: request.query, context: { page }, signal: ctx.signal });
-      const where: ErrorContext = { endpoint: `GET ${res.url}`, page };
-      const doc = parseBody(res.text, where);
-      const records = nodeAt(doc, spec.records);
-      if (records?.kind !== 'array') {
-        throw new DataError(`expected an array of records at '${spec.records ?? '(the body)'}', found ${records ? records.kind : 'nothing'}`, { ...where, field: spec.records });
-      }
-      const pageStats: StatsMap = {};
-      let lines: string[];
-      try {
-        lines = recordsToNdjson(records, spec.nested ?? 'json', pageStats);
-      } catch (err) {
-        if (err instanceof NotObjectError) throw new DataError(`records must be JSON objects: ${err.message}`, { ...where, field: spec.records });
-        throw err;
-      }
-      if (lines.length) {
-        const file = join(ctx.workdir, dataName(page));
-        await writeFile(file, `${lines.join('\n')}\n`);
-        await ctx.checkpoint.save(dataName(page), file);
-        files.push(file);
-      }
-      const next = nextPage(spec.paginate, request, { valueAt: (path) => toPlain(nodeAt(doc, path)), count: lines.length, headers: res.headers });
-      if (next && JSON.stringify(next) === JSON.stringify(request)) {
-        // A cursor or next URL that repeats would fetch the same page until max_pages.
-        throw new DataError(`the API answered with the same next request again (${spec.paginate.type} does not advance); stopping rather than looping`, { ...where, field: 'paginate' });
-      }
-      state = { page, rows: state.rows + lines.length, next, stats: mergeStats(state.stats, pageStats) };
-      // The page is durable first, then the state that points past it: a kill between the two costs one refetch.
-      const stateFile = join(ctx.workdir, stateName(page));
-      await writeFile(stateFile, JSON.stringify(state));
-      await ctx.checkpoint.save(stateName(page), stateFile);
-      ctx.progress({ page, rows: state.rows });
+    const parents = await readParents(ctx.table, spec.for_each);
+    const children = (spec.children ?? []).map((field) => ({ field, key: spec.key!, keyColumn: `_${ctx.dataset}_${spec.key!}` }));
+    const loop = await runPages({ ...spec, children }, conn, ctx, parents);
+    const { state, resumedAt } = loop;
+    const pages = `${state.step} page${state.step === 1 ? '' : 's'}`;
+    const over = spec.for_each ? ` for ${parents.rows.length} row${parents.rows.length === 1 ? '' : 's'} of ${spec.for_each.dataset}` : '';
+    if (loop.pending) {
+      return { pending: true, detail: `GET ${maskUrl(spec.path)}${over}: ${loop.requests} request${loop.requests === 1 ? '' : 's'} this call, ${pages} saved` };
     }
-    if (state.next) {
-      // Stopping quietly would deliver a partial dataset as if it were whole.
-      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${maskUrl(spec.path)}`, page: state.page, field: 'max_pages' });
-    }
+    const declared = { ...Object.fromEntries(parents.columns.map((c) => [c.name, c.type])), ...spec.columns };
+    const nested = spec.nested ?? 'json';
+    const extra = childDatasets(ctx.dataset, spec.children);
     try {
-      await loadRecords(ctx.table, ctx.dataset, files, state.stats, spec.columns, spec.nested ?? 'json');
+      await loadRecords(ctx.table, ctx.dataset, loop.files, state.stats, declared, nested);
+      for (const [c, name] of extra.entries()) await loadRecords(ctx.table, name, loop.childFiles[c]!, state.childStats[c] ?? {}, {}, nested);
     } catch (err) {
       // The engine has already classified DuckDB's error; a value that does not fit is located here.
       if (err instanceof FerryError && !/in file "[^"]*page-\d+\.ndjson"/.test(err.message)) throw err;
       throw loadError(err as Error, maskUrl(spec.path));
     }
-    const pages = `${state.page} page${state.page === 1 ? '' : 's'}`;
-    return { detail: `GET ${maskUrl(spec.path)} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})` };
+    return { detail: `GET ${maskUrl(spec.path)}${over} (${pages}${resumedAt ? `, resumed after page ${resumedAt}` : ''})`, ...(extra.length ? { extra } : {}) };
   },
 } satisfies SourceAdapter<HttpSourceSpec>;
 
@@ -132,38 +100,3 @@ function loadError(err: Error, path: string): DataError {
   return new DataError(`records do not fit their column types: ${err.message.split('\n')[0]!.replace(/"\/[^"]*"/g, '"…"')}`, { endpoint: `GET ${path}`, field: 'columns' }, { cause: err });
 }
 
-function parseBody(text: string, where: ErrorContext): JsonNode {
-  try {
-    return parseJsonText(text);
-  } catch (err) {
-    if (!(err instanceof JsonSyntaxError)) throw err;
-    throw new DataError(`response is not valid JSON (${err.message}); starts with: ${JSON.stringify(text.slice(0, 80))}`, where);
-  }
-}
-
-/** The last page whose state was saved, and the local files of the pages up to it (restored 8 at a time). */
-async function restore(checkpoint: Checkpoint): Promise<{ state: PageState; files: string[] } | undefined> {
-  const names = await checkpoint.list();
-  const pageOf = (name: string, suffix: string) => (name.startsWith('page-') && name.endsWith(suffix) ? Number(name.slice(5, -suffix.length)) : NaN);
-  const last = Math.max(0, ...names.map((n) => pageOf(n, '.state.json')).filter(Number.isInteger));
-  if (!last) return undefined;
-  const state = JSON.parse(await readFile(await checkpoint.restore(stateName(last)), 'utf8')) as PageState;
-  // A page saved after the last state belongs to a fetch that did not finish: it is fetched again.
-  const pages = names.map((n) => pageOf(n, '.ndjson')).filter((p) => Number.isInteger(p) && p <= last).sort((a, b) => a - b);
-  const files = await mapLimit(pages, RESTORE_CONCURRENCY, (p) => checkpoint.restore(dataName(p)));
-  return { state, files };
-}
-
-/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < items.length) {
-      const i = nextIndex++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

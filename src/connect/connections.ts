@@ -12,12 +12,17 @@
  *     type: http
  *     base_url: https://api.example.com/v2
  *     auth: { type: api_key, name: api_key, value: '${env:EXAMPLE_API_KEY}', location: query }
+ *   crm:
+ *     type: http
+ *     base_url: https://crm.example.com/api
+ *     auth: { type: oauth2_client_credentials, token_url: https://auth.example.com/token, client_id: ferry, client_secret: '${env:CRM_SECRET}' }
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { hasEnvRef, registerSecret, resolveEnv } from '../pipeline/interpolate.js';
 import { secret, secretPaths, secretText } from '../pipeline/secrets.js';
 import { durationSchema } from '../pipeline/duration.js';
+import { oauth2Schema } from './oauth2.js';
 
 /** A number, or a string that becomes one once its `${env:…}` references are resolved. */
 const intLike = z.union([z.number().int(), z.string()]);
@@ -57,13 +62,14 @@ const authSchema = z.discriminatedUnion('type', [
     value: secret('the API key'),
     location: z.enum(['header', 'query']).default('header').describe('send the key as a request header or as a query parameter'),
   }),
+  oauth2Schema,
 ]);
 
 export const httpConnectionSchema = z.strictObject({
   type: z.literal('http'),
   base_url: z.string().describe('e.g. https://api.example.com/v2; every path is relative to it'),
   headers: z.record(z.string(), secretText('a header value')).default({}).describe('sent with every request to the base_url\'s origin, never to another host'),
-  auth: authSchema.optional().describe('bearer | basic | header | api_key; sent only to the base_url\'s origin (a next_url or redirect to another host gets no credentials)'),
+  auth: authSchema.optional().describe('bearer | basic | header | api_key | oauth2_client_credentials; sent only to the base_url\'s origin (a next_url or redirect to another host gets no credentials)'),
   timeout: durationSchema.default('30s'),
   rate_limit: z.strictObject({
     requests_per_second: z.number().positive().describe('for all workers together (Temporal\'s server-side task-queue rate limit)'),

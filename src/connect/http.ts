@@ -10,6 +10,9 @@
  * redirect loop or a redirect that would turn a POST into a GET → CONFIG. Nothing here retries:
  * the activity's retry policy does. Cancellation aborts the request in flight (`signal`).
  *
+ * OAuth2 client credentials (oauth2.ts): the cached token is sent as a bearer token; a 401 gets one
+ * new token and one more try of the same request (a second 401 is AUTH).
+ *
  * Security: credentials (auth, connection headers, an api_key query parameter) are sent only to
  * the base_url's origin — a next_url or redirect to another host gets none. Every URL put in a
  * message goes through `maskUrl`, and response bodies in messages are masked against the
@@ -21,6 +24,7 @@ import { parseDuration } from '../pipeline/duration.js';
 import { maskSecrets } from '../pipeline/interpolate.js';
 import { maskUrl, secretValues } from '../pipeline/secrets.js';
 import { httpConnectionSchema, type HttpConnection } from './connections.js';
+import { oauth2Token } from './oauth2.js';
 
 export type HttpCall = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
@@ -121,6 +125,10 @@ export async function httpText(conn: HttpConnection, call: HttpCall): Promise<Ht
   let method = call.method;
   const bodyText = call.bodyText ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
   const visited: string[] = [];
+  const oauth = conn.auth?.type === 'oauth2_client_credentials' ? conn.auth : undefined;
+  let token: string | undefined;
+  let refreshed = false;
+  let stale: string | undefined;
 
   for (;;) {
     const context: ErrorContext = { endpoint: describeEndpoint(method, url), ...call.context };
@@ -129,6 +137,10 @@ export async function httpText(conn: HttpConnection, call: HttpCall): Promise<Ht
     target.username = '';
     target.password = '';
     if (own && conn.auth?.type === 'api_key' && conn.auth.location === 'query') target.searchParams.set(conn.auth.name, conn.auth.value);
+    if (own && oauth) {
+      token = await oauth2Token(oauth, { timeoutMs: timeout, signal: call.signal, ...(stale ? { stale } : {}) });
+      stale = undefined;
+    }
     let res;
     try {
       res = await request(target, {
@@ -137,6 +149,7 @@ export async function httpText(conn: HttpConnection, call: HttpCall): Promise<Ht
           accept: 'application/json',
           ...(bodyText !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(own ? credentialHeaders(conn) : {}),
+          ...(own && token ? { authorization: `Bearer ${token}` } : {}),
           ...call.headers,
         },
         body: bodyText,
@@ -149,6 +162,13 @@ export async function httpText(conn: HttpConnection, call: HttpCall): Promise<Ht
     }
     const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
     const status = res.statusCode;
+    if (status === 401 && own && oauth && !refreshed) {
+      // The token may have been revoked or expired early: one new token, one more try.
+      await res.body.dump();
+      refreshed = true;
+      stale = token;
+      continue;
+    }
     if (REDIRECTS.has(status) && headers.location) {
       await res.body.dump();
       url = followRedirect(url, headers.location, status, method, visited, context, mask);

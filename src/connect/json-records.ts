@@ -56,17 +56,78 @@ const emptyStats = (): ColumnStats => ({ strings: 0, numbers: 0, booleans: 0, ne
 
 /** One NDJSON line per record (see the module comment for how values are written); updates `stats`. */
 export function recordsToNdjson(records: JsonNode & { kind: 'array' }, nested: NestedMode, stats: StatsMap): string[] {
-  return records.items.map((record, index) => {
+  return pageToNdjson(records, nested, stats).lines;
+}
+
+/** Child datasets split out of each record (`children:` of the http source). */
+export type ChildSplit = {
+  /** The record's field holding the array, e.g. items (removed from the parent row). */
+  field: string;
+  /** The parent's key field, copied into each child row as `keyColumn`. */
+  key: string;
+  keyColumn: string;
+  stats: StatsMap;
+};
+
+/** A record that breaks a rule of its page (`index` counts from 0 within the page). */
+export class RecordShapeError extends Error {
+  constructor(readonly index: number, message: string) {
+    super(`record ${index + 1} ${message}`);
+  }
+}
+
+/**
+ * `recordsToNdjson` with extras: `append` adds fields (exact text, typed by the caller's declared
+ * columns) to every row; `children` splits arrays out into child rows, one per element, with the
+ * parent's key and `_index` (0-based position). A child element that is not an object becomes
+ * `value`. Returns the parent's lines and each child's lines, in the order of `children`.
+ */
+export function pageToNdjson(
+  records: JsonNode & { kind: 'array' },
+  nested: NestedMode,
+  stats: StatsMap,
+  options: { append?: [string, string][]; children?: ChildSplit[] } = {},
+): { lines: string[]; children: string[][] } {
+  const children = options.children ?? [];
+  const childLines: string[][] = children.map(() => []);
+  const appended = (options.append ?? []).map(([name, text]): [string, JsonNode] => [name, { kind: 'string', value: text, raw: JSON.stringify(text) }]);
+  const lines = records.items.map((record, index) => {
     if (record.kind !== 'object') throw new NotObjectError(index);
-    const fields = new Map<string, JsonNode>();
-    collect(record, '', nested, fields);
-    const parts: string[] = [];
-    for (const [name, value] of fields) {
-      const s = (stats[name] ??= emptyStats());
-      parts.push(`${JSON.stringify(name)}:${encode(value, s)}`);
-    }
-    return `{${parts.join(',')}}`;
+    let entries = record.entries;
+    children.forEach((child, c) => {
+      const value = findField(entries, child.field);
+      entries = entries.filter(([k]) => k !== child.field);
+      if (!value || (value.kind === 'literal' && value.value === null)) return;
+      if (value.kind !== 'array') throw new RecordShapeError(index, `has ${child.field} as ${value.kind}, expected an array (children)`);
+      const key = findField(record.entries, child.key);
+      if (!key || (key.kind === 'literal' && key.value === null) || key.kind === 'object' || key.kind === 'array') {
+        throw new RecordShapeError(index, `has no value for its key '${child.key}' (children need the parent's key)`);
+      }
+      value.items.forEach((item, i) => {
+        const own: [string, JsonNode][] = item.kind === 'object' ? item.entries : [['value', item]];
+        const row: JsonNode = { kind: 'object', entries: [[child.keyColumn, key], ['_index', { kind: 'number', text: String(i) }], ...own] };
+        childLines[c]!.push(objectLine(row, nested, child.stats));
+      });
+    });
+    return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
   });
+  return { lines, children: childLines };
+}
+
+function findField(entries: [string, JsonNode][], name: string): JsonNode | undefined {
+  for (let k = entries.length - 1; k >= 0; k--) if (entries[k]![0] === name) return entries[k]![1];
+  return undefined;
+}
+
+function objectLine(record: JsonNode & { kind: 'object' }, nested: NestedMode, stats: StatsMap): string {
+  const fields = new Map<string, JsonNode>();
+  collect(record, '', nested, fields);
+  const parts: string[] = [];
+  for (const [name, value] of fields) {
+    const s = (stats[name] ??= emptyStats());
+    parts.push(`${JSON.stringify(name)}:${encode(value, s)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 function collect(object: JsonNode & { kind: 'object' }, prefix: string, nested: NestedMode, into: Map<string, JsonNode>): void {

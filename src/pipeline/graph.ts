@@ -15,6 +15,8 @@ import { SINKS } from '../../activities/sinks/index.js';
 import { stepOf, outputsOf } from '../table/steps/index.js';
 import { STEP_STAGES } from './schema.js';
 import { rejectsOf } from '../table/formats.js';
+import { placeholders } from '../../activities/sources/http-for-each.js';
+import { childDatasets } from '../../activities/sources/http.js';
 
 export type GraphIssue = { path: (string | number)[]; message: string };
 
@@ -42,7 +44,14 @@ export function checkGraph(spec: GraphSpec, connections: Record<string, Connecti
   const known = new Set(sources);
   for (const [name, source] of Object.entries(spec.sources)) {
     if (source && 'on_error' in source && source.on_error === 'quarantine') known.add(rejectsOf(name));
+    if (source?.type === 'http') {
+      for (const child of childDatasets(name, source.children)) {
+        if (sources.has(child)) issues.push({ path: ['sources', name, 'children'], message: `child dataset '${child}' is also a source: rename one of them` });
+        known.add(child);
+      }
+    }
   }
+  issues.push(...checkForEach(spec.sources));
   let complete = true;
   const list = () => [...known].join(', ');
 
@@ -80,6 +89,41 @@ export function checkGraph(spec: GraphSpec, connections: Record<string, Connecti
     if (!sink) continue;
     if (complete && !known.has(sink.input)) issues.push({ path: ['sinks', name, 'input'], message: `unknown dataset '${sink.input}'; known: ${list()}` });
     if ('connection' in sink) checkConnection(['sinks', name, 'connection'], sink.connection, SINKS[sink.type].connectionKind);
+  }
+  return issues;
+}
+
+/**
+ * `for_each`: the parent is another source of the pipeline (sources wait for their parents, so a
+ * cycle would wait forever), and every param is used as `{name}` in the path or query, and every
+ * `{name}` there is a param.
+ */
+function checkForEach(sources: GraphSpec['sources']): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const parentOf = (name: string): string | undefined => {
+    const s = sources[name];
+    return s?.type === 'http' ? s.for_each?.dataset : undefined;
+  };
+  for (const [name, source] of Object.entries(sources)) {
+    if (source?.type !== 'http') continue;
+    const at = ['sources', name, 'for_each'];
+    const used = new Set([...placeholders(source.path), ...Object.values(source.query).flatMap((v) => (typeof v === 'string' ? placeholders(v) : []))]);
+    if (!source.for_each) continue;
+    const { dataset, params } = source.for_each;
+    if (dataset === name) issues.push({ path: [...at, 'dataset'], message: `source '${name}' cannot take its requests from itself` });
+    else if (!(dataset in sources)) issues.push({ path: [...at, 'dataset'], message: `'${dataset}' is not a source of this pipeline; sources: ${Object.keys(sources).join(', ')}` });
+    else {
+      const chain = [name];
+      for (let cur = parentOf(dataset) === undefined ? undefined : dataset; cur !== undefined && !chain.includes(cur); cur = parentOf(cur)) chain.push(cur);
+      const last = chain[chain.length - 1]!;
+      if (chain.length > 1 && parentOf(last) === name) issues.push({ path: [...at, 'dataset'], message: `for_each cycle: ${[...chain, name].join(' → ')} (each waits for the next)` });
+    }
+    for (const param of Object.keys(params)) {
+      if (!used.has(param)) issues.push({ path: [...at, 'params', param], message: `{${param}} does not appear in path or query, so the request would not change per row` });
+    }
+    for (const name2 of used) {
+      if (!(name2 in params)) issues.push({ path: ['sources', name, 'path'], message: `{${name2}} is not a for_each param; params: ${Object.keys(params).join(', ') || 'none'}` });
+    }
   }
   return issues;
 }

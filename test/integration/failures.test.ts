@@ -137,7 +137,7 @@ test('`ferry run` with a bad config prints every problem and starts no workflow'
   assert.match(res.stderr, /2 problems in the pipeline config/);
   const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
   const pagesAt = `${lineOf('type: pages')}:${text.split('\n')[lineOf('type: pages') - 1]!.indexOf('pages') + 1}`;
-  assert.ok(res.stderr.includes(`broken.yaml:${pagesAt}  sources.customers.paginate.type: expected one of: none, page_number, offset, cursor, next_url (got "pages")`), res.stderr);
+  assert.ok(res.stderr.includes(`broken.yaml:${pagesAt}  sources.customers.paginate.type: expected one of: none, single_page, page_number, offset, cursor, header_cursor, header_link, next_url (got "pages")`), res.stderr);
   assert.ok(res.stderr.includes(`broken.yaml:${lineOf('mode: merge')}:11  sinks.warehouse.mode: expected one of: append, upsert, replace (got "merge")`), res.stderr);
   assert.ok(!res.stderr.includes('    at '), 'no stack trace for a user error');
   await assert.rejects(h.client.workflow.getHandle(id).describe(), WorkflowNotFoundError);

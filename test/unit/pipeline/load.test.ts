@@ -162,7 +162,7 @@ sinks:
     check: ({ spec, connections }) => {
       assert.deepEqual(spec.sources.customers, {
         type: 'http', connection: 'api', path: '/customers', query: {}, records: 'data',
-        paginate: { type: 'page_number', param: 'page', start: 1, size_param: 'per_page', size: 4, total_pages_path: 'total_pages' },
+        paginate: { type: 'page_number', param: 'page', start: 1, size_param: 'per_page', size: 4, total_pages_path: 'total_pages', stop_on_empty_page: true, stop_on_short_page: false },
         max_pages: 10_000,
       });
       assert.deepEqual(spec.sinks.db, { type: 'postgres', connection: 'warehouse', input: 'customers', table: 'crm.customers', mode: 'upsert', keys: ['id'], create_table: true });

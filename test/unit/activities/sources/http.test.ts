@@ -95,7 +95,7 @@ async function attempt(checkpoint: Checkpoint, extra: Record<string, unknown> = 
     progress: (p: Progress) => progress.push(structuredClone(p)),
     checkpoint,
   } as unknown as SourceContext;
-  const source = httpSource.schema.parse({ type: 'http', connection: 'api', path: '/people', records: 'data', paginate: { type: 'page_number', size_param: 'per_page', size: 4 }, ...extra });
+  const source = httpSource.schema.parse({ type: 'http', connection: 'api', path: '/people', records: 'data', paginate: { type: 'page_number', size_param: 'per_page', size: 4, stop_on_short_page: true }, ...extra });
   try {
     const result = await httpSource.read(source, ctx).catch((err: unknown) => err);
     const rows = result instanceof Error ? [] : await table.rows('SELECT * FROM people ORDER BY 1');
@@ -109,7 +109,7 @@ async function attempt(checkpoint: Checkpoint, extra: Record<string, unknown> = 
 
 const newFolder = () => mkdtemp(join(dir, 'cp-'));
 
-test('follows page_number pagination until a short page, into one dataset', async () => {
+test('follows page_number pagination until a short page (stop_on_short_page), into one dataset', async () => {
   requests = [];
   const { checkpoint } = folderCheckpoint(await newFolder());
   const { result, rows, types, progress } = await attempt(checkpoint);
@@ -160,7 +160,7 @@ test('a retry after a 503 on page 3 continues from the checkpoint', async () => 
 
 test('saved pages are restored at most 8 at a time, and the state saved stays small', async () => {
   const folder = await newFolder();
-  const many = { paginate: { type: 'page_number', size_param: 'per_page', size: 1 }, max_pages: 20 };
+  const many = { paginate: { type: 'page_number', size_param: 'per_page', size: 1, stop_on_short_page: true }, max_pages: 20 };
   const first = await attempt(folderCheckpoint(folder, { killAfter: 'page-000010.state.json' }).checkpoint, many);
   assert.ok(first.result instanceof Killed);
   const state = await readFile(join(folder, 'page-000010.state.json'), 'utf8');
@@ -170,7 +170,7 @@ test('saved pages are restored at most 8 at a time, and the state saved stays sm
   const second = await attempt(checkpoint, many);
   assert.deepEqual(second.rows, PEOPLE);
   assert.deepEqual(requests, ['?page=11&per_page=1']);
-  assert.equal(stats.restored, 11, '10 pages and the last state');
+  assert.equal(stats.restored, 20, '10 pages and their 10 states (the loop guard\'s memory)');
   assert.equal(stats.maxInFlight, 8);
 });
 
@@ -244,7 +244,7 @@ test('a cursor that does not advance fails at the repeat instead of looping to m
   const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { path: '/stuck', paginate: { type: 'cursor', cursor_path: 'meta.next' } });
   assert.ok(result instanceof FerryError);
   assert.equal(result.code, 'DATA');
-  assert.equal(result.describe(), `GET ${url}/stuck?cursor=c1, page 2, field paginate: the API answered with the same next request again (cursor does not advance); stopping rather than looping`);
+  assert.equal(result.describe(), `GET ${url}/stuck?cursor=c1, page 2, field paginate: page 2 points to cursor "c1" again, which page 2 already fetched (cursor does not advance); stopping rather than looping`);
   assert.deepEqual(requests, ['', '?cursor=c1']);
 });
 
