@@ -6,13 +6,12 @@
  *
  * - `append`: COPY straight into the table.
  * - `replace`: COPY into a new table `<t>__ferry_new` (LIKE <t> INCLUDING ALL: columns, defaults,
- *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, identity,
- *   statistics), then in the same transaction rename the old table away, the new one in, drop the
+ *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, statistics), then in the same transaction rename the old table away, the new one in, drop the
  *   old, re-grant the old table's privileges (from its ACL), copy its comment and give the indexes
  *   their old names. Readers see the old rows until the commit, wait a moment on the swap's lock,
  *   then see all the new rows; never an empty or half-loaded table. When a swap would lose or break
  *   something LIKE does not carry (a view or foreign key depending on the table, triggers, row
- *   security, inheritance or partitions, an owned sequence, publication membership) or the loader
+ *   security, inheritance or partitions, an owned sequence (serial, identity), publication membership) or the loader
  *   does not own the table, it loads in place instead (TRUNCATE + COPY in the same transaction:
  *   equally atomic, but readers wait for the whole load) and the detail says why.
  * - `upsert`: COPY into a temp table, then INSERT … ON CONFLICT (keys) DO UPDATE; with
