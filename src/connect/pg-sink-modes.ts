@@ -2,18 +2,19 @@
  * The postgres sink's write modes, each inside the load's open transaction (the caller has begun
  * it and claimed the load in ferry_loads; it commits or rolls back all of it).
  *
- *   await loadMode(client, { mode: 'merge', mergeKeys: ['day'], … }, copy);
+ *   const notes = await loadMode(client, { mode: 'replace', ref, names, keys: [] }, (into, options) => copy…);
  *
  * - `append`: COPY straight into the table.
  * - `replace`: COPY into a new table `<t>__ferry_new` (LIKE <t> INCLUDING ALL: columns, defaults,
- *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, statistics), then in the same transaction rename the old table away, the new one in, drop the
- *   old, re-grant the old table's privileges (from its ACL), copy its comment and give the indexes
- *   their old names. Readers see the old rows until the commit, wait a moment on the swap's lock,
- *   then see all the new rows; never an empty or half-loaded table. When a swap would lose or break
- *   something LIKE does not carry (a view or foreign key depending on the table, triggers, row
- *   security, inheritance or partitions, an owned sequence (serial, identity), publication membership) or the loader
- *   does not own the table, it loads in place instead (TRUNCATE + COPY in the same transaction:
- *   equally atomic, but readers wait for the whole load) and the detail says why.
+ *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, statistics), then
+ *   in the same transaction rename the old table away, the new one in, drop the old, re-grant the
+ *   old table's privileges (from its ACL), copy its comment and give the indexes their old names.
+ *   Readers see the old rows until the commit, wait a moment on the swap's lock, then see all the
+ *   new rows; never an empty or half-loaded table. When a swap would lose or break something LIKE
+ *   does not carry (a view or foreign key depending on the table, triggers, row security,
+ *   inheritance or partitions, an owned sequence (serial, identity), publication membership) or the
+ *   loader does not own the table, it loads in place instead (TRUNCATE + COPY in the same
+ *   transaction: equally atomic, but readers wait for the whole load) and the detail says why.
  * - `upsert`: COPY into a temp table, then INSERT … ON CONFLICT (keys) DO UPDATE; with
  *   `modified_column`, a row is updated only when the incoming value is strictly newer (equal: kept;
  *   an incoming NULL never overwrites; an existing NULL is overwritten by any non-NULL).
