@@ -62,7 +62,7 @@ export async function inspect(client: pg.PoolClient, ref: TableRef): Promise<Cat
   const found = { user, schema, loads, loadsExecution, loadsUpgradable: loads && !loadsExecution && loadsOwned };
   if (!table) return found;
   const cols = await client.query<{ name: string; type: string; is_array: boolean }>(
-    `SELECT a.attname AS name, format_type(b.oid, NULL) AS type, b.typcategory = 'A' AS is_array
+    `SELECT a.attname AS name, format_type(b.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS type, b.typcategory = 'A' AS is_array
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
       WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,

@@ -81,7 +81,7 @@ test('the connection drops mid-COPY: a TRANSIENT failure, nothing loaded, and th
   const notes: string[] = [];
   const result = await pg.write(source, { table: `${s}.copied` }, { conn: viaProxy, runKey, progress: (p) => notes.push(p.note ?? '') });
   assert.deepEqual(result, { target: `postgres ${s}.copied`, rows: ROWS, detail: 'append' });
-  assert.match(notes[0] ?? '', /^COPY 8\.\d of 1\d\.\d MB$/, 'a long COPY reports its progress');
+  assert.match(notes[0] ?? '', /^COPY 8\.\d MB sent$/, 'a long COPY reports its progress');
   assert.deepEqual(await pg.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS total FROM ${s}.copied`),
     [{ n: ROWS, ids: ROWS, total: String((ROWS * (ROWS + 1)) / 2) }]);
   assert.deepEqual(await pg.sql(`SELECT run_id, rows::int FROM ${s}.ferry_loads`), [{ run_id: runKey, rows: ROWS }]);

@@ -165,7 +165,7 @@ sinks:
         paginate: { type: 'page_number', param: 'page', start: 1, size_param: 'per_page', size: 4, total_pages_path: 'total_pages', stop_on_empty_page: true, stop_on_short_page: false },
         max_pages: 10_000,
       });
-      assert.deepEqual(spec.sinks.db, { type: 'postgres', connection: 'warehouse', input: 'customers', table: 'crm.customers', mode: 'upsert', keys: ['id'], create_table: true });
+      assert.deepEqual(spec.sinks.db, { type: 'postgres', connection: 'warehouse', input: 'customers', table: 'crm.customers', mode: 'upsert', keys: ['id'], schema: 'evolve', create_table: true });
       assert.deepEqual(Object.keys(connections).sort(), ['api', 'warehouse']);
       assert.deepEqual(connections.warehouse, { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'demo', user: 'postgres', password: '${env:PGPASSWORD:-}', ssl: false });
     },
@@ -273,8 +273,8 @@ const INVALID: InvalidCase[] = [
   },
   {
     name: 'bad sink mode lists the valid values',
-    yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: t\n    mode: merge\n`,
-    issues: [{ line: 12, column: 11, path: 'sinks.db.mode', message: 'expected one of: append, upsert, replace (got "merge")' }],
+    yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: t\n    mode: overwrite\n`,
+    issues: [{ line: 12, column: 11, path: 'sinks.db.mode', message: 'expected one of: append, upsert, replace, merge (got "overwrite")' }],
   },
   {
     name: 'join on of the wrong shape',

@@ -12,5 +12,5 @@ test('the reference documents every registered adapter with its required fields'
   const text = renderReference();
   for (const heading of ['### `http`', '### `postgres`', '### `s3`', '### `file`', '### `page_number`', '### `dedupe`']) assert.ok(text.includes(heading), heading);
   assert.ok(text.includes('| `table` | string | **required** |'));
-  assert.ok(text.includes('| `mode` | `append` \\| `upsert` \\| `replace` | `"append"` |'));
+  assert.ok(text.includes('| `mode` | `append` \\| `upsert` \\| `replace` \\| `merge` | `"append"` |'));
 });

@@ -1,0 +1,156 @@
+/**
+ * The postgres sink's write modes, each inside the load's open transaction (the caller has begun
+ * it and claimed the load in ferry_loads; it commits or rolls back all of it).
+ *
+ *   const notes = await loadMode(client, { mode: 'replace', ref, names, keys: [] }, (into, options) => copy…);
+ *
+ * - `append`: COPY straight into the table.
+ * - `replace`: COPY into a new table `<t>__ferry_new` (LIKE <t> INCLUDING ALL: columns, defaults,
+ *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, statistics), then
+ *   in the same transaction rename the old table away, the new one in, drop the old, re-grant the
+ *   old table's privileges (from its ACL), copy its comment and give the indexes their old names.
+ *   Readers see the old rows until the commit, wait a moment on the swap's lock, then see all the
+ *   new rows; never an empty or half-loaded table. When a swap would lose or break something LIKE
+ *   does not carry (a view or foreign key depending on the table, triggers, row security,
+ *   inheritance or partitions, an owned sequence (serial, identity), publication membership) or the
+ *   loader does not own the table, it loads in place instead (TRUNCATE + COPY in the same
+ *   transaction: equally atomic, but readers wait for the whole load) and the detail says why.
+ * - `upsert`: COPY into a temp table, then INSERT … ON CONFLICT (keys) DO UPDATE; with
+ *   `modified_column`, a row is updated only when the incoming value is strictly newer (equal: kept;
+ *   an incoming NULL never overwrites; an existing NULL is overwritten by any non-NULL).
+ * - `merge`: delete every row whose merge-key values occur in the dataset (NULL matches NULL), then
+ *   COPY the dataset in.
+ */
+import type pg from 'pg';
+import { ident } from '../table/engine.js';
+import { qualified, type TableRef } from './pg-catalog.js';
+
+export type ModeOptions = {
+  mode: 'append' | 'replace' | 'upsert' | 'merge';
+  ref: TableRef;
+  /** Columns the COPY fills, in order. */
+  names: string[];
+  keys: string[];
+  modifiedColumn?: string;
+  /** Merge: distinct merge-key tuples of the dataset, as text PostgreSQL parses (null: NULL). */
+  mergeKeys?: { columns: string[]; types: string[]; values: (string | null)[][] };
+};
+
+/** Runs a COPY of the dataset into `into` (a qualified table) with these options (e.g. FREEZE). */
+export type CopyInto = (into: string, options?: string) => Promise<void>;
+
+/** Returns notes for the detail ('' when none). */
+export async function loadMode(client: pg.PoolClient, o: ModeOptions, copy: CopyInto): Promise<string> {
+  const target = qualified(o.ref);
+  const cols = o.names.map(ident).join(', ');
+  switch (o.mode) {
+    case 'append':
+      await copy(target);
+      return '';
+    case 'merge': {
+      const deleted = await deleteMerged(client, target, o.mergeKeys!);
+      await copy(target);
+      return ` (deleted ${deleted} rows with the dataset's ${o.mergeKeys!.columns.join(', ')} values)`;
+    }
+    case 'upsert': {
+      await client.query(`CREATE TEMP TABLE ferry_stage ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+      await copy('ferry_stage');
+      const updates = o.names.filter((n) => !o.keys.includes(n)).map((n) => `${ident(n)} = EXCLUDED.${ident(n)}`);
+      const m = o.modifiedColumn && ident(o.modifiedColumn);
+      const newer = m ? ` WHERE EXCLUDED.${m} IS NOT NULL AND (${target}.${m} IS NULL OR ${target}.${m} < EXCLUDED.${m})` : '';
+      const written = await client.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ferry_stage ON CONFLICT (${o.keys.map(ident).join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}${newer}` : 'NOTHING'}`);
+      if (!m) return '';
+      const staged = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM ferry_stage')).rows[0]!.n);
+      const kept = staged - (written.rowCount ?? 0);
+      return kept ? ` (${kept} rows not newer than the table's by ${o.modifiedColumn}: kept the table's)` : '';
+    }
+    case 'replace': {
+      const blocker = await swapBlocker(client, o.ref);
+      if (blocker) {
+        await client.query(`TRUNCATE ${target}`);
+        await copy(target);
+        return ` (in place, truncate and load: ${blocker})`;
+      }
+      await swap(client, o.ref, copy);
+      return '';
+    }
+  }
+}
+
+/** Why a new-table swap would lose or break something, or undefined when it is safe. */
+async function swapBlocker(client: pg.PoolClient, ref: TableRef): Promise<string | undefined> {
+  const { rows } = await client.query<{ reason: string }>(
+    `WITH t AS (SELECT c.oid, c.relowner, c.relkind, c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)
+     SELECT reason FROM (
+       SELECT 'the loader does not own the table' AS reason FROM t WHERE t.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+       UNION ALL SELECT 'it is partitioned' FROM t WHERE t.relkind = 'p'
+       UNION ALL SELECT 'it has row security' FROM t WHERE t.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.oid)
+       UNION ALL SELECT 'view ' || v.oid::regclass::text || ' depends on it' FROM t JOIN pg_depend d ON d.refobjid = t.oid AND d.refclassid = 'pg_class'::regclass AND d.classid = 'pg_rewrite'::regclass
+         JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class WHERE v.oid <> t.oid
+       UNION ALL SELECT 'foreign key ' || k.conname || ' of ' || k.conrelid::regclass::text || ' references it' FROM t JOIN pg_constraint k ON k.confrelid = t.oid AND k.conrelid <> t.oid
+       UNION ALL SELECT 'it has trigger ' || g.tgname FROM t JOIN pg_trigger g ON g.tgrelid = t.oid AND NOT g.tgisinternal
+       UNION ALL SELECT 'it has inheritance children or parents' FROM t WHERE EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = t.oid OR i.inhrelid = t.oid)
+       UNION ALL SELECT 'it owns sequence ' || d.objid::regclass::text FROM t JOIN pg_depend d ON d.refobjid = t.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+         JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+       UNION ALL SELECT 'it is in publication ' || p.pubname FROM t JOIN pg_publication_rel pr ON pr.prrelid = t.oid JOIN pg_publication p ON p.oid = pr.prpubid
+     ) r LIMIT 1`,
+    [ref.schema, ref.table],
+  );
+  return rows[0]?.reason;
+}
+
+/** Loads `<t>__ferry_new` and swaps it in (see the header). */
+async function swap(client: pg.PoolClient, ref: TableRef, copy: CopyInto): Promise<void> {
+  const target = qualified(ref);
+  const newName = `${ref.table}__ferry_new`;
+  const oldName = `${ref.table}__ferry_old`;
+  const fresh = qualified({ schema: ref.schema, table: newName });
+  await client.query(`DROP TABLE IF EXISTS ${fresh}`); // left by nothing (each load is one transaction), but cheap to be sure
+  await client.query(`CREATE TABLE ${fresh} (LIKE ${target} INCLUDING ALL)`);
+  // Created in this transaction: FREEZE writes the rows frozen (no later hint-bit or freeze pass).
+  await copy(fresh, 'FREEZE');
+  const before = await client.query<{ acl: { grantee: string; privilege: string; grantable: boolean }[] | null; comment: string | null; indexes: { name: string; def: string }[] | null }>(
+    `SELECT (SELECT json_agg(json_build_object('grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, 'privilege', a.privilege_type, 'grantable', a.is_grantable))
+               FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner) AS acl,
+            obj_description(c.oid, 'pg_class') AS comment,
+            (SELECT json_agg(json_build_object('name', i.relname, 'def', regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '\\1'))) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid) AS indexes
+       FROM pg_class c WHERE c.oid = $1::regclass`,
+    [target],
+  );
+  const old = before.rows[0]!;
+  const fresher = await client.query<{ name: string; def: string }>(
+    `SELECT i.relname AS name, regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '\\1') AS def FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass`,
+    [fresh],
+  );
+  // The swap: readers of the old table block from here to the commit.
+  await client.query(`ALTER TABLE ${target} RENAME TO ${ident(oldName)}`);
+  await client.query(`ALTER TABLE ${fresh} RENAME TO ${ident(ref.table)}`);
+  await client.query(`DROP TABLE ${qualified({ schema: ref.schema, table: oldName })}`);
+  for (const g of old.acl ?? []) await client.query(`GRANT ${g.privilege} ON ${target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`);
+  if (old.comment !== null) await client.query(`COMMENT ON TABLE ${target} IS ${client.escapeLiteral(old.comment)}`);
+  const free = new Set((old.indexes ?? []).map((i) => i.name));
+  for (const index of fresher.rows) {
+    const was = (old.indexes ?? []).find((i) => i.def === index.def && free.has(i.name));
+    if (!was || was.name === index.name) continue;
+    free.delete(was.name);
+    await client.query(`ALTER INDEX ${qualified({ schema: ref.schema, table: index.name })} RENAME TO ${ident(was.name)}`);
+  }
+}
+
+/** Deletes the rows whose merge-key tuple occurs in the dataset; NULL matches NULL. */
+async function deleteMerged(client: pg.PoolClient, target: string, k: NonNullable<ModeOptions['mergeKeys']>): Promise<number> {
+  const cols = k.columns.map(ident);
+  const whole = k.values.filter((v) => v.every((x) => x !== null));
+  let deleted = 0;
+  if (whole.length) {
+    const arrays = k.columns.map((_, i) => whole.map((v) => v[i]));
+    const casts = k.columns.map((_, i) => `v.k${i}::${k.types[i]}`).join(', ');
+    const unnest = `unnest(${k.columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS v(${k.columns.map((_, i) => `k${i}`).join(', ')})`;
+    deleted += (await client.query(`DELETE FROM ${target} WHERE (${cols.join(', ')}) IN (SELECT ${casts} FROM ${unnest})`, arrays)).rowCount ?? 0;
+  }
+  for (const v of k.values.filter((t) => t.some((x) => x === null))) {
+    const where = cols.map((c, i) => `${c} IS NOT DISTINCT FROM $${i + 1}::${k.types[i]}`).join(' AND ');
+    deleted += (await client.query(`DELETE FROM ${target} WHERE ${where}`, v)).rowCount ?? 0;
+  }
+  return deleted;
+}
