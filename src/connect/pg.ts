@@ -50,8 +50,6 @@ export function pgPool(conn: PostgresConnection): pg.Pool {
     pool = new pg.Pool({ ...clientConfig(conn), max: 4, idleTimeoutMillis: 10_000 });
     // An idle client that loses its server must not crash the worker; the pool drops it.
     pool.on('error', () => undefined);
-    // Queued before anything the adapter sends; a failure here fails that first statement instead.
-    pool.on('connect', (client) => void client.query(SERVER_KEEPALIVE).catch(() => undefined));
     pools.set(key, pool);
   }
   return pool;
@@ -90,6 +88,9 @@ export async function withPgClient<T>(conn: PostgresConnection, options: PgClien
   if (!guarded.has(client)) {
     client.on('error', ignore);
     guarded.add(client);
+    // Once per new session, awaited (a query queued behind another is deprecated in pg); a failure
+    // here is left for the adapter's first statement to meet.
+    await client.query(SERVER_KEEPALIVE).catch(() => undefined);
   }
   let socketError: unknown;
   const onError = (err: unknown) => {
