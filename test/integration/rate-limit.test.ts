@@ -33,8 +33,12 @@ const RUNS = 3;
 const PARTITIONS = 4;
 const BURST = PARTITIONS * Math.ceil(RPS / PARTITIONS);
 const JITTER_S = 0.5;
+/** Pages each run's http source reads through the rate-limited connection. */
+const PAGES = 20;
+/** Beyond 2^53: BIG + an odd id has no exact double. */
+const BIG = 9007199254741000n;
 
-type Arrival = { at: number; path: string; key: string; body: string };
+type Arrival = { at: number; path: string; key: string; body: string; page: number };
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let api: Server;
@@ -49,7 +53,14 @@ before(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      arrivals.push({ at, path: new URL(req.url ?? '/', 'http://x').pathname, key: String(req.headers['idempotency-key'] ?? ''), body });
+      const url = new URL(req.url ?? '/', 'http://x');
+      arrivals.push({ at, path: url.pathname, key: String(req.headers['idempotency-key'] ?? ''), body, page: Number(url.searchParams.get('page') ?? 0) });
+      if (req.method === 'GET') {
+        // PAGES pages of two records each, ids 1..2×PAGES.
+        const page = Number(url.searchParams.get('page'));
+        return void res.writeHead(200, { 'content-type': 'application/json' })
+          .end(`{"data":[{"id":${page * 2 - 1},"big":${BIG + BigInt(page * 2 - 1)}},{"id":${page * 2},"big":${BIG + BigInt(page * 2)}}],"total_pages":${PAGES}}`);
+      }
       res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -86,6 +97,22 @@ sinks:
     body: record
 `);
   }
+  await writeFile(join(dir, 'pages.yaml'), `name: rl_pages
+sources:
+  pages:
+    type: http
+    connection: limited_api
+    path: /pages
+    records: data
+    paginate: { type: page_number, total_pages_path: total_pages }
+sinks:
+  api:
+    type: http
+    connection: free_api
+    input: pages
+    path: /pages-out
+    batch_size: 1000
+`);
   h = await startHarness({ inProcessWorker: false });
   for (let i = 0; i < 3; i++) {
     const child = await startFerryWorker(h, workers);
@@ -162,4 +189,24 @@ test('control: the same deliveries without rate_limit go faster than the limit (
   const peak = peakPerSecond(free.map((a) => a.at));
   console.log(`without rate limit: peak ${peak} requests in a 1 s window`);
   assert.ok(peak > RPS, `unlimited deliveries exceed ${RPS}/s (peak ${peak})`);
+});
+
+test(`an http source on the rate-limited connection: ${RUNS} runs × ${PAGES} pages, one request per activity, at the fleet's rate; every row once`, async () => {
+  const handles = await Promise.all(Array.from({ length: RUNS }, (_, i) => h.start(join(dir, 'pages.yaml'), {}, `pages-${i}-${randomId()}`)));
+  for (const hd of handles) assert.equal(((await hd.result()) as RunReport).status, 'completed');
+  const gets = arrivals.filter((a) => a.path === '/limited/pages');
+  assert.equal(gets.length, RUNS * PAGES, 'each page requested once per run');
+  const times = gets.map((a) => a.at);
+  const span = (Math.max(...times) - Math.min(...times)) / 1000;
+  console.log(`source pages at ${RPS}/s: ${gets.length} requests over ${span.toFixed(2)} s, peak ${peakIn(times, 1)} in 1 s, ${peakIn(times, 5)} in 5 s`);
+  for (const seconds of [1, 2, 5]) assert.ok(peakIn(times, seconds) <= Math.floor(RPS * (seconds + JITTER_S)) + BURST, `window ${seconds} s`);
+  assert.ok(span >= (gets.length - BURST) / RPS - JITTER_S, `took ${span.toFixed(2)} s`);
+  // Every run delivered its 2 × PAGES rows exactly once, with every digit.
+  for (const hd of handles) {
+    const out = arrivals.filter((a) => a.path === '/free/pages-out' && a.key.startsWith(`${hd.workflowId}-`));
+    assert.equal(out.length, 1);
+    const rows = JSON.parse(out[0]!.body.replace(/"big":(\d+)/g, '"big":"$1"')) as { id: number; big: string }[];
+    assert.deepEqual(rows.map((r) => r.id).sort((a, b) => a - b), Array.from({ length: PAGES * 2 }, (_, i) => i + 1));
+    assert.ok(rows.every((r) => r.big === String(BIG + BigInt(r.id))), 'BIGINT beyond 2^53 kept exactly');
+  }
 });
