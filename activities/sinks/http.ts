@@ -56,7 +56,7 @@ const schema = z.strictObject({
   method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
   batch_size: z.number().int().positive().optional().describe('records per request (default 500; body: record sends one)'),
   wrap: z.string().optional().describe('put the batch under this key of a JSON object'),
-  body: z.enum(['array', 'record']).default('array').describe('array: a JSON array of records per request; record: one request per record, the record object itself as the body'),
+  body: z.enum(['array', 'record']).optional().describe('array (the default): a JSON array of records per request; record: one request per record, the record object itself as the body'),
 });
 
 const DEFAULT_BATCH_SIZE = 500;
