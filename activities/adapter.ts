@@ -97,6 +97,12 @@ export type SinkContext = AdapterContext & {
   runStartedAt: string;
   /** The logical run (its date and time name versions, e.g. the s3 sink's `versioned: true`). */
   run?: RunContext;
+  /**
+   * At most this many requests in this attempt (a sink on a rate-limited connection, driven one
+   * request per activity like a source's `requestBudget`). With more to send, the adapter saves its
+   * place in `checkpoint` and returns `{ pending: true }`; the next call continues. Undefined: no limit.
+   */
+  batchBudget?: number;
 };
 
 /**
@@ -106,7 +112,7 @@ export type SinkContext = AdapterContext & {
  * `last_modified`); otherwise Ferry computes it from the rows.
  */
 export type SourceResult = { detail: string; extra?: string[]; pending?: boolean; watermark?: string };
-export type SinkResult = { target: string; rows: number; detail?: string };
+export type SinkResult = { target: string; rows: number; detail?: string; pending?: boolean };
 
 // The schema's input type may differ from its output (defaults), so both are left open here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

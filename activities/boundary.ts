@@ -15,6 +15,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import type { RetryPolicy } from '@temporalio/common';
 import type { FerryError } from '../src/errors.js';
 import { TransientError, withContext, type ErrorContext } from '../src/errors.js';
 import { UNKNOWN_ATTEMPTS } from '../src/failures.js';
@@ -23,6 +24,7 @@ import { TableEngine } from '../src/table/engine.js';
 import type { Progress } from './adapter.js';
 import { makeWorkdir } from './workdirs.js';
 import { checkDuration } from './slice.js';
+import { retryDelayMs } from './retry-delay.js';
 import { recordAttempt, recordOutput, type AttemptLabels, type AttemptOutcome } from '../src/metrics.js';
 
 export type ActivityScope = {
@@ -163,7 +165,7 @@ export async function withActivityContext<T>(
       measured('cancelled');
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
-    const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt);
+    const failure = toActivityFailure(shutdown ? new TransientError('the worker shut down during this attempt', context) : withContext(err, context), info.attempt, info.retryPolicy);
     const willRetry = retriesAfter(failure, info.attempt, info.retryPolicy);
     done({ error: failure.message, willRetry, outcome: willRetry ? 'retrying' : 'failed', errorType: failure.type ?? undefined });
     measured(willRetry ? 'retrying' : 'failed', failure.type ?? undefined);
@@ -260,16 +262,21 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export function toActivityFailure(err: FerryError, attempt = 1): ApplicationFailure {
+/**
+ * The Temporal failure for a Ferry error. With the activity's retry policy, a retryable failure
+ * carries its own `nextRetryDelay` (retry-delay.ts: Retry-After capped, else backoff with jitter).
+ */
+export function toActivityFailure(err: FerryError, attempt = 1, policy?: RetryPolicy): ApplicationFailure {
   // Unclassified errors get a few attempts, never the whole outage budget.
   const giveUp = err.code === 'UNKNOWN' && attempt >= UNKNOWN_ATTEMPTS;
+  const retryable = err.retryable && !giveUp;
   const message = maskSecrets(err.describe()) + (giveUp ? ` (unclassified error: not retried after attempt ${attempt})` : '');
   const failure = ApplicationFailure.create({
     message,
     type: err.code,
     nonRetryable: !err.retryable || giveUp,
     details: [JSON.parse(maskSecrets(JSON.stringify(err.context))) as ErrorContext],
-    nextRetryDelay: err.retryAfterMs,
+    nextRetryDelay: !retryable ? undefined : policy ? retryDelayMs(err, attempt, policy) : err.retryAfterMs,
   });
   // The message and its context locate the problem; a stack of this boundary would only put the
   // worker's file paths into workflow history.

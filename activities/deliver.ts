@@ -1,5 +1,10 @@
-/** The deliver activity: runs one sink adapter over a staged dataset. */
-import type { DeliverInput, DeliverOutput } from '../src/run.js';
+/**
+ * The deliver activity: runs one sink adapter over a staged dataset. `deliverBatches` is the same
+ * with a batch budget (a sink on a rate-limited connection, workflows/paged.ts): it may answer
+ * `{ pending: true }`, and the workflow calls it again until it delivers.
+ */
+import type { DeliverInput, DeliverOutput, DeliverResult } from '../src/run.js';
+import { ConfigError } from '../src/errors.js';
 import { resolveConnection } from '../src/connect/connections.js';
 import { checkpointKey, type StagingStore } from '../src/staging/store.js';
 import { checkpointIn } from '../src/staging/checkpoint.js';
@@ -9,7 +14,16 @@ import { withActivityContext, type Reporter } from './boundary.js';
 import { checkConnections, checkNames, checkSink, checkpointName, fromLegacy } from './slice.js';
 
 export function deliverActivity(staging: StagingStore, report?: Reporter) {
+  const batches = deliverBatchesActivity(staging, report);
   return async function deliver(raw: DeliverInput): Promise<DeliverOutput> {
+    const out = await batches({ ...raw, batchBudget: undefined });
+    if ('pending' in out) throw new ConfigError(`sink ${raw.sink} returned pending without a batch budget`);
+    return out;
+  };
+}
+
+export function deliverBatchesActivity(staging: StagingStore, report?: Reporter) {
+  return async function deliverBatches(raw: DeliverInput): Promise<DeliverResult> {
     const input = fromLegacy(raw);
     const { pipeline, sink } = input;
     const context = { stage: 'deliver', dataset: input.input.dataset };
@@ -30,11 +44,14 @@ export function deliverActivity(staging: StagingStore, report?: Reporter) {
         rows: input.input.rows,
         runStartedAt: input.runStartedAt,
         run: input.run,
+        ...(input.batchBudget ? { batchBudget: input.batchBudget } : {}),
         connections,
         connection: (name, kind) => resolveConnection(connections, name, kind),
         checkpoint: checkpointIn(staging, checkpointKey(pipeline, scope.workflowId, 'deliver', checkpointName(sink, generation)), scope.workdir),
       });
-      return { sink, type: spec.type, ...result };
-    }, { report, summarize: (out) => `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`, stallTimeout: input.stallTimeout, pipeline, sink });
+      const { pending, ...done } = result;
+      if (pending) return { pending: true as const, sink, detail: result.detail ?? `${result.rows} rows so far` };
+      return { sink, type: spec.type, ...done };
+    }, { report, summarize: (out) => ('pending' in out ? `pending: ${out.detail}` : `${out.rows} rows → ${out.target}${out.detail ? ` (${out.detail})` : ''}`), stallTimeout: input.stallTimeout, pipeline, sink });
   };
 }

@@ -8,7 +8,7 @@ import type { StagingStore } from '../src/staging/store.js';
 import type { Reporter } from './boundary.js';
 import { ingestActivity } from './ingest.js';
 import { transformActivity } from './transform.js';
-import { deliverActivity } from './deliver.js';
+import { deliverActivity, deliverBatchesActivity } from './deliver.js';
 import { verifyActivity } from './verify.js';
 import { planPartsActivity, combinePartsActivity } from './parts.js';
 import { commitWatermarksActivity } from './watermarks.js';
@@ -24,6 +24,7 @@ export function createActivities({ staging, report }: ActivityDeps) {
     ingest: ingestActivity(staging, report),
     transform: transformActivity(staging, report),
     deliver: deliverActivity(staging, report),
+    deliverBatches: deliverBatchesActivity(staging, report),
     verifyStaged: verifyActivity(staging, report),
     planParts: planPartsActivity(staging, report),
     combineParts: combinePartsActivity(staging, report),

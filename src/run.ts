@@ -125,8 +125,13 @@ export type DeliverInput = {
   stallTimeout?: string;
   /** Set on a `ferry retry`: the run whose deliveries this one continues (RunResume.generation). */
   continues?: string;
+  /** A rate-limited connection: at most this many requests in this activity (see SinkContext.batchBudget). */
+  batchBudget?: number;
 };
 export type DeliverOutput = { sink: string; type: string; target: string; rows: number; detail?: string };
+/** The batch budget ran out with batches left to send: call again (the sink's checkpoint says where it is). */
+export type DeliverPending = { pending: true; sink: string; detail: string };
+export type DeliverResult = DeliverOutput | DeliverPending;
 
 /** Staged datasets to check before reuse (`ferry retry`); returns the URIs whose file is there with the same sha256. */
 export type VerifyInput = { refs: DatasetRef[] };

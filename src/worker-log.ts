@@ -78,6 +78,8 @@ export function sdkLogFunction(write: (line: string) => void = (l) => process.st
     const error = meta?.error as (Error & { type?: string }) | undefined;
     if (message === ACTIVITY_FAILED && error instanceof ApplicationFailure) return; // the reporter printed it
     if (message === WORKFLOW_FAILED && toldByActivities(error)) return;
+    // The workers of rate-limited connections (src/rate-limit.ts) run activities only, on purpose.
+    if (message.startsWith('No workflows registered, not polling for workflow tasks')) return;
     if (format === 'json') {
       const root = error ? innermost(error) : undefined;
       // The SDK's own fields (task queue, workflow and run ids, activity type, attempt, state…): plain values only.

@@ -10,7 +10,8 @@ import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, Transfor
 import { ingestSource, parentsOf } from './ingest-source.js';
 import { commitWatermarks } from './watermarks.js';
 import { activityProxies, runStage, runFinished, now } from './stages.js';
-import { transformSlice, deliverSlice } from './slices.js';
+import { transformSlice } from './slices.js';
+import { deliverSink } from './paged.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, runFailure, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
 
@@ -96,7 +97,7 @@ async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): P
         r.datasets.push({ ...summary(input), dataset: `${sinkSpec.input} → ${sink}` });
         const earlier = resume?.delivered[sink];
         if (earlier) return sinkDelivered(report, earlier, `delivered by run ${resume.fromRunId}`);
-        sinkDelivered(report, await acts.deliver(deliverSlice(plan, run, sink, input, report.startedAt), sinkSpec.retry));
+        sinkDelivered(report, await deliverSink(acts, plan, run, sink, input, report.startedAt));
       } catch (err) {
         throw Object.assign(err as object, { outcome: sinkFailed(report, sink, err) });
       }

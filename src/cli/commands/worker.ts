@@ -20,6 +20,8 @@ export function workerCommand(cli: Cli): Command {
     .description('run a worker until SIGINT/SIGTERM; it finishes or hands back its activities before it exits')
     .addOption(taskQueueOption())
     .addOption(new Option('--max-activities <n>', 'activities this worker runs at once').default(4).argParser(positiveInt))
+    .addOption(new Option('--connections <file>', 'connections file: each http connection with rate_limit gets its own rate-limited task queue (docs/connectors.md)')
+      .env('FERRY_CONNECTIONS'))
     .addOption(new Option('--metrics <address>', 'serve Prometheus metrics on IP:PORT at /metrics (docs/metrics.md)').env('FERRY_METRICS'))
     .addOption(new Option('--log-format <format>', 'text (one line per activity attempt) or json (one JSON object per line, SDK lines too)')
       .env('FERRY_LOG_FORMAT').default('text').argParser(logFormat))
@@ -27,10 +29,10 @@ export function workerCommand(cli: Cli): Command {
 Logs: one line per finished activity attempt (json: workflowId, runId, pipeline, stage, activity,
 dataset or sink, attempt, outcome, durationMs, rows, error). FERRY_LOG_LEVEL (ERROR, WARN, INFO,
 DEBUG; default WARN) sets how much the Temporal SDK adds. Secrets are masked. See docs/runs.md.`)
-    .action(async (opts: { taskQueue?: string; maxActivities: number; logFormat: Format; metrics?: string }, cmd: Command) => {
+    .action(async (opts: { taskQueue?: string; maxActivities: number; logFormat: Format; metrics?: string; connections?: string }, cmd: Command) => {
       // Checked here, not by an option parser: the help path loads nothing outside src/cli/.
       if (opts.metrics !== undefined) opts.metrics = await metricsAddress(opts.metrics, cmd.getOptionValueSource('metrics') === 'env');
-      const [{ createWorker }, { closePgPools }, { settings }, { bold, red, green, dim, formatMs, rootMessage }, { attemptJson, jsonLine }, { FerryError }, { maskSecrets }] = await Promise.all([
+      const [{ createWorker, defaultConnections }, { closePgPools }, { settings }, { bold, red, green, dim, formatMs, rootMessage }, { attemptJson, jsonLine }, { FerryError }, { maskSecrets }] = await Promise.all([
         import('../../worker.js'), import('../../connect/pg.js'), import('../../config.js'), import('../render.js'), import('../../worker-log.js'),
         import('../../errors.js'), import('../../pipeline/interpolate.js'),
       ]);
@@ -48,6 +50,7 @@ DEBUG; default WARN) sets how much the Temporal SDK adds. Secrets are masked. Se
       try {
         ({ worker, connection } = await createWorker({
           taskQueue: opts.taskQueue,
+          connections: await defaultConnections(opts.connections),
           maxConcurrentActivities: opts.maxActivities,
           logFormat: opts.logFormat,
           metrics: opts.metrics,
@@ -67,6 +70,7 @@ DEBUG; default WARN) sets how much the Temporal SDK adds. Secrets are masked. Se
       }
       info(json ? `ferry worker on task queue ${queue}` : `ferry worker on task queue ${bold(queue)} at ${s.temporalAddress}, namespace ${s.namespace} (Ctrl-C to stop)`,
         { taskQueue: queue, address: s.temporalAddress, namespace: s.namespace, maxActivities: opts.maxActivities });
+      for (const limited of worker.taskQueues.slice(1)) info(`rate-limited task queue ${limited}`, { taskQueue: limited });
       if (opts.metrics) info(`metrics at http://${opts.metrics}/metrics`, { metrics: opts.metrics });
       try {
         await worker.run(); // returns once SIGINT/SIGTERM has drained it
