@@ -20,7 +20,8 @@ for (const { name, text, history } of recordedHistories()) {
     assert.ok(scheduled.length > 0);
     for (const a of scheduled) {
       const input = decode(a.input.payloads[0]!);
-      const own = a.activityType.name === 'ingest' ? input.dataset : a.activityType.name === 'deliver' ? input.sink : undefined;
+      // Planning and combining a fanned-out source carry that source's spec, as its ingest does.
+      const own = ['ingest', 'planParts', 'combineParts'].includes(a.activityType.name) ? input.dataset : ['deliver', 'deliverBatches'].includes(a.activityType.name) ? input.sink : undefined;
       assert.equal(input.plan, undefined, `${a.activityType.name} carries the whole plan`);
       for (const [name, spec] of Object.entries(specs)) {
         if (name !== own) assert.ok(!JSON.stringify(input).includes(JSON.stringify(spec)), `${a.activityType.name} ${String(own ?? input.stage)} carries the spec of ${name}`);
