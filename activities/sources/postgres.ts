@@ -35,7 +35,7 @@ import { incrementalSchema } from '../../src/pipeline/incremental.js';
 import { withPgClient } from '../../src/connect/pg.js';
 import { READ_SESSION } from '../../src/connect/pg-read-types.js';
 import { copyRead } from '../../src/connect/pg-copy-read.js';
-import { inlineParams } from '../../src/connect/pg-params.js';
+import { inlineParams, withoutTrailingSemicolons } from '../../src/connect/pg-params.js';
 import { partitionSchema, partQuery, planPartitions, type PgPart } from '../../src/connect/pg-partitions.js';
 import type { SourceAdapter } from '../adapter.js';
 
@@ -54,7 +54,7 @@ const schema = z.strictObject({
 export type PostgresSourceSpec = z.infer<typeof schema>;
 
 /** The user's query with its parameters inlined and no trailing `;` (COPY takes no bind parameters). */
-const queryOf = (spec: PostgresSourceSpec): string => inlineParams(spec.query.trim().replace(/;+$/, ''), spec.params);
+const queryOf = (spec: PostgresSourceSpec): string => inlineParams(withoutTrailingSemicolons(spec.query.trim()), spec.params);
 
 export const postgresSource = {
   schema,

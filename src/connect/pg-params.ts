@@ -38,11 +38,48 @@ export function paramLiteral(value: SqlParam): string {
 /** `query` with every `$n` outside literals, identifiers and comments replaced by the literal of `params[n-1]`. */
 export function inlineParams(query: string, params: SqlParam[]): string {
   let out = '';
+  for (const span of sqlSpans(query)) {
+    const text = query.slice(span.start, span.end);
+    if (span.kind !== 'param') {
+      out += text;
+      continue;
+    }
+    const index = Number(text.slice(1));
+    if (index < 1 || index > params.length) {
+      throw new ConfigError(`the query uses $${index} but params has ${params.length} value${params.length === 1 ? '' : 's'}`, { field: 'params' });
+    }
+    out += paramLiteral(params[index - 1]!);
+  }
+  return out;
+}
+
+/**
+ * `query` without the `;` that end it, with any blanks and comments around them
+ * (`SELECT 1; -- done` → `SELECT 1`): the query is wrapped in `COPY (…)`, where a `;` is an error.
+ * A `;` inside a literal or a comment stays.
+ */
+export function withoutTrailingSemicolons(query: string): string {
+  let cut = -1; // the first `;` after the last code
+  for (const span of sqlSpans(query)) {
+    if (span.kind === 'comment') continue;
+    const tail = /[\s;]*$/.exec(span.kind === 'code' ? query.slice(span.start, span.end) : 'x')!; // its trailing blanks and `;`
+    if (tail.index > 0) cut = -1;
+    const semicolon = tail[0].indexOf(';');
+    if (semicolon >= 0 && cut < 0) cut = span.start + tail.index + semicolon;
+  }
+  return cut < 0 ? query : query.slice(0, cut).trimEnd();
+}
+
+type SqlSpan = { kind: 'code' | 'literal' | 'comment' | 'param'; start: number; end: number };
+
+/** The spans of `query`: literals (strings, quoted identifiers, dollar quotes), comments, `$n` placeholders and the code between. */
+function* sqlSpans(query: string): Generator<SqlSpan> {
   let i = 0;
   const n = query.length;
-  const copyUntil = (end: number) => {
-    out += query.slice(i, end);
+  const span = (kind: SqlSpan['kind'], end: number): SqlSpan => {
+    const s = { kind, start: i, end };
     i = end;
+    return s;
   };
   while (i < n) {
     const c = query[i]!;
@@ -57,14 +94,14 @@ export function inlineParams(query: string, params: SqlParam[]): string {
         else if (query[j] === "'") break;
         else j++;
       }
-      copyUntil(Math.min(j + 1, n));
+      yield span('literal', Math.min(j + 1, n));
     } else if (c === '"') {
       const end = query.indexOf('"', i + 1);
-      copyUntil(end < 0 ? n : end + 1);
+      yield span('literal', end < 0 ? n : end + 1);
       // A doubled quote inside an identifier is two identifiers back to back here: same result.
     } else if (c === '-' && next === '-') {
       const end = query.indexOf('\n', i);
-      copyUntil(end < 0 ? n : end + 1);
+      yield span('comment', end < 0 ? n : end + 1);
     } else if (c === '/' && next === '*') {
       let depth = 0;
       let j = i;
@@ -78,30 +115,24 @@ export function inlineParams(query: string, params: SqlParam[]): string {
           if (!depth) break;
         } else j++;
       }
-      copyUntil(Math.min(j, n));
+      yield span('comment', Math.min(j, n));
     } else if (c === '$') {
       const prev = i > 0 ? query[i - 1]! : ' ';
       const param = /^\$(\d+)/.exec(query.slice(i, i + 12));
       const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(query.slice(i));
       if (/[\w$]/.test(prev)) {
-        copyUntil(i + 1); // part of an identifier (a$1) or of a number
+        yield span('code', i + 1); // part of an identifier (a$1) or of a number
       } else if (param) {
-        const index = Number(param[1]);
-        if (index < 1 || index > params.length) {
-          throw new ConfigError(`the query uses $${index} but params has ${params.length} value${params.length === 1 ? '' : 's'}`, { field: 'params' });
-        }
-        out += paramLiteral(params[index - 1]!);
-        i += param[0].length;
+        yield span('param', i + param[0].length);
       } else if (tag) {
         const end = query.indexOf(tag[0], i + tag[0].length);
-        copyUntil(end < 0 ? n : end + tag[0].length);
-      } else copyUntil(i + 1);
+        yield span('literal', end < 0 ? n : end + tag[0].length);
+      } else yield span('code', i + 1);
     } else {
-      // Copy a run of ordinary characters at once.
+      // A run of ordinary characters at once.
       let j = i + 1;
       while (j < n && !`'"-/$`.includes(query[j]!)) j++;
-      copyUntil(j);
+      yield span('code', j);
     }
   }
-  return out;
 }

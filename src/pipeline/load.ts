@@ -120,8 +120,12 @@ function zodIssues(parsed: Parsed, error: z.ZodError, refs?: Refs): SpecIssue[] 
       if (got !== null && typeof got !== 'object') message = `${message}${shown}`;
     } else if (issue.code === 'invalid_key') {
       message = issue.issues[0]?.message ?? message;
-    } else if (issue.code === 'invalid_union') {
+    } else if (issue.code === 'invalid_union' && path[path.length - 1] === 'on') {
       message = 'expected a list of columns or a mapping of left: right columns';
+    } else if (issue.code === 'invalid_union') {
+      // The members' expected types (initial: a string or a number), else zod's own message.
+      const expected = [...new Set(issue.errors.flatMap((e) => (e[0]?.code === 'invalid_type' ? [e[0].expected] : [])))];
+      message = expected.length ? `expected ${expected.join(' or ')}${shown}` : `${message}${shown}`;
     }
     return { file: parsed.file, ...locate(parsed, path), path: formatPath(path), message };
   });

@@ -96,6 +96,11 @@ export async function applyWindow(table: TableEngine, dataset: string, window: I
   }
   const type = typeOfColumn(column.type);
   if (!type) throw new ConfigError(`incremental cursor ${window.cursor} of source ${dataset} is ${column.type}: expected a timestamp, date, number or text column`, context);
+  // Checked here, before any sink sees the rows, not only when the watermark is committed.
+  const time = (t: WatermarkType) => t === 'timestamptz' || t === 'timestamp' || t === 'date';
+  if (window.type && window.type !== type && !(time(window.type) && time(type))) {
+    throw new ConfigError(`the stored watermark of source ${dataset} is a ${window.type} (${window.watermark}) but its cursor ${window.cursor} is a ${type}: move it with ferry state set --type ${type}, or reset it`, context);
+  }
   const c = ident(column.name);
   let start: string | undefined;
   if (window.start !== undefined) {

@@ -282,6 +282,11 @@ const INVALID: InvalidCase[] = [
     issues: [{ line: 7, column: 42, path: 'standardize[0].on', message: 'expected a list of columns or a mapping of left: right columns' }],
   },
   {
+    name: 'incremental initial of the wrong shape names its own types, not a join\'s',
+    yaml: 'name: p\nsources:\n  a:\n    type: postgres\n    connection: warehouse\n    query: SELECT 1\n    incremental: { cursor: x, initial: [1] }\n',
+    issues: [{ line: 7, column: 40, path: 'sources.a.incremental.initial', message: 'expected string or number (got [1])' }],
+  },
+  {
     name: 'upsert sink without keys',
     yaml: `${FILE_SOURCE}sinks:\n  db:\n    type: postgres\n    connection: warehouse\n    input: a\n    table: public.a\n    mode: upsert\n`,
     issues: [{ line: 8, column: 5, path: 'sinks.db.keys', message: 'mode upsert needs keys: [column, …]' }],

@@ -62,6 +62,11 @@ test('applyWindow: a missing cursor column, NULL cursors and a bad start are cle
   await assert.rejects(applyWindow(t, 'o', { cursor: 'updated_at' }), /incremental cursor updated_at is not a column of source o \(columns: id, updated\)/);
   await assert.rejects(applyWindow(t, 'o', { cursor: 'updated' }), /1 row of source o have no updated \(NULL\)/);
   await assert.rejects(applyWindow(t, 'o', { cursor: 'id', start: 'yesterday' }), /start "yesterday" is not a INTEGER/);
+  // A watermark stored as another type (ferry state set --type) fails the read, before any sink gets the rows.
+  await t.run(`CREATE TABLE k AS SELECT * FROM (VALUES ('k000100')) v(code)`);
+  await assert.rejects(applyWindow(t, 'k', { cursor: 'code', type: 'number', watermark: '5', start: '5' }), /stored watermark of source k is a number \(5\) but its cursor code is a text: move it with ferry state set --type text/);
+  await t.run(`CREATE TABLE d AS SELECT * FROM (VALUES (DATE '2024-01-04'), (DATE '2024-01-06')) v(day)`);
+  assert.equal((await applyWindow(t, 'd', { cursor: 'day', type: 'timestamptz', watermark: '2024-01-05T00:00:00.000000Z', start: '2024-01-05T00:00:00.000000Z' })).to, '2024-01-06');
   // s3: the adapter's watermark when the cursor is not a column.
   assert.deepEqual(await applyWindow(t, 'o', { cursor: 'key' }, 'raw/2024-01-05.csv'), { cursor: 'key', type: 'text', to: 'raw/2024-01-05.csv' });
 }));

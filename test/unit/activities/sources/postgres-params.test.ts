@@ -5,12 +5,27 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { inlineParams, escapeLiteral } from '../../../../src/connect/pg-params.js';
+import { inlineParams, escapeLiteral, withoutTrailingSemicolons } from '../../../../src/connect/pg-params.js';
 import { partQuery } from '../../../../src/connect/pg-partitions.js';
 import { FerryError } from '../../../../src/errors.js';
 import pg from 'pg';
 
 const HOSTILE = ["it's", "'; DROP TABLE x; --", 'back\\slash', "\\'", '$$', '$1', '$tag$ x $tag$', '"quoted"', 'E\'\\x\'', '/* c */', '-- c', 'line\nbreak', 'ünï🦆', ''];
+
+describe('withoutTrailingSemicolons', () => {
+  const CASES: [string, string, string][] = [
+    ['a semicolon', 'SELECT 1;', 'SELECT 1'],
+    ['several, with blanks', 'SELECT 1 ; ;\n;', 'SELECT 1'],
+    ['then a line comment', 'SELECT 1; -- done', 'SELECT 1'],
+    ['then a block comment', 'SELECT 1 /* c */ ; /* ; */', 'SELECT 1 /* c */'],
+    ['after a line comment', 'SELECT 1 -- c\n;', 'SELECT 1 -- c'],
+    ['none', 'SELECT 1 -- c;', 'SELECT 1 -- c;'],
+    ['inside a literal', "SELECT ';'", "SELECT ';'"],
+    ['inside a dollar quote, then one', 'SELECT $$;$$;', 'SELECT $$;$$'],
+    ['between statements: left to PostgreSQL', 'SELECT 1; SELECT 2;', 'SELECT 1; SELECT 2'],
+  ];
+  for (const [name, query, expected] of CASES) it(name, () => assert.equal(withoutTrailingSemicolons(query), expected));
+});
 
 describe('inlineParams', () => {
   const CASES: [string, string, (string | number | boolean | null)[], string][] = [
