@@ -290,16 +290,17 @@ export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | 
 
 /**
  * Several activities share a worker, each with its own engine: by default each may use an eighth of
- * the machine's memory, at most MAX_DEFAULT_MEMORY_MB, before spilling to its work folder
- * (FERRY_MEMORY_LIMIT overrides, e.g. `4GB`). The cap keeps a worker's memory flat whatever the size
- * of the data (10 million rows spill where 1 million fit): a worker needs about
- * `--max-activities` × the limit, not an eighth of the machine per activity (docs/decisions.md).
+ * the machine's memory, at least 128 MB and at most MAX_DEFAULT_MEMORY_MB, before spilling to its
+ * work folder (FERRY_MEMORY_LIMIT overrides, e.g. `4GB`). The cap keeps a worker's memory flat
+ * whatever the size of the data (10 million rows spill where 1 million fit): a worker needs about
+ * `--max-activities` × the limit (DuckDB's own buffers come on top), not an eighth of the machine
+ * per activity. Big joins and dedupes spill sooner: raise it for them (docs/decisions.md).
  */
 export function defaultMemoryLimit(env: NodeJS.ProcessEnv = process.env, total = totalmem()): string {
   if (env.FERRY_MEMORY_LIMIT) return env.FERRY_MEMORY_LIMIT;
-  return `${Math.min(MAX_DEFAULT_MEMORY_MB, Math.max(256, Math.floor(total / 8 / 1024 / 1024)))}MB`;
+  return `${Math.min(MAX_DEFAULT_MEMORY_MB, Math.max(128, Math.floor(total / 8 / 1024 / 1024)))}MB`;
 }
-export const MAX_DEFAULT_MEMORY_MB = 512;
+export const MAX_DEFAULT_MEMORY_MB = 256;
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;

@@ -20,11 +20,11 @@ after(async () => {
 
 const GB = 1024 ** 3;
 
-test('the default memory limit is an eighth of the machine, at least 256 MB and at most 512 MB; FERRY_MEMORY_LIMIT overrides', () => {
-  assert.equal(MAX_DEFAULT_MEMORY_MB, 512);
-  assert.equal(defaultMemoryLimit({}, 64 * GB), '512MB');
-  assert.equal(defaultMemoryLimit({}, 3 * GB), '384MB');
-  assert.equal(defaultMemoryLimit({}, 1 * GB), '256MB');
+test('the default memory limit is an eighth of the machine, at least 128 MB and at most 256 MB; FERRY_MEMORY_LIMIT overrides', () => {
+  assert.equal(MAX_DEFAULT_MEMORY_MB, 256);
+  assert.equal(defaultMemoryLimit({}, 64 * GB), '256MB');
+  assert.equal(defaultMemoryLimit({}, 1.5 * GB), '192MB');
+  assert.equal(defaultMemoryLimit({}, 0.5 * GB), '128MB');
   assert.equal(defaultMemoryLimit({ FERRY_MEMORY_LIMIT: '4GB' }, 64 * GB), '4GB');
 });
 
