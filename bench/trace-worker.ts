@@ -22,5 +22,7 @@ for (const name of ['run', 'rows'] as const) {
   };
 }
 const { worker } = await createWorker({ taskQueue: process.argv[2], report: (r) => console.log(`== ${r.label} ${r.durationMs} ms ${r.summary ?? r.error ?? ''}`) });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
 console.log('ferry worker on task queue');
 await worker.run();
+process.exit(0);
