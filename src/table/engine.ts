@@ -198,18 +198,23 @@ export class TableEngine {
   /** Writes a dataset as Parquet (to a name unique to the attempt, then renamed: readers never see half a file). */
   async exportParquet(dataset: string, file: string): Promise<FileStats> {
     const columns = await this.columns(dataset);
-    const write = async (wide: WideIntegers): Promise<Column[]> => {
+    const write = async (wide: WideIntegers): Promise<{ staged: Column[]; rows: number }> => {
       const staged = columns.map((c) => ({ name: c.name, type: stagedType(c.type, wide) }));
       const select = staged.map((c, i) => (c.type === columns[i]!.type ? ident(c.name) : `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`)).join(', ');
-      await this.writeFile(file, (partial) => this.run(`COPY (SELECT ${select || '*'} FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`));
-      return staged;
+      // COPY answers with the rows it wrote: no second scan of the dataset (a view would run its query again).
+      let rows = 0;
+      await this.writeFile(file, async (partial) => {
+        const [out] = await this.rows(`COPY (SELECT ${select || '*'} FROM ${ident(dataset)}) TO ${lit(partial)} (FORMAT parquet, COMPRESSION zstd)`);
+        rows = Number(out?.Count ?? 0);
+      });
+      return { staged, rows };
     };
     // A 128-bit integer beyond 38 digits does not fit DECIMAL(38,0): then the column is staged as text.
-    const staged = await write('decimal').catch((err: unknown) => {
+    const { staged, rows } = await write('decimal').catch((err: unknown) => {
       if (!columns.some((c) => /HUGEINT/.test(c.type))) throw err;
       return write('text');
     });
-    return { rows: await this.count(dataset), columns: staged, ...(await fileDigest(file)) };
+    return { rows, columns: staged, ...(await fileDigest(file)) };
   }
 
   /**
@@ -285,12 +290,17 @@ export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | 
 
 /**
  * Several activities share a worker, each with its own engine: by default each may use an eighth of
- * the machine's memory before spilling to disk (FERRY_MEMORY_LIMIT overrides, e.g. `4GB`).
+ * the machine's memory, at least 128 MB and at most MAX_DEFAULT_MEMORY_MB, before spilling to its
+ * work folder (FERRY_MEMORY_LIMIT overrides, e.g. `4GB`). The cap keeps a worker's memory flat
+ * whatever the size of the data (10 million rows spill where 1 million fit): a worker needs about
+ * `--max-activities` × the limit (DuckDB's own buffers come on top), not an eighth of the machine
+ * per activity. Big joins and dedupes spill sooner: raise it for them (docs/decisions.md).
  */
-export function defaultMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultMemoryLimit(env: NodeJS.ProcessEnv = process.env, total = totalmem()): string {
   if (env.FERRY_MEMORY_LIMIT) return env.FERRY_MEMORY_LIMIT;
-  return `${Math.max(512, Math.floor(totalmem() / 8 / 1024 / 1024))}MB`;
+  return `${Math.min(MAX_DEFAULT_MEMORY_MB, Math.max(128, Math.floor(total / 8 / 1024 / 1024)))}MB`;
 }
+export const MAX_DEFAULT_MEMORY_MB = 256;
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
