@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/e2e.ts [--rows 1000000,10000000] [--case s3-pg,pg-s3] [--repeat 1] [--staging local|s3] [--keep]
  *
- * Needs the services (`cd /work/main && eval "$(bash scripts/services.sh env)"` or `ferry dev`), psql
+ * Needs the services (`eval "$(bash scripts/services.sh env)"` or `ferry dev`), psql
  * and the AWS CLI (`aws`, with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of MinIO). Uses its own
  * PostgreSQL schema (bench_e2e) and bucket (ferry-bench-e2e), dropped at the end unless --keep.
  *
