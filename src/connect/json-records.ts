@@ -8,7 +8,8 @@
  *
  *   numbers   integers → BIGINT (DECIMAL(38,0) beyond 64 bits); fractions of up to 15 significant digits
  *             → DOUBLE (prints back the same digits); longer ones → DECIMAL(p,s) that holds them;
- *             beyond 38 digits → VARCHAR (the exact text)
+ *             beyond 38 digits → VARCHAR (the exact text); a column with an exponent (1.5e3) is a DOUBLE
+ *             unless it holds more than 15 significant digits that a DECIMAL(38) can hold
  *   nested    objects/arrays → JSON (the exact text), or with `nested: flatten` objects become
  *             columns: address.city → address_city (arrays stay JSON)
  *   strings   DuckDB's own detection (DATE, TIMESTAMP, VARCHAR, …); booleans → BOOLEAN
@@ -164,10 +165,13 @@ function measure(text: string, s: ColumnStats): void {
   const [, int, frac = '', exp] = m;
   if (exp !== undefined) s.exponent = true;
   if (frac) s.fraction = true;
-  const intDigits = int === '0' ? 0 : int!.length;
+  // An exponent moves the point: 1.5e3 has 4 integer digits and scale 0, 2e-5 scale 5 (for a DECIMAL that holds them).
+  const shift = exp === undefined ? 0 : Number(exp);
+  const point = int!.length + shift;
+  const intDigits = point <= 0 ? 0 : `${int}${frac}`.slice(0, point).padEnd(point, '0').replace(/^0+/, '').length;
   const significant = `${int === '0' ? '' : int}${frac.replace(/0+$/, '')}`.replace(/^0+/, '').length;
   s.intDigits = Math.max(s.intDigits, intDigits);
-  s.scale = Math.max(s.scale, frac.length);
+  s.scale = Math.max(s.scale, frac.length - shift);
   s.significant = Math.max(s.significant, significant);
   if (!frac && exp === undefined && intDigits >= 19 && BigInt(text) > INT64_MAX) s.beyondInt64 = true;
   if (!frac && exp === undefined && intDigits >= 19 && BigInt(text) < -INT64_MAX - 1n) s.beyondInt64 = true;
@@ -202,7 +206,11 @@ export function columnType(s: ColumnStats): string | undefined {
   if (s.strings) return undefined;
   if (s.booleans) return 'BOOLEAN';
   if (s.nested) return 'JSON';
-  if (s.exponent) return 'DOUBLE';
+  if (s.exponent) {
+    // A DOUBLE when it keeps every digit; else the DECIMAL that does (0.12345678901234567890123 beside -1.5e3).
+    const precision = Math.max(1, s.intDigits + s.scale);
+    return s.significant <= DOUBLE_DIGITS || precision > MAX_DECIMAL ? 'DOUBLE' : `DECIMAL(${precision},${s.scale})`;
+  }
   // Not HUGEINT: Parquet has no 128-bit integer, and DuckDB would stage it as a DOUBLE.
   if (!s.fraction) return !s.beyondInt64 ? 'BIGINT' : s.intDigits <= MAX_DECIMAL ? `DECIMAL(${MAX_DECIMAL},0)` : 'VARCHAR';
   if (s.significant <= DOUBLE_DIGITS) return 'DOUBLE';

@@ -42,3 +42,16 @@ it('a column mixing Z and +02:00 is TIMESTAMPTZ too; text that is not all zoned 
     { w: 1710106200, s: 'soon', f: null },
   ]);
 });
+
+it('a number with an exponent beside a long fraction keeps every digit (DECIMAL, not DOUBLE)', async () => {
+  const stats: StatsMap = {};
+  const page = parseJsonText('[{"a":0.12345678901234567890123,"b":1.5e3,"i":18446744073709551617},{"a":-1.5e3,"b":2e-5,"i":1e3}]') as JsonNode & { kind: 'array' };
+  const file = join(dir, 'page-exp.ndjson');
+  await writeFile(file, `${recordsToNdjson(page, 'json', stats).join('\n')}\n`);
+  await loadRecords(engine, 'exp', [file], stats);
+  assert.deepEqual((await engine.columns('exp')).map((c) => `${c.name} ${c.type}`), ['a DECIMAL(27,23)', 'b DOUBLE', 'i DECIMAL(20,0)']);
+  assert.deepEqual(await engine.rows('SELECT a::VARCHAR AS a, b, i::VARCHAR AS i FROM exp'), [
+    { a: '0.12345678901234567890123', b: 1500, i: '18446744073709551617' },
+    { a: '-1500.00000000000000000000000', b: 0.00002, i: '1000' },
+  ]);
+});
