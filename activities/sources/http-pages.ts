@@ -127,7 +127,7 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
       shaped = pageToNdjson(records, spec.nested ?? 'json', pageStats, { append: appendedValues(parents, parents.rows[state.parent]!), children });
     } catch (err) {
       if (err instanceof NotObjectError) throw new DataError(`records must be JSON objects: ${err.message}`, { ...where, field: spec.records });
-      if (err instanceof RecordShapeError) throw new DataError(err.message, { ...where, field: 'children' });
+      if (err instanceof RecordShapeError) throw new DataError(err.message, { ...where, field: err.field });
       throw err;
     }
     let url: string | undefined;

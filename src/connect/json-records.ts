@@ -72,8 +72,15 @@ export type ChildSplit = {
 
 /** A record that breaks a rule of its page (`index` counts from 0 within the page). */
 export class RecordShapeError extends Error {
-  constructor(readonly index: number, message: string) {
+  constructor(readonly index: number, message: string, readonly field = 'children') {
     super(`record ${index + 1} ${message}`);
+  }
+}
+
+/** Two fields of one record that `nested: flatten` would write to one column (a_b and a.b). */
+class FlattenCollision extends Error {
+  constructor(readonly column: string, readonly first: string, readonly second: string) {
+    super(`has both '${first}' and '${second}', which nested: flatten both turns into column '${column}'; rename one upstream or use nested: json`);
   }
 }
 
@@ -107,10 +114,20 @@ export function pageToNdjson(
       value.items.forEach((item, i) => {
         const own: [string, JsonNode][] = item.kind === 'object' ? item.entries : [['value', item]];
         const row: JsonNode = { kind: 'object', entries: [[child.keyColumn, key], ['_index', { kind: 'number', text: String(i) }], ...own] };
-        childLines[c]!.push(objectLine(row, nested, child.stats));
+        try {
+          childLines[c]!.push(objectLine(row, nested, child.stats));
+        } catch (err) {
+          if (err instanceof FlattenCollision) throw new RecordShapeError(index, `${child.field}[${i}] ${err.message}`, 'nested');
+          throw err;
+        }
       });
     });
-    return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
+    try {
+      return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
+    } catch (err) {
+      if (err instanceof FlattenCollision) throw new RecordShapeError(index, err.message, 'nested');
+      throw err;
+    }
   });
   return { lines, children: childLines };
 }
@@ -122,7 +139,7 @@ function findField(entries: [string, JsonNode][], name: string): JsonNode | unde
 
 function objectLine(record: JsonNode & { kind: 'object' }, nested: NestedMode, stats: StatsMap): string {
   const fields = new Map<string, JsonNode>();
-  collect(record, '', nested, fields);
+  collect(record, '', '', nested, fields, new Map());
   const parts: string[] = [];
   for (const [name, value] of fields) {
     const s = (stats[name] ??= emptyStats());
@@ -131,12 +148,17 @@ function objectLine(record: JsonNode & { kind: 'object' }, nested: NestedMode, s
   return `{${parts.join(',')}}`;
 }
 
-function collect(object: JsonNode & { kind: 'object' }, prefix: string, nested: NestedMode, into: Map<string, JsonNode>): void {
+function collect(object: JsonNode & { kind: 'object' }, prefix: string, path: string, nested: NestedMode, into: Map<string, JsonNode>, origins: Map<string, string>): void {
   for (const [key, value] of object.entries) {
     const name = prefix ? `${prefix}_${key}` : key;
-    if (nested === 'flatten' && value.kind === 'object') collect(value, name, nested, into);
+    const at = path ? `${path}.${key}` : key;
+    if (nested === 'flatten' && value.kind === 'object') collect(value, name, at, nested, into, origins);
     else {
-      into.delete(name); // a duplicate key: the last one wins, in its own position
+      // A duplicate key (the same path): the last one wins, in its own position. Another path to the same name would lose a value.
+      const earlier = origins.get(name);
+      if (earlier !== undefined && earlier !== at) throw new FlattenCollision(name, earlier, at);
+      origins.set(name, at);
+      into.delete(name);
       into.set(name, value);
     }
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableEngine } from '../../../src/table/engine.js';
 import { parseJsonText, type JsonNode } from '../../../src/connect/json-text.js';
-import { recordsToNdjson, loadRecords, type StatsMap } from '../../../src/connect/json-records.js';
+import { recordsToNdjson, pageToNdjson, loadRecords, RecordShapeError, type StatsMap } from '../../../src/connect/json-records.js';
 
 let dir: string;
 let engine: TableEngine;
@@ -54,4 +54,13 @@ it('a number with an exponent beside a long fraction keeps every digit (DECIMAL,
     { a: '0.12345678901234567890123', b: 1500, i: '18446744073709551617' },
     { a: '-1500.00000000000000000000000', b: 0.00002, i: '1000' },
   ]);
+});
+
+it('nested: flatten refuses two fields that become one column (a_b and a.b) instead of keeping one of them', () => {
+  const page = (text: string) => parseJsonText(text) as JsonNode & { kind: 'array' };
+  assert.throws(() => pageToNdjson(page('[{"id":1},{"a_b":1,"a":{"b":2}}]'), 'flatten', {}), (err: unknown) => err instanceof RecordShapeError && err.field === 'nested'
+    && err.message === "record 2 has both 'a_b' and 'a.b', which nested: flatten both turns into column 'a_b'; rename one upstream or use nested: json");
+  // A duplicate key is not a collision: the last one wins, as with JSON.parse.
+  assert.deepEqual(pageToNdjson(page('[{"a":{"b":1},"a":{"b":2}}]'), 'flatten', {}).lines, ['{"a_b":"2"}']);
+  assert.deepEqual(pageToNdjson(page('[{"a_b":1,"a":{"b":2}}]'), 'json', {}).lines, ['{"a_b":"1","a":"{\\"b\\":2}"}']);
 });
