@@ -113,6 +113,8 @@ export function pageToNdjson(
       }
       value.items.forEach((item, i) => {
         const own: [string, JsonNode][] = item.kind === 'object' ? item.entries : [['value', item]];
+        const taken = own.find(([k]) => k === child.keyColumn || k === '_index');
+        if (taken) throw new RecordShapeError(index, `has ${child.field}[${i}] with its own field '${taken[0]}', the column Ferry adds to child rows (children)`);
         const row: JsonNode = { kind: 'object', entries: [[child.keyColumn, key], ['_index', { kind: 'number', text: String(i) }], ...own] };
         try {
           childLines[c]!.push(objectLine(row, nested, child.stats));
@@ -122,6 +124,8 @@ export function pageToNdjson(
         }
       });
     });
+    const taken = appended.find(([name]) => findField(entries, name));
+    if (taken) throw new RecordShapeError(index, `has its own field '${taken[0]}', the column for_each adds from the parent row`, 'for_each');
     try {
       return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
     } catch (err) {

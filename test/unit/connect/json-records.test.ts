@@ -64,3 +64,13 @@ it('nested: flatten refuses two fields that become one column (a_b and a.b) inst
   assert.deepEqual(pageToNdjson(page('[{"a":{"b":1},"a":{"b":2}}]'), 'flatten', {}).lines, ['{"a_b":"2"}']);
   assert.deepEqual(pageToNdjson(page('[{"a_b":1,"a":{"b":2}}]'), 'json', {}).lines, ['{"a_b":"1","a":"{\\"b\\":2}"}']);
 });
+
+it('a record field named like a column Ferry adds (_orders_id, _index, a for_each column) fails instead of being overwritten', () => {
+  const page = (text: string) => parseJsonText(text) as JsonNode & { kind: 'array' };
+  const children = () => [{ field: 'items', key: 'id', keyColumn: '_orders_id', stats: {} }];
+  assert.throws(() => pageToNdjson(page('[{"id":1,"items":[{"sku":"a"},{"_index":7}]}]'), 'json', {}, { children: children() }),
+    (err: unknown) => err instanceof RecordShapeError && err.field === 'children' && err.message === "record 1 has items[1] with its own field '_index', the column Ferry adds to child rows (children)");
+  assert.throws(() => pageToNdjson(page('[{"id":1},{"id":2,"_customers_id":9}]'), 'json', {}, { append: [['_customers_id', '2']] }),
+    (err: unknown) => err instanceof RecordShapeError && err.field === 'for_each' && err.message === "record 2 has its own field '_customers_id', the column for_each adds from the parent row");
+  assert.deepEqual(pageToNdjson(page('[{"id":1,"items":[{"sku":"a"}]}]'), 'json', {}, { children: children() }).children, [['{"_orders_id":"1","_index":"0","sku":"a"}']]);
+});
