@@ -105,8 +105,8 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
     }
     const request = state.next!;
     if (state.page >= spec.max_pages) {
-      // Stopping quietly would deliver a partial dataset as if it were whole.
-      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${maskUrl(request.path)}`, page: state.page, field: 'max_pages' });
+      // Stopping quietly would deliver a partial dataset as if it were whole. The page named is the one beyond the limit (its request).
+      throw new DataError(`the API has more than max_pages = ${spec.max_pages} pages; raise max_pages or narrow the query`, { endpoint: `GET ${maskUrl(request.path)}`, page: state.page + 1, field: 'max_pages' });
     }
     if (ctx.requestBudget !== undefined && requests >= ctx.requestBudget) return { state, files: [], childFiles: [], resumedAt, pending: true, requests };
     const step = state.step + 1;
@@ -127,7 +127,7 @@ export async function runPages(spec: PageLoopSpec, conn: HttpConnection, ctx: So
       shaped = pageToNdjson(records, spec.nested ?? 'json', pageStats, { append: appendedValues(parents, parents.rows[state.parent]!), children });
     } catch (err) {
       if (err instanceof NotObjectError) throw new DataError(`records must be JSON objects: ${err.message}`, { ...where, field: spec.records });
-      if (err instanceof RecordShapeError) throw new DataError(err.message, { ...where, field: 'children' });
+      if (err instanceof RecordShapeError) throw new DataError(err.message, { ...where, field: err.field });
       throw err;
     }
     let url: string | undefined;

@@ -8,7 +8,8 @@
  *
  *   numbers   integers → BIGINT (DECIMAL(38,0) beyond 64 bits); fractions of up to 15 significant digits
  *             → DOUBLE (prints back the same digits); longer ones → DECIMAL(p,s) that holds them;
- *             beyond 38 digits → VARCHAR (the exact text)
+ *             beyond 38 digits → VARCHAR (the exact text); a column with an exponent (1.5e3) is a DOUBLE
+ *             unless it holds more than 15 significant digits that a DECIMAL(38) can hold
  *   nested    objects/arrays → JSON (the exact text), or with `nested: flatten` objects become
  *             columns: address.city → address_city (arrays stay JSON)
  *   strings   DuckDB's own detection (DATE, TIMESTAMP, VARCHAR, …); booleans → BOOLEAN
@@ -71,8 +72,15 @@ export type ChildSplit = {
 
 /** A record that breaks a rule of its page (`index` counts from 0 within the page). */
 export class RecordShapeError extends Error {
-  constructor(readonly index: number, message: string) {
+  constructor(readonly index: number, message: string, readonly field = 'children') {
     super(`record ${index + 1} ${message}`);
+  }
+}
+
+/** Two fields of one record that `nested: flatten` would write to one column (a_b and a.b). */
+class FlattenCollision extends Error {
+  constructor(readonly column: string, readonly first: string, readonly second: string) {
+    super(`has both '${first}' and '${second}', which nested: flatten both turns into column '${column}'; rename one upstream or use nested: json`);
   }
 }
 
@@ -105,11 +113,25 @@ export function pageToNdjson(
       }
       value.items.forEach((item, i) => {
         const own: [string, JsonNode][] = item.kind === 'object' ? item.entries : [['value', item]];
+        const taken = own.find(([k]) => k === child.keyColumn || k === '_index');
+        if (taken) throw new RecordShapeError(index, `has ${child.field}[${i}] with its own field '${taken[0]}', the column Ferry adds to child rows (children)`);
         const row: JsonNode = { kind: 'object', entries: [[child.keyColumn, key], ['_index', { kind: 'number', text: String(i) }], ...own] };
-        childLines[c]!.push(objectLine(row, nested, child.stats));
+        try {
+          childLines[c]!.push(objectLine(row, nested, child.stats));
+        } catch (err) {
+          if (err instanceof FlattenCollision) throw new RecordShapeError(index, `${child.field}[${i}] ${err.message}`, 'nested');
+          throw err;
+        }
       });
     });
-    return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
+    const taken = appended.find(([name]) => findField(entries, name));
+    if (taken) throw new RecordShapeError(index, `has its own field '${taken[0]}', the column for_each adds from the parent row`, 'for_each');
+    try {
+      return objectLine({ kind: 'object', entries: [...entries, ...appended] }, nested, stats);
+    } catch (err) {
+      if (err instanceof FlattenCollision) throw new RecordShapeError(index, err.message, 'nested');
+      throw err;
+    }
   });
   return { lines, children: childLines };
 }
@@ -121,7 +143,7 @@ function findField(entries: [string, JsonNode][], name: string): JsonNode | unde
 
 function objectLine(record: JsonNode & { kind: 'object' }, nested: NestedMode, stats: StatsMap): string {
   const fields = new Map<string, JsonNode>();
-  collect(record, '', nested, fields);
+  collect(record, '', '', nested, fields, new Map());
   const parts: string[] = [];
   for (const [name, value] of fields) {
     const s = (stats[name] ??= emptyStats());
@@ -130,12 +152,17 @@ function objectLine(record: JsonNode & { kind: 'object' }, nested: NestedMode, s
   return `{${parts.join(',')}}`;
 }
 
-function collect(object: JsonNode & { kind: 'object' }, prefix: string, nested: NestedMode, into: Map<string, JsonNode>): void {
+function collect(object: JsonNode & { kind: 'object' }, prefix: string, path: string, nested: NestedMode, into: Map<string, JsonNode>, origins: Map<string, string>): void {
   for (const [key, value] of object.entries) {
     const name = prefix ? `${prefix}_${key}` : key;
-    if (nested === 'flatten' && value.kind === 'object') collect(value, name, nested, into);
+    const at = path ? `${path}.${key}` : key;
+    if (nested === 'flatten' && value.kind === 'object') collect(value, name, at, nested, into, origins);
     else {
-      into.delete(name); // a duplicate key: the last one wins, in its own position
+      // A duplicate key (the same path): the last one wins, in its own position. Another path to the same name would lose a value.
+      const earlier = origins.get(name);
+      if (earlier !== undefined && earlier !== at) throw new FlattenCollision(name, earlier, at);
+      origins.set(name, at);
+      into.delete(name);
       into.set(name, value);
     }
   }
@@ -164,10 +191,13 @@ function measure(text: string, s: ColumnStats): void {
   const [, int, frac = '', exp] = m;
   if (exp !== undefined) s.exponent = true;
   if (frac) s.fraction = true;
-  const intDigits = int === '0' ? 0 : int!.length;
+  // An exponent moves the point: 1.5e3 has 4 integer digits and scale 0, 2e-5 scale 5 (for a DECIMAL that holds them).
+  const shift = exp === undefined ? 0 : Number(exp);
+  const point = int!.length + shift;
+  const intDigits = point <= 0 ? 0 : `${int}${frac}`.slice(0, point).padEnd(point, '0').replace(/^0+/, '').length;
   const significant = `${int === '0' ? '' : int}${frac.replace(/0+$/, '')}`.replace(/^0+/, '').length;
   s.intDigits = Math.max(s.intDigits, intDigits);
-  s.scale = Math.max(s.scale, frac.length);
+  s.scale = Math.max(s.scale, frac.length - shift);
   s.significant = Math.max(s.significant, significant);
   if (!frac && exp === undefined && intDigits >= 19 && BigInt(text) > INT64_MAX) s.beyondInt64 = true;
   if (!frac && exp === undefined && intDigits >= 19 && BigInt(text) < -INT64_MAX - 1n) s.beyondInt64 = true;
@@ -202,7 +232,11 @@ export function columnType(s: ColumnStats): string | undefined {
   if (s.strings) return undefined;
   if (s.booleans) return 'BOOLEAN';
   if (s.nested) return 'JSON';
-  if (s.exponent) return 'DOUBLE';
+  if (s.exponent) {
+    // A DOUBLE when it keeps every digit; else the DECIMAL that does (0.12345678901234567890123 beside -1.5e3).
+    const precision = Math.max(1, s.intDigits + s.scale);
+    return s.significant <= DOUBLE_DIGITS || precision > MAX_DECIMAL ? 'DOUBLE' : `DECIMAL(${precision},${s.scale})`;
+  }
   // Not HUGEINT: Parquet has no 128-bit integer, and DuckDB would stage it as a DOUBLE.
   if (!s.fraction) return !s.beyondInt64 ? 'BIGINT' : s.intDigits <= MAX_DECIMAL ? `DECIMAL(${MAX_DECIMAL},0)` : 'VARCHAR';
   if (s.significant <= DOUBLE_DIGITS) return 'DOUBLE';

@@ -95,7 +95,7 @@ test('paginate.max_pages stops quietly (a sample); the source max_pages fails in
   assert.deepEqual(sample.rows, rowsOf([1, 2, 3, 4, 5]));
   const safety = await run({ path: '/pages', records: 'data', paginate: { type: 'page_number' }, max_pages: 2 });
   assert.ok(safety.result instanceof FerryError && safety.result.code === 'DATA');
-  assert.equal(safety.result.describe(), 'GET /pages, page 2, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
+  assert.equal(safety.result.describe(), 'GET /pages, page 3, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
 });
 
 test('offset with total_path: stops when offset + records reach the total', async () => {

@@ -220,7 +220,7 @@ test('more pages than max_pages fail the run instead of delivering part of the d
   const { result } = await attempt(folderCheckpoint(await newFolder()).checkpoint, { max_pages: 2 });
   assert.ok(result instanceof FerryError);
   assert.equal(result.code, 'DATA');
-  assert.equal(result.describe(), 'GET /people, page 2, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
+  assert.equal(result.describe(), 'GET /people, page 3, field max_pages: the API has more than max_pages = 2 pages; raise max_pages or narrow the query');
 });
 
 test('a declared type that is not a DuckDB type is a CONFIG error before any request', async () => {
