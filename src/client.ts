@@ -5,7 +5,7 @@
  *   const handle = await startRun(client, plan, { id: 'retail-manual-1' });
  *   const report = await handle.result();
  */
-import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowIdReusePolicy } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { ConfigError, TransientError } from './errors.js';
 import type { RunPlan, RunReport, RunTrigger } from './run.js';
@@ -47,14 +47,21 @@ export async function startRun(client: Client, plan: RunPlan, options: StartOpti
   const time = options.time ?? plan.run?.time ?? new Date().toISOString();
   const trigger = options.trigger ?? 'client';
   const timezone = plan.spec.schedule?.timezone ?? 'UTC';
+  const workflowId = options.id ?? (options.time ? datedRunId(plan.pipeline, time) : defaultRunId(plan.pipeline));
   return withSearchAttributeHint(client, () => client.workflow.start('pipeline', {
     args: [{ ...plan, run: { time, trigger } }],
     taskQueue: options.taskQueue ?? settings().taskQueue,
-    workflowId: options.id ?? (options.time ? datedRunId(plan.pipeline, time) : defaultRunId(plan.pipeline)),
+    workflowId,
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     typedSearchAttributes: runSearchAttributes(plan.pipeline, localDate(time, timezone), trigger),
     ...runMetadata(plan),
-  }));
+  })).catch((err: unknown) => {
+    // One logical run at a time: say which run is in the way and what to do.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new ConfigError(`run ${workflowId} is already running (one logical run at a time): follow it with \`ferry status ${workflowId}\`, or stop it with \`ferry cancel ${workflowId}\` first`, {}, { cause: err });
+    }
+    throw err;
+  });
 }
 
 /**

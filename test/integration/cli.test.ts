@@ -198,3 +198,16 @@ test('a cancelled run shows as cancelled in `run --wait` and in `status`', async
     h.api.customersDelayMs = 0;
   }
 });
+
+test('`ferry run --id` of a run that is still running says so and how to follow or stop it', async () => {
+  const queue = `nobody-${randomId()}`;
+  const id = `twice-${randomId()}`;
+  assert.equal((await ferry(['run', RETAIL, '--id', id, '--task-queue', queue])).code, 0);
+  try {
+    const again = await ferry(['run', RETAIL, '--id', id, '--task-queue', queue]);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr.trim(), `error: run ${id} is already running (one logical run at a time): follow it with \`ferry status ${id}\`, or stop it with \`ferry cancel ${id}\` first`);
+  } finally {
+    await h.client.workflow.getHandle(id).terminate('cleaned up by the test');
+  }
+});
