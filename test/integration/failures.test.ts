@@ -126,7 +126,7 @@ test('an HTTP 401 fails the run with the endpoint and status, and nothing is del
 test('`ferry run` with a bad config prints every problem and starts no workflow', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'));
   const file = join(dir, 'broken.yaml');
-  const text = (await readFile(RETAIL, 'utf8')).replace('type: page_number', 'type: pages').replace('mode: upsert', 'mode: merge');
+  const text = (await readFile(RETAIL, 'utf8')).replace('type: page_number', 'type: pages').replace('mode: upsert', 'mode: upsrt');
   await writeFile(file, text);
   const id = `never-${randomId()}`;
   const res = spawnSync(process.execPath, ['bin/ferry.js', 'run', file, '--id', id], {
@@ -138,7 +138,7 @@ test('`ferry run` with a bad config prints every problem and starts no workflow'
   const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
   const pagesAt = `${lineOf('type: pages')}:${text.split('\n')[lineOf('type: pages') - 1]!.indexOf('pages') + 1}`;
   assert.ok(res.stderr.includes(`broken.yaml:${pagesAt}  sources.customers.paginate.type: expected one of: none, single_page, page_number, offset, cursor, header_cursor, header_link, next_url (got "pages")`), res.stderr);
-  assert.ok(res.stderr.includes(`broken.yaml:${lineOf('mode: merge')}:11  sinks.warehouse.mode: expected one of: append, upsert, replace (got "merge")`), res.stderr);
+  assert.ok(res.stderr.includes(`broken.yaml:${lineOf('mode: upsrt')}:11  sinks.warehouse.mode: expected one of: append, upsert, replace, merge (got "upsrt")`), res.stderr);
   assert.ok(!res.stderr.includes('    at '), 'no stack trace for a user error');
   await assert.rejects(h.client.workflow.getHandle(id).describe(), WorkflowNotFoundError);
 });

@@ -144,10 +144,10 @@ test('S3 objects: bad bytes are DataErrors naming the s3:// key and line, missin
     await put('raw/bad.ndjson', '{"a":1}\n{"a":2}\n{"a": oops}\n');
     const gz = await readFails('raw/fake.csv.gz');
     assert.equal(gz.code, 'DATA');
-    assert.match(gz.describe(), new RegExp(`^s3://${bucket}/raw/fake\\.csv\\.gz: not a valid gzip file`));
+    assert.match(gz.describe(), new RegExp(`^dataset obj, s3://${bucket}/raw/fake\\.csv\\.gz: not a valid gzip file`));
     const nd = await readFails('raw/bad.ndjson');
     assert.equal(nd.code, 'DATA');
-    assert.match(nd.describe(), new RegExp(`^s3://${bucket}/raw/bad\\.ndjson:3: malformed JSON`));
+    assert.match(nd.describe(), new RegExp(`^dataset obj, s3://${bucket}/raw/bad\\.ndjson:3: malformed JSON`));
     assert.doesNotMatch(nd.describe(), /\/tmp\/|admitted|staging-in/);
     assert.equal((await readFails('raw/missing.csv')).code, 'NOT_FOUND');
 
