@@ -59,7 +59,7 @@ const schema = z.strictObject({
     .describe('may use {run_date}, {run_time}, {run_id} ({date} = {run_date}) and ${run.…}; with partition_by, the folder of the partitions'),
   format: fileFormatSchema.optional().describe('default: from the file extension'),
   csv: csvOptionsSchema.partial().optional().describe('delimiter, quote, header, null_values'),
-  create_bucket: z.boolean().default(false),
+  create_bucket: z.boolean().default(false).describe('create the bucket when it does not exist (for tests and local MinIO; production buckets are made by their owners)'),
   mode: z.enum(['overwrite', 'upsert']).optional()
     .describe('overwrite (default): the object is this run\'s data; upsert: merge into the existing object (CSV or Parquet) by keys, written back with a conditional PUT'),
   keys: z.array(z.string().min(1)).min(1).optional().describe('mode upsert: the key columns (one row per key in the incoming data, else a DATA error)'),

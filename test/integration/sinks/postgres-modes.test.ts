@@ -135,3 +135,11 @@ test('merge on two keys (reusing keys) deletes only matching pairs', async () =>
   await db.write(await items(`SELECT * FROM (VALUES (DATE '2024-01-01', 'a', 10), (DATE '2024-01-02', 'b', 30)) v(day, shop, n)`), spec, { runKey: 'k2' });
   await exactly('mrg2', 'day, shop, n', `('2024-01-01'::date, 'b', 2), ('2024-01-02', 'a', 3), ('2024-01-01', 'a', 10), ('2024-01-02', 'b', 30)`);
 });
+
+test('upsert with modified_column: an incoming NULL never overwrites, not even the table\'s NULL', async () => {
+  const spec = { table: `${s}.upsnull`, mode: 'upsert', keys: ['id'], modified_column: 'm' };
+  await db.write(await items(`SELECT * FROM (VALUES (1, 'kept', CAST(NULL AS TIMESTAMP)), (2, 'dated', TIMESTAMP '2024-01-02')) v(id, label, m)`), spec, { runKey: 'n1' });
+  const result = await db.write(await items(`SELECT * FROM (VALUES (1, 'null over null', CAST(NULL AS TIMESTAMP)), (2, 'null over date', CAST(NULL AS TIMESTAMP))) v(id, label, m)`), spec, { runKey: 'n2' });
+  assert.equal(result.detail, 'upsert (2 rows not newer than the table\'s by m: kept the table\'s)');
+  await exactly('upsnull', 'id, label, m', `(1, 'kept', NULL::timestamp), (2, 'dated', '2024-01-02')`);
+});

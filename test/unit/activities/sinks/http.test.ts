@@ -190,3 +190,14 @@ test('a cancelled sink stops: no batch is sent after the cancellation', async ()
   assert.ok(result instanceof Error, 'the attempt ends with an error, not a success');
   assert.deepEqual(posts.map((p) => p.key), ['run-1-api-1']);
 });
+
+test('exact values: a DECIMAL keeps its scale in the request text (12.10, not 12.1), as PostgreSQL\'s to_json writes it', async () => {
+  const file = join(dir, 'scale.parquet');
+  const setup = await TableEngine.open(join(dir, 'setup-scale'), { allowDirectories: [dir] });
+  await setup.run(`COPY (SELECT * FROM (VALUES (1, 12.10::DECIMAL(12,2), -0.50::DECIMAL(4,2)), (2, 7.00::DECIMAL(12,2), 0.05::DECIMAL(4,2))) t(id, amount, delta))
+    TO '${file}' (FORMAT parquet)`);
+  setup.close();
+  posts = [];
+  await attempt({ file, spec: { wrap: undefined } });
+  assert.deepEqual(posts.map((p) => p.text), ['[{"id":1,"amount":12.10,"delta":-0.50},{"id":2,"amount":7.00,"delta":0.05}]']);
+});

@@ -1,7 +1,7 @@
 /** Glob matching, the listing prefix, fan-out parts, incremental windows and S3 client settings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globToRegExp, globPrefix, compareKeys } from '../../../../src/connect/s3-objects.js';
+import { globToRegExp, globPrefix, compareKeys, selectionFilter } from '../../../../src/connect/s3-objects.js';
 import { inWindow, partsOf, watermarkOf, PART_KEYS_LIMIT } from '../../../../activities/sources/s3-plan.js';
 import { s3ClientConfig } from '../../../../src/connect/s3.js';
 import { maskSecrets } from '../../../../src/pipeline/interpolate.js';
@@ -69,4 +69,16 @@ test('S3 client settings: connections.yaml first, then the AWS variables, then d
   assert.throws(() => s3ClientConfig({ type: 's3', endpoint: '127.0.0.1:9000' }, {}), /must be an http:\/\/ or https:\/\/ URL/);
   // A secret taken from the environment is masked like one from the file.
   assert.equal(maskSecrets('denied for env-secret-value-123'), 'denied for ***');
+});
+
+test('selection: a prefix skips "folder" markers, a key matches only itself, a glob lists from its literal part', () => {
+  const prefix = selectionFilter({ bucket: 'b', prefix: 'raw/' });
+  assert.equal(prefix.prefix, 'raw/');
+  assert.deepEqual(['raw/', 'raw/a.csv', 'raw/2024/', 'raw/2024/b.csv'].filter(prefix.matches), ['raw/a.csv', 'raw/2024/b.csv']);
+  const key = selectionFilter({ bucket: 'b', key: 'raw/a.csv' });
+  assert.equal(key.prefix, 'raw/a.csv');
+  assert.deepEqual(['raw/a.csv', 'raw/a.csv.bak', 'raw/a.csv/'].filter(key.matches), ['raw/a.csv']);
+  const glob = selectionFilter({ bucket: 'b', glob: 'raw/2024-*/x.csv' });
+  assert.equal(glob.prefix, 'raw/2024-');
+  assert.deepEqual(['raw/2024-01/x.csv', 'raw/2024-01/y/x.csv', 'raw/2024-01/x.csv.gz'].filter(glob.matches), ['raw/2024-01/x.csv']);
 });
