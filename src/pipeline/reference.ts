@@ -51,8 +51,18 @@ function fieldsTable(schema: JsonSchema): string[] {
   return rows.length ? ['| field | type | default | description |', '| --- | --- | --- | --- |', ...rows] : ['(no options)'];
 }
 
+/** Where each adapter's options are shown at work, with examples (docs/connectors.md). */
+const EXAMPLES: Record<string, Record<string, string>> = {
+  Sources: { http: 'http-source', postgres: 'postgresql-source', s3: 's3-source' },
+  Sinks: { http: 'http-sink', postgres: 'postgresql-sink', s3: 's3-sink' },
+};
+
 function section(title: string, entries: [string, JsonSchema][]): string[] {
-  return [`## ${title}`, '', ...entries.flatMap(([type, schema]) => [`### \`${type}\``, '', ...fieldsTable(schema), ''])];
+  const example = (type: string) => {
+    const anchor = EXAMPLES[title]?.[type];
+    return anchor ? [`Examples and failure semantics: [connectors.md](connectors.md#${anchor}).`, ''] : [];
+  };
+  return [`## ${title}`, '', ...entries.flatMap(([type, schema]) => [`### \`${type}\``, '', ...example(type), ...fieldsTable(schema), ''])];
 }
 
 const variants = (schema: z.ZodType): [string, JsonSchema][] =>
