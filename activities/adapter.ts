@@ -109,9 +109,9 @@ export type SinkContext = AdapterContext & {
  * `extra`: further datasets the source created in `table` (e.g. quarantined rows, child tables),
  * staged beside it. `pending`: the request budget ran out with more to fetch (nothing is staged).
  * `watermark`: the cursor's greatest value when it is not a column of the rows (s3 `key` or
- * `last_modified`); otherwise Ferry computes it from the rows.
+ * `last_modified`), null when such a cursor found nothing new; otherwise Ferry computes it from the rows.
  */
-export type SourceResult = { detail: string; extra?: string[]; pending?: boolean; watermark?: string };
+export type SourceResult = { detail: string; extra?: string[]; pending?: boolean; watermark?: string | null };
 export type SinkResult = { target: string; rows: number; detail?: string; pending?: boolean };
 
 // The schema's input type may differ from its output (defaults), so both are left open here.

@@ -103,7 +103,8 @@ export const s3Source = {
         throw new NotFoundError(`no objects match ${describeSelection(sel)}; set allow_empty: true if an empty selection is expected`, { file: `s3://${spec.bucket}/${spec.glob ?? spec.prefix ?? spec.key}` });
       }
       await emptyDataset(s3, spec, ctx, plan.before);
-      return { detail: `${where}: no ${plan.all ? 'new ' : ''}objects` };
+      // An object cursor is not a column of the (empty) rows: say there is no new watermark.
+      return { detail: `${where}: no ${plan.all ? 'new ' : ''}objects`, ...(objectCursor(ctx.window) ? { watermark: null } : {}) };
     }
     const { rejects } = await readObjects(s3, spec.bucket, objects, spec, ctx, spec.key === undefined);
     const watermark = watermarkOf(objects, ctx.window, part?.until);

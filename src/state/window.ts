@@ -80,16 +80,17 @@ function formatSql(column: string, type: WatermarkType): string {
 
 /**
  * Keeps only the rows of `dataset` inside the window (cursor > start) and returns the candidate
- * watermark: the greatest cursor value left (or `adapterWatermark`, when the cursor is not a column).
+ * watermark: the greatest cursor value left (or `adapterWatermark`, when the cursor is not a column;
+ * null: the adapter applied the window itself and found nothing new, so the watermark stays).
  */
-export async function applyWindow(table: TableEngine, dataset: string, window: IncrementalWindow, adapterWatermark?: string): Promise<WatermarkCandidate> {
+export async function applyWindow(table: TableEngine, dataset: string, window: IncrementalWindow, adapterWatermark?: string | null): Promise<WatermarkCandidate> {
   const context = { dataset, field: 'incremental.cursor' };
   const columns = await table.columns(dataset);
   const column = columns.find((c) => c.name === window.cursor);
   if (!column) {
     if (adapterWatermark !== undefined) {
       const type: WatermarkType = window.cursor === 'last_modified' ? 'timestamptz' : 'text';
-      return { ...window, type, to: normalizeValue(adapterWatermark, type, context) };
+      return { ...window, type, ...(adapterWatermark !== null ? { to: normalizeValue(adapterWatermark, type, context) } : {}) };
     }
     const names = columns.map((c) => c.name).join(', ');
     throw new ConfigError(`incremental cursor ${window.cursor} is not a column of source ${dataset} (columns: ${names || 'none'})`, context);

@@ -57,6 +57,13 @@ test('applyWindow on numbers (bigint beyond 2^53), dates and text', () => withTa
   assert.equal(await t.count('e'), 0);
 }));
 
+test('applyWindow: an adapter cursor (s3 key) that found nothing new keeps the watermark', () => withTable(async (t) => {
+  await t.run(`CREATE TABLE empty AS SELECT 1 AS n WHERE false`);
+  const window = { cursor: 'key', type: 'text' as const, watermark: 'in/2024-01-03.csv', start: 'in/2024-01-03.csv' };
+  assert.deepEqual(await applyWindow(t, 'empty', window, null), { ...window });
+  assert.deepEqual(await applyWindow(t, 'empty', { cursor: 'last_modified' }, null), { cursor: 'last_modified', type: 'timestamptz' });
+}));
+
 test('applyWindow: a missing cursor column, NULL cursors and a bad start are clear errors', () => withTable(async (t) => {
   await t.run(`CREATE TABLE o AS SELECT * FROM (VALUES (1, NULL::TIMESTAMP)) v(id, updated)`);
   await assert.rejects(applyWindow(t, 'o', { cursor: 'updated_at' }), /incremental cursor updated_at is not a column of source o \(columns: id, updated\)/);
