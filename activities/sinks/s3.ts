@@ -74,7 +74,10 @@ const schema = z.strictObject({
 }).refine((s) => (s.mode === 'upsert') === (s.keys !== undefined), { message: 'mode upsert needs keys: [column, …], and keys are for mode upsert', path: ['keys'] })
   .refine((s) => !s.modified_column || s.mode === 'upsert', { message: 'modified_column is for mode upsert', path: ['modified_column'] })
   .refine((s) => !(s.mode === 'upsert' && s.versioned), { message: 'versioned: true writes a new version per run; mode upsert merges into one object: choose one', path: ['versioned'] })
-  .refine((s) => s.mode !== 'upsert' || !['json', 'ndjson'].includes(s.format ?? formatFromPath(s.key) ?? ''), { message: 'mode upsert merges CSV or Parquet objects', path: ['format'] });
+  .refine((s) => s.mode !== 'upsert' || !['json', 'ndjson'].includes(s.format ?? formatFromPath(s.key) ?? ''), { message: 'mode upsert merges CSV or Parquet objects', path: ['format'] })
+  .refine((s) => s.format || formatFromPath(s.key), { message: 'cannot tell the format from the key\'s extension: set format: csv | json | ndjson | parquet', path: ['format'] })
+  .refine((s) => s.mode !== 'upsert' || !s.partition_by || s.keys?.some((k) => !s.partition_by!.includes(k)),
+    { message: 'mode upsert with partition_by needs a key column that is not a partition column (the partition files do not hold those)', path: ['keys'] });
 
 export type S3SinkSpec = z.infer<typeof schema>;
 

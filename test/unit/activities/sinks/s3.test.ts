@@ -41,6 +41,9 @@ test('invalid s3 sink configs name the field and what is expected', () => {
     [{ part_size_mb: 4 }, 'part_size_mb', /./],
     [{ partition_by: [] }, 'partition_by', /./],
     [{ key: 'a/../b.csv' }, 'key', /"\.\."/],
+    [{ key: 'out/o.xlsx' }, 'format', /cannot tell the format .* set format/],
+    [{ key: 'curated/sales', partition_by: ['country'] }, 'format', /set format/],
+    [{ mode: 'upsert', keys: ['country'], partition_by: ['country'], key: 'dim/c', format: 'csv' }, 'keys', /a key column that is not a partition column/],
   ];
   for (const [extra, path, message] of cases) {
     const res = s3Sink.schema.safeParse({ ...base, ...extra });
