@@ -7,8 +7,9 @@
  * Columns are matched by name. Objects whose columns differ are a DataError naming both objects and
  * the column, unless `union_by_name` (then a column an object lacks is NULL in its rows). A column
  * typed differently in two objects (BIGINT here, DECIMAL(5,2) there) takes the type that holds both
- * (DuckDB's UNION BY NAME); types that have none are a DataError naming the column, both types and
- * both objects. Quarantined rows of all objects go to one `<dataset>_rejects` with a `file` column.
+ * (DuckDB's UNION BY NAME); a column that becomes text is read again as text in every object (the
+ * exact text of each file, not a cast); types that have none are a DataError naming the column, both
+ * types and both objects. Quarantined rows of all objects go to one `<dataset>_rejects` with a `file` column.
  */
 import { basename, join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
@@ -27,8 +28,29 @@ export type ReadSpec = ReadOptions & { union_by_name?: boolean; filename_column?
 
 const OBJ = '__s3_object';
 
+/** A column became text in the union while an earlier object had read it as another type. */
+class TextColumns extends Error {
+  constructor(readonly names: string[]) {
+    super(`columns read again as text: ${names.join(', ')}`);
+  }
+}
+
 /** Reads `objects` (at least one) into ctx.dataset; returns how many rows were quarantined, if any. */
 export async function readObjects(s3: S3Client, bucket: string, objects: S3Object[], spec: ReadSpec, ctx: SourceContext, withFileColumn: boolean): Promise<{ rejects?: number; bytes: number }> {
+  // A column that is a number or a time in one object and text in another is text: read again as
+  // text, so every value keeps the exact text of its file (5 stays 5, not the 5.00 of a cast).
+  const text = new Set<string>();
+  for (;;) {
+    try {
+      return await readAll(s3, bucket, objects, spec, ctx, withFileColumn, text);
+    } catch (err) {
+      if (!(err instanceof TextColumns)) throw err;
+      for (const name of err.names) text.add(name);
+    }
+  }
+}
+
+async function readAll(s3: S3Client, bucket: string, objects: S3Object[], spec: ReadSpec, ctx: SourceContext, withFileColumn: boolean, text: Set<string>): Promise<{ rejects?: number; bytes: number }> {
   const dir = join(ctx.workdir, 's3-objects');
   await mkdir(dir, { recursive: true });
   const downloads = new Map<number, Promise<{ file: string; bytes: number }>>();
@@ -41,7 +63,7 @@ export async function readObjects(s3: S3Client, bucket: string, objects: S3Objec
     p.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
     downloads.set(i, p);
   };
-  const union = new Union(ctx.table, ctx.dataset, spec.union_by_name ?? false);
+  const union = new Union(ctx.table, ctx.dataset, spec.union_by_name ?? false, text);
   let bytes = 0;
   let rejects: number | undefined;
   try {
@@ -52,7 +74,13 @@ export async function readObjects(s3: S3Client, bucket: string, objects: S3Objec
       bytes += n;
       const uri = s3Uri({ bucket, key: objects[i]!.key });
       ctx.progress({ note: `object ${i + 1} of ${objects.length}: ${uri}` });
-      const read = await readTableFile(ctx.table, OBJ, file, spec, { dataset: ctx.dataset, file: uri });
+      let read = await readTableFile(ctx.table, OBJ, file, spec, { dataset: ctx.dataset, file: uri });
+      const retext = text.size ? (await ctx.table.columns(OBJ)).filter((c) => text.has(c.name.toLowerCase()) && c.type !== 'VARCHAR' && !spec.columns?.[c.name]) : [];
+      if (retext.length) {
+        const columns = { ...spec.columns, ...Object.fromEntries(retext.map((c) => [c.name, 'VARCHAR'])) };
+        if (read.rejects !== undefined) await ctx.table.run(`DROP TABLE IF EXISTS ${ident(rejectsOf(OBJ))}`);
+        read = await readTableFile(ctx.table, OBJ, file, { ...spec, columns }, { dataset: ctx.dataset, file: uri });
+      }
       await rm(file, { force: true });
       if (spec.filename_column) await addKeyColumn(ctx.table, spec.filename_column, objects[i]!.key, uri);
       await union.add(OBJ, uri);
@@ -85,7 +113,7 @@ async function appendRejects(table: TableEngine, dataset: string, uri: string | 
 /** The dataset being built, with the object each column (and its type) came from. */
 class Union {
   private columns = new Map<string, { name: string; type: string; from: string }>();
-  constructor(private table: TableEngine, private dataset: string, private byName: boolean) {}
+  constructor(private table: TableEngine, private dataset: string, private byName: boolean, private text: Set<string>) {}
 
   async add(table: string, uri: string): Promise<void> {
     const cols = await this.table.columns(table);
@@ -108,6 +136,10 @@ class Union {
         throw this.typeConflict(differ, uri, err);
       }
       const now = await this.table.columns(this.dataset);
+      // Text now, another type in an object already read (or in this one): read them again as text.
+      const retext = now.filter((c) => c.type === 'VARCHAR' && !this.text.has(c.name.toLowerCase())
+        && (differ.some((d) => d.name.toLowerCase() === c.name.toLowerCase()))).map((c) => c.name.toLowerCase());
+      if (retext.length) throw new TextColumns(retext);
       for (const c of now) {
         const known = this.columns.get(c.name.toLowerCase());
         if (!known || known.type !== c.type) this.columns.set(c.name.toLowerCase(), { ...c, from: known && known.type === c.type ? known.from : uri });

@@ -147,6 +147,19 @@ test('objects with different columns: an error naming both objects and the colum
   const text = await read({ prefix: 'mixed2/' }, 'SELECT * FROM data ORDER BY id');
   assert.deepEqual(text.columns, [{ name: 'id', type: 'BIGINT' }, { name: 'v', type: 'VARCHAR' }]);
   assert.deepEqual(text.rows, [{ id: 1, v: '12345678901234567890' }, { id: 2, v: 'x' }]);
+  // Widened to text over three objects: every value is the text of its file, not a cast of a wider type.
+  await putMany([
+    ['mixed3/a.csv', 'id,amount,ts,x\n1,5,2024-01-05T10:00:00Z,1e3\n'],
+    ['mixed3/b.csv', 'id,amount,ts,x\n2,5.25,2024-01-06T00:00:00Z,2\n'],
+    ['mixed3/c.ndjson', '{"id":3,"amount":"abc","ts":"n/a","x":"-"}\n'],
+  ]);
+  const exact = await read({ prefix: 'mixed3/' }, 'SELECT * FROM data ORDER BY id');
+  assert.equal(exact.error, undefined, String(exact.error));
+  assert.deepEqual(exact.rows, [
+    { id: 1, amount: '5', ts: '2024-01-05T10:00:00Z', x: '1e3' },
+    { id: 2, amount: '5.25', ts: '2024-01-06T00:00:00Z', x: '2' },
+    { id: 3, amount: 'abc', ts: 'n/a', x: '-' },
+  ]);
 });
 
 test('CSV options: latin-1 and utf-16 text read exactly, escape, delimiter, null markers (NULL vs empty string)', async () => {
