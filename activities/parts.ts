@@ -22,6 +22,7 @@ import { partsOf } from '../src/staging/store.js';
 import { stageDataset } from '../src/staging/stage.js';
 import { maxCandidate } from '../src/state/window.js';
 import { ident } from '../src/table/engine.js';
+import { DataError } from '../src/errors.js';
 import { withActivityContext, type Reporter } from './boundary.js';
 import { sourceContext } from './ingest.js';
 
@@ -49,6 +50,7 @@ export function combinePartsActivity(staging: StagingStore, report?: Reporter) {
       const combine = async (refs: DatasetRef[]): Promise<DatasetRef> => {
         const files = nonEmpty(refs);
         if (sameColumns(files)) return joinRefs(files);
+        refuseTextWidening(files);
         // Parts typed apart by their values (a numeric's scale, an array's depth): one file, unified by DuckDB.
         const name = files[0]!.dataset;
         const paths: string[] = [];
@@ -110,4 +112,26 @@ function commonPrefix(values: string[]): string {
   let prefix = values[0] ?? '';
   for (const v of values) while (!v.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix;
+}
+
+/**
+ * A column that is text in one part and typed in another would become text whose values are
+ * DuckDB's rendering of the typed ones (`1e3` → `1000.0`), not the source's: refused, naming the
+ * column and the parts, instead of changing values on the way.
+ */
+export function refuseTextWidening(refs: DatasetRef[]): void {
+  const types = new Map<string, Map<string, string>>();
+  for (const ref of refs) {
+    for (const c of ref.columns) {
+      const seen = types.get(c.name) ?? new Map<string, string>();
+      if (!seen.has(c.type)) seen.set(c.type, ref.uri.split('/').pop() ?? ref.uri);
+      types.set(c.name, seen);
+    }
+  }
+  for (const [name, seen] of types) {
+    if (seen.size > 1 && seen.has('VARCHAR')) {
+      const where = [...seen].map(([type, part]) => `${type} in ${part}`).join(', ');
+      throw new DataError(`column ${name} is ${where}: combining the parts would turn the typed values into text other than the source's; declare its type for every part, e.g. columns: { ${name}: VARCHAR }`, { dataset: refs[0]!.dataset, field: 'columns' });
+    }
+  }
 }
