@@ -87,7 +87,7 @@ const schema = z.strictObject({
 export type PostgresSinkSpec = z.infer<typeof schema>;
 
 /** Table privileges each mode needs (besides USAGE on the schema and SELECT, INSERT on ferry_loads). */
-const PRIVILEGES = { append: 'INSERT', upsert: 'SELECT, INSERT, UPDATE', replace: 'INSERT, TRUNCATE (the swap: ownership)', merge: 'SELECT, INSERT, DELETE' } as const;
+const PRIVILEGES = { append: 'INSERT', upsert: 'SELECT, INSERT, UPDATE', replace: 'INSERT, TRUNCATE (the swap: ownership and CREATE on the schema)', merge: 'SELECT, INSERT, DELETE' } as const;
 
 export const postgresSink = {
   schema,

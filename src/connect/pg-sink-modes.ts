@@ -8,12 +8,14 @@
  * - `replace`: COPY into a new table `<t>__ferry_new` (LIKE <t> INCLUDING ALL: columns, defaults,
  *   NOT NULL/CHECK constraints, indexes incl. the primary key, comments, storage, statistics), then
  *   in the same transaction rename the old table away, the new one in, drop the old, re-grant the
- *   old table's privileges (from its ACL), copy its comment and give the indexes their old names.
+ *   old table's privileges (from its ACLs, column grants too), copy its comment, storage parameters
+ *   and FULL/NOTHING replica identity, and give the indexes their old names.
  *   Readers see the old rows until the commit, wait a moment on the swap's lock, then see all the
  *   new rows; never an empty or half-loaded table. When a swap would lose or break something LIKE
- *   does not carry (a view or foreign key depending on the table, triggers, row security,
- *   inheritance or partitions, an owned sequence (serial, identity), publication membership) or the
- *   loader does not own the table, it loads in place instead (TRUNCATE + COPY in the same
+ *   does not carry (a view or foreign key depending on the table, its own foreign keys, triggers,
+ *   rules, row security, inheritance or partitions, an owned sequence (serial, identity), an index as
+ *   replica identity, unlogged, a tablespace, publication membership) or the loader does not own the
+ *   table or may not create in its schema, it loads in place instead (TRUNCATE + COPY in the same
  *   transaction: equally atomic, but readers wait for the whole load) and the detail says why.
  * - `upsert`: COPY into a temp table, then INSERT … ON CONFLICT (keys) DO UPDATE; with
  *   `modified_column`, a row is updated only when the incoming value is strictly newer (equal: kept;
@@ -80,15 +82,21 @@ export async function loadMode(client: pg.PoolClient, o: ModeOptions, copy: Copy
 /** Why a new-table swap would lose or break something, or undefined when it is safe. */
 async function swapBlocker(client: pg.PoolClient, ref: TableRef): Promise<string | undefined> {
   const { rows } = await client.query<{ reason: string }>(
-    `WITH t AS (SELECT c.oid, c.relowner, c.relkind, c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)
+    `WITH t AS (SELECT c.oid, c.relowner, c.relkind, c.relrowsecurity, c.relnamespace, c.relpersistence, c.reltablespace, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)
      SELECT reason FROM (
        SELECT 'the loader does not own the table' AS reason FROM t WHERE t.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+       UNION ALL SELECT 'the loader may not create tables in schema ' || quote_ident($1) FROM t WHERE NOT has_schema_privilege(t.relnamespace, 'CREATE')
        UNION ALL SELECT 'it is partitioned' FROM t WHERE t.relkind = 'p'
        UNION ALL SELECT 'it has row security' FROM t WHERE t.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.oid)
        UNION ALL SELECT 'view ' || v.oid::regclass::text || ' depends on it' FROM t JOIN pg_depend d ON d.refobjid = t.oid AND d.refclassid = 'pg_class'::regclass AND d.classid = 'pg_rewrite'::regclass
          JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class WHERE v.oid <> t.oid
        UNION ALL SELECT 'foreign key ' || k.conname || ' of ' || k.conrelid::regclass::text || ' references it' FROM t JOIN pg_constraint k ON k.confrelid = t.oid AND k.conrelid <> t.oid
+       UNION ALL SELECT 'its foreign key ' || k.conname || ' references ' || k.confrelid::regclass::text FROM t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype = 'f'
        UNION ALL SELECT 'it has trigger ' || g.tgname FROM t JOIN pg_trigger g ON g.tgrelid = t.oid AND NOT g.tgisinternal
+       UNION ALL SELECT 'it has rule ' || r.rulename FROM t JOIN pg_rewrite r ON r.ev_class = t.oid
+       UNION ALL SELECT 'it is unlogged' FROM t WHERE t.relpersistence <> 'p'
+       UNION ALL SELECT 'it is in tablespace ' || s.spcname FROM t JOIN pg_tablespace s ON s.oid = t.reltablespace
+       UNION ALL SELECT 'its replica identity is an index' FROM t WHERE t.relreplident = 'i'
        UNION ALL SELECT 'it has inheritance children or parents' FROM t WHERE EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = t.oid OR i.inhrelid = t.oid)
        UNION ALL SELECT 'it owns sequence ' || d.objid::regclass::text FROM t JOIN pg_depend d ON d.refobjid = t.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
          JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
@@ -106,18 +114,29 @@ async function swap(client: pg.PoolClient, ref: TableRef, copy: CopyInto): Promi
   const oldName = `${ref.table}__ferry_old`;
   const fresh = qualified({ schema: ref.schema, table: newName });
   await client.query(`DROP TABLE IF EXISTS ${fresh}`); // left by nothing (each load is one transaction), but cheap to be sure
-  await client.query(`CREATE TABLE ${fresh} (LIKE ${target} INCLUDING ALL)`);
-  // Created in this transaction: FREEZE writes the rows frozen (no later hint-bit or freeze pass).
-  await copy(fresh, 'FREEZE');
-  const before = await client.query<{ acl: { grantee: string; privilege: string; grantable: boolean }[] | null; comment: string | null; indexes: { name: string; def: string }[] | null }>(
-    `SELECT (SELECT json_agg(json_build_object('grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, 'privilege', a.privilege_type, 'grantable', a.is_grantable))
+  type Grant = { grantee: string; privilege: string; grantable: boolean; column?: string };
+  type Before = { acl: Grant[] | null; columnAcl: Grant[] | null; options: string[] | null; replident: string; comment: string | null; indexes: { name: string; def: string }[] | null };
+  const grantee = `CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END`;
+  const before = await client.query<Before>(
+    `SELECT (SELECT json_agg(json_build_object('grantee', ${grantee}, 'privilege', a.privilege_type, 'grantable', a.is_grantable))
                FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner) AS acl,
+            (SELECT json_agg(json_build_object('grantee', ${grantee}, 'privilege', a.privilege_type, 'grantable', a.is_grantable, 'column', quote_ident(t.attname)))
+               FROM pg_attribute t, aclexplode(t.attacl) a WHERE t.attrelid = c.oid AND t.attnum > 0 AND NOT t.attisdropped AND a.grantee <> c.relowner) AS "columnAcl",
+            c.reloptions AS options, c.relreplident AS replident,
             obj_description(c.oid, 'pg_class') AS comment,
             (SELECT json_agg(json_build_object('name', i.relname, 'def', regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '\\1'))) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid) AS indexes
        FROM pg_class c WHERE c.oid = $1::regclass`,
     [target],
   );
   const old = before.rows[0]!;
+  await client.query(`CREATE TABLE ${fresh} (LIKE ${target} INCLUDING ALL)`);
+  // LIKE leaves out the storage parameters (fillfactor, autovacuum_*: set before the COPY, so fillfactor
+  // applies) and the replica identity (an index as identity is a swap blocker).
+  const options = (old.options ?? []).map((o) => /^([a-z_]+)=(.*)$/s.exec(o)).filter((m) => m !== null);
+  if (options.length) await client.query(`ALTER TABLE ${fresh} SET (${options.map((m) => `${m[1]} = ${client.escapeLiteral(m[2]!)}`).join(', ')})`);
+  if (old.replident === 'f' || old.replident === 'n') await client.query(`ALTER TABLE ${fresh} REPLICA IDENTITY ${old.replident === 'f' ? 'FULL' : 'NOTHING'}`);
+  // Created in this transaction: FREEZE writes the rows frozen (no later hint-bit or freeze pass).
+  await copy(fresh, 'FREEZE');
   const fresher = await client.query<{ name: string; def: string }>(
     `SELECT i.relname AS name, regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '\\1') AS def FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass`,
     [fresh],
@@ -126,7 +145,9 @@ async function swap(client: pg.PoolClient, ref: TableRef, copy: CopyInto): Promi
   await client.query(`ALTER TABLE ${target} RENAME TO ${ident(oldName)}`);
   await client.query(`ALTER TABLE ${fresh} RENAME TO ${ident(ref.table)}`);
   await client.query(`DROP TABLE ${qualified({ schema: ref.schema, table: oldName })}`);
-  for (const g of old.acl ?? []) await client.query(`GRANT ${g.privilege} ON ${target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`);
+  for (const g of [...old.acl ?? [], ...old.columnAcl ?? []]) {
+    await client.query(`GRANT ${g.privilege}${g.column ? ` (${g.column})` : ''} ON ${target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`);
+  }
   if (old.comment !== null) await client.query(`COMMENT ON TABLE ${target} IS ${client.escapeLiteral(old.comment)}`);
   const free = new Set((old.indexes ?? []).map((i) => i.name));
   for (const index of fresher.rows) {

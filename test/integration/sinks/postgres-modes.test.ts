@@ -66,6 +66,45 @@ test('replace swaps in a new table: grants, indexes, constraints and comments ke
   [{ can: true, comment: 'the snapshot', col: 'a label', checks: 1, leftovers: 0 }]);
 });
 
+test('replace keeps what LIKE leaves out: column grants, storage parameters, replica identity', async () => {
+  await db.sql(`CREATE TABLE ${s}.kept (id bigint, label text); INSERT INTO ${s}.kept VALUES (1, 'old');
+    DROP ROLE IF EXISTS ${s}_col; CREATE ROLE ${s}_col; GRANT SELECT (id) ON ${s}.kept TO ${s}_col;
+    ALTER TABLE ${s}.kept SET (fillfactor = 80, autovacuum_enabled = false); ALTER TABLE ${s}.kept REPLICA IDENTITY FULL`);
+  try {
+    const result = await db.write(await items(`SELECT 2 AS id, 'new' AS label`), { table: `${s}.kept`, mode: 'replace' }, { runKey: 'kept-1' });
+    assert.equal(result.detail, 'replace');
+    await exactly('kept', 'id, label', `(2::bigint, 'new')`);
+    assert.deepEqual(await db.sql(`SELECT c.reloptions AS options, c.relreplident AS identity, has_column_privilege('${s}_col', c.oid, 'id', 'SELECT') AS id,
+        has_column_privilege('${s}_col', c.oid, 'label', 'SELECT') AS label FROM pg_class c WHERE c.oid = '${s}.kept'::regclass`),
+    [{ options: ['fillfactor=80', 'autovacuum_enabled=false'], identity: 'f', id: true, label: false }]);
+  } finally {
+    await db.sql(`DROP OWNED BY ${s}_col; DROP ROLE ${s}_col`);
+  }
+});
+
+test('replace of a table with its own foreign key loads in place (LIKE does not copy foreign keys)', async () => {
+  await db.sql(`CREATE TABLE ${s}.dim (day date PRIMARY KEY); INSERT INTO ${s}.dim VALUES ('2024-01-01'), ('2024-01-02');
+    CREATE TABLE ${s}.fact (day date CONSTRAINT fact_day_fk REFERENCES ${s}.dim, n int); INSERT INTO ${s}.fact VALUES ('2024-01-01', 1)`);
+  const result = await db.write(await items(`SELECT DATE '2024-01-02' AS day, 2 AS n`), { table: `${s}.fact`, mode: 'replace' }, { runKey: 'fk-1' });
+  assert.equal(result.detail, `replace (in place, truncate and load: its foreign key fact_day_fk references ${s}.dim)`);
+  await exactly('fact', 'day, n', `('2024-01-02'::date, 2)`);
+  assert.deepEqual(await db.sql(`SELECT conname FROM pg_constraint WHERE conrelid = '${s}.fact'::regclass AND contype = 'f'`), [{ conname: 'fact_day_fk' }]);
+});
+
+test('replace by a loader that owns the table but may not create in its schema loads in place', async () => {
+  await db.sql(`CREATE TABLE ${s}.own (id bigint); INSERT INTO ${s}.own VALUES (1); DROP ROLE IF EXISTS ${s}_owner; CREATE ROLE ${s}_owner LOGIN;
+    GRANT USAGE ON SCHEMA ${s} TO ${s}_owner; ALTER TABLE ${s}.own OWNER TO ${s}_owner;
+    CREATE TABLE IF NOT EXISTS ${s}.ferry_loads (run_id text NOT NULL, sink text NOT NULL, target text, rows bigint, loaded_at timestamptz NOT NULL DEFAULT now(), execution text, started_at timestamptz, PRIMARY KEY (run_id, sink));
+    GRANT SELECT, INSERT ON ${s}.ferry_loads TO ${s}_owner`);
+  try {
+    const result = await db.write(await items(`SELECT 2 AS id`), { table: `${s}.own`, mode: 'replace' }, { conn: { ...db.conn, user: `${s}_owner` }, runKey: 'own-1' });
+    assert.equal(result.detail, `replace (in place, truncate and load: the loader may not create tables in schema ${s})`);
+    await exactly('own', 'id', '(2::bigint)');
+  } finally {
+    await db.sql(`DROP OWNED BY ${s}_owner; DROP ROLE ${s}_owner`);
+  }
+});
+
 test('replace with a view on the table loads in place (TRUNCATE + COPY, one transaction) and says why', async () => {
   await db.sql(`CREATE TABLE ${s}.viewed (id bigint, label text); INSERT INTO ${s}.viewed VALUES (1, 'old'); CREATE VIEW ${s}.v AS SELECT id FROM ${s}.viewed`);
   const result = await db.write(await items(`SELECT * FROM (VALUES (5, 'new')) v(id, label)`), { table: `${s}.viewed`, mode: 'replace' }, { runKey: 'v1' });
