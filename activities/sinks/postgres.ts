@@ -65,7 +65,8 @@ const schema = z.strictObject({
   ...adapterCommon,
   connection: z.string().describe('name of a connection in config/connections.yaml'),
   input: z.string().describe('the dataset to deliver'),
-  table: z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected table or schema.table'),
+  table: z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected table or schema.table (letters, digits, _ and $, without quotes)')
+    .describe('schema.table (public when no schema); names are used exactly as written, case included: Orders is the table "Orders", not orders'),
   mode: z.enum(['append', 'upsert', 'replace', 'merge']).default('append')
     .describe('append: add the rows; replace: load a new table and swap it in, in one transaction; upsert: insert or update by keys; merge: delete the rows whose merge_keys values occur in the dataset, then insert it (e.g. reload a day)'),
   keys: z.array(z.string()).default([]).describe('key columns: required by upsert, the primary key of a created table; merge uses them when merge_keys is not set'),

@@ -62,3 +62,12 @@ test('spec: the default schema policy is evolve; mode options are checked', () =
   assert.deepEqual(messages({ mode: 'upsert', keys: ['id'], merge_keys: ['day'] }), ['merge_keys is for mode merge']);
   assert.deepEqual(messages({ schema: 'strict' }).length, 1);
 });
+
+test('spec: table names are taken as written; a quoted name is refused saying how to write it', () => {
+  const parse = (table: string) => postgresSink.schema.safeParse({ type: 'postgres', connection: 'w', input: 'd', table });
+  assert.equal(parse('retail.Orders').success, true);
+  const quoted = parse('retail."Orders"');
+  assert.equal(quoted.success, false);
+  assert.match(quoted.error!.issues[0]!.message, /^expected table or schema\.table \(letters, digits, _ and \$, without quotes\)$/);
+  assert.match(postgresSink.schema.shape.table.description ?? '', /case included: Orders is the table "Orders", not orders/);
+});
