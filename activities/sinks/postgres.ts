@@ -144,7 +144,7 @@ export const postgresSink = {
       if (!claim.load) return { target: `postgres ${spec.table}`, rows: claim.rows, detail: claim.detail };
       if (claim.replaced && stamp) await deleteRunRows(client, ref, stamp, ctx.runKey, claim.replaced.rows, where);
       const copyNames = [...load.map((c) => c.name), ...(stamp ? [stamp] : [])];
-      const mode: ModeOptions = { mode: spec.mode, ref, names: copyNames, keys: spec.keys, modifiedColumn: spec.modified_column, mergeKeys: merge };
+      const mode: ModeOptions = { mode: spec.mode, ref, names: copyNames, keys: spec.keys, modifiedColumn: spec.modified_column, mergeKeys: merge, where };
       const notes = await loadMode(client, mode, (into, options) => copyDataset(client, ctx, load, target, into, copyNames, options, stamp)).catch((err: unknown) => {
         if (/there is no unique or exclusion constraint/.test((err as Error).message)) {
           throw new ConfigError(`${where}: the table has no unique index on (${spec.keys.join(', ')}), which upsert needs`, context, { cause: err });

@@ -16,7 +16,9 @@
  *   rules, row security, inheritance or partitions, an owned sequence (serial, identity), an index as
  *   replica identity, unlogged, a tablespace, publication membership) or the loader does not own the
  *   table or may not create in its schema, it loads in place instead (TRUNCATE + COPY in the same
- *   transaction: equally atomic, but readers wait for the whole load) and the detail says why.
+ *   transaction: equally atomic, but readers wait for the whole load) and the detail says why. A
+ *   table other tables' foreign keys reference is deleted (not truncated: TRUNCATE refuses it) with
+ *   the keys checked at commit; keys that cascade, set NULL/default or RESTRICT are refused.
  * - `upsert`: COPY into a temp table, then INSERT … ON CONFLICT (keys) DO UPDATE; with
  *   `modified_column`, a row is updated only when the incoming value is strictly newer (equal: kept;
  *   an incoming NULL never overwrites; an existing NULL is overwritten by any non-NULL).
@@ -24,6 +26,7 @@
  *   COPY the dataset in.
  */
 import type pg from 'pg';
+import { ConfigError } from '../errors.js';
 import { ident } from '../table/engine.js';
 import { qualified, type TableRef } from './pg-catalog.js';
 
@@ -34,6 +37,8 @@ export type ModeOptions = {
   names: string[];
   keys: string[];
   modifiedColumn?: string;
+  /** `sink <name>, table <table>`: the start of an error message. */
+  where?: string;
   /** Merge: distinct merge-key tuples of the dataset, as text PostgreSQL parses (null: NULL). */
   mergeKeys?: { columns: string[]; types: string[]; values: (string | null)[][] };
 };
@@ -69,6 +74,17 @@ export async function loadMode(client: pg.PoolClient, o: ModeOptions, copy: Copy
     case 'replace': {
       const blocker = await swapBlocker(client, o.ref);
       if (blocker) {
+        // TRUNCATE refuses a table other tables' foreign keys reference: delete, checking them at commit.
+        const where = o.where ?? `table ${o.ref.schema}.${o.ref.table}`;
+        if (await referenced(client, o.ref, where)) {
+          await client.query('SET CONSTRAINTS ALL DEFERRED');
+          await client.query(`DELETE FROM ${target}`).catch((err: unknown) => {
+            if ((err as { code?: string }).code !== '23503') throw err;
+            throw new ConfigError(`${where}: replace deletes every row and loads the dataset, but ${(err as Error).message}, which is checked at once; nothing was written. Make that foreign key DEFERRABLE (checked at commit, when the dataset's keys are back), or use mode upsert or merge`, { field: 'mode' }, { cause: err });
+          });
+          await copy(target);
+          return ` (in place, delete and load: ${blocker})`;
+        }
         await client.query(`TRUNCATE ${target}`);
         await copy(target);
         return ` (in place, truncate and load: ${blocker})`;
@@ -77,6 +93,25 @@ export async function loadMode(client: pg.PoolClient, o: ModeOptions, copy: Copy
       return '';
     }
   }
+}
+
+/**
+ * Whether foreign keys of other tables reference the table. One whose ON DELETE would change the
+ * other table (CASCADE, SET NULL, SET DEFAULT) or that may not wait until commit (RESTRICT) makes
+ * replace a ConfigError: deleting and loading again would change or break that table's rows.
+ */
+async function referenced(client: pg.PoolClient, ref: TableRef, where: string): Promise<boolean> {
+  const { rows } = await client.query<{ name: string; child: string; action: string }>(
+    `SELECT k.conname AS name, k.conrelid::regclass::text AS child, k.confdeltype AS action FROM pg_constraint k
+      WHERE k.contype = 'f' AND k.conrelid <> k.confrelid AND k.confrelid = (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)`,
+    [ref.schema, ref.table],
+  );
+  const actions: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+  const acting = rows.find((k) => k.action in actions);
+  if (acting) {
+    throw new ConfigError(`${where}: mode replace would delete every row, and foreign key ${acting.name} of ${acting.child} references the table ON DELETE ${actions[acting.action]}; nothing was written. Use mode upsert or merge, or make that foreign key ON DELETE NO ACTION DEFERRABLE`, { field: 'mode' });
+  }
+  return rows.length > 0;
 }
 
 /** Why a new-table swap would lose or break something, or undefined when it is safe. */

@@ -105,6 +105,25 @@ test('replace by a loader that owns the table but may not create in its schema l
   }
 });
 
+test('replace of a table other tables reference: deleted and loaded in place, the keys checked at commit; a cascading or immediate key is refused', async () => {
+  await db.sql(`CREATE TABLE ${s}.par (id bigint PRIMARY KEY, label text); INSERT INTO ${s}.par VALUES (1, 'old'), (2, 'old');
+    CREATE TABLE ${s}.kid (pid bigint CONSTRAINT kid_pid_fk REFERENCES ${s}.par DEFERRABLE); INSERT INTO ${s}.kid VALUES (2)`);
+  const result = await db.write(await items(`SELECT * FROM (VALUES (2, 'new'), (3, 'new')) v(id, label)`), { table: `${s}.par`, mode: 'replace' }, { runKey: 'par-1' });
+  assert.equal(result.detail, `replace (in place, delete and load: foreign key kid_pid_fk of ${s}.kid references it)`);
+  await exactly('par', 'id, label', `(2::bigint, 'new'), (3, 'new')`);
+  // The dataset lacks a referenced key: the check at commit fails, nothing changes.
+  await assert.rejects(db.write(await items(`SELECT 3 AS id, 'newer' AS label`), { table: `${s}.par`, mode: 'replace' }, { runKey: 'par-2' }), /kid_pid_fk/);
+  await exactly('par', 'id, label', `(2::bigint, 'new'), (3, 'new')`);
+  await db.sql(`ALTER TABLE ${s}.kid ALTER CONSTRAINT kid_pid_fk NOT DEFERRABLE`);
+  await assert.rejects(db.write(await items(`SELECT 2 AS id, 'x' AS label`), { table: `${s}.par`, mode: 'replace' }, { runKey: 'par-3' }),
+    (err: Error) => err.message.startsWith(`sink db, table ${s}.par: replace deletes every row and loads the dataset, but update or delete on table "par" violates foreign key constraint "kid_pid_fk" on table "kid", which is checked at once; nothing was written. Make that foreign key DEFERRABLE`));
+  await db.sql(`ALTER TABLE ${s}.kid DROP CONSTRAINT kid_pid_fk, ADD CONSTRAINT kid_cascade FOREIGN KEY (pid) REFERENCES ${s}.par ON DELETE CASCADE`);
+  await assert.rejects(db.write(await items(`SELECT 2 AS id, 'x' AS label`), { table: `${s}.par`, mode: 'replace' }, { runKey: 'par-4' }),
+    (err: Error) => err.message === `sink db, table ${s}.par: mode replace would delete every row, and foreign key kid_cascade of ${s}.kid references the table ON DELETE CASCADE; nothing was written. Use mode upsert or merge, or make that foreign key ON DELETE NO ACTION DEFERRABLE`);
+  await exactly('par', 'id, label', `(2::bigint, 'new'), (3, 'new')`);
+  assert.deepEqual(await db.sql(`SELECT pid::int FROM ${s}.kid`), [{ pid: 2 }]);
+});
+
 test('replace with a view on the table loads in place (TRUNCATE + COPY, one transaction) and says why', async () => {
   await db.sql(`CREATE TABLE ${s}.viewed (id bigint, label text); INSERT INTO ${s}.viewed VALUES (1, 'old'); CREATE VIEW ${s}.v AS SELECT id FROM ${s}.viewed`);
   const result = await db.write(await items(`SELECT * FROM (VALUES (5, 'new')) v(id, label)`), { table: `${s}.viewed`, mode: 'replace' }, { runKey: 'v1' });
