@@ -54,7 +54,7 @@ export function planColumns(columns: Column[], target: Map<string, TargetColumn>
   for (const c of known) {
     const t = target.get(c.name)!;
     if (!writable(c.type, t)) {
-      throw new ConfigError(`${where}: column ${c.name} is ${c.type} in the dataset but ${t.type}${t.isArray ? ' (array)' : ''} in the table, and its values cannot be written there; nothing was written. Cast it in a transform, or change the table's column type`, { field: c.name });
+      throw new ConfigError(`${where}: column ${c.name} is ${c.type} in the dataset but ${t.type}${t.isArray ? ' (array)' : ''} in the table, which cannot hold every value of that type (the check is by type, not by the values); nothing was written. Cast it in a transform, or change the table's column type`, { field: c.name });
     }
   }
   const names = new Set(columns.map((c) => c.name));

@@ -79,7 +79,7 @@ test('a type conflict names the column and both types, and nothing is written (n
       const err = await failure(db.write(await items(select), { table: `${s}.typed`, mode, ...(mode === 'merge' ? { merge_keys: ['id'] } : {}) }, { runKey: `t-${randomId()}` }));
       assert.ok(err instanceof FerryError, String(err));
       assert.equal(err.code, 'CONFIG');
-      assert.equal(err.message, `sink db, table ${s}.typed: ${named}, and its values cannot be written there; nothing was written. Cast it in a transform, or change the table's column type`);
+      assert.equal(err.message, `sink db, table ${s}.typed: ${named}, which cannot hold every value of that type (the check is by type, not by the values); nothing was written. Cast it in a transform, or change the table's column type`);
     }
   }
   assert.deepEqual(await columnsOf('typed'), ['id integer', 'amount numeric', 'day date'], 'no column added');

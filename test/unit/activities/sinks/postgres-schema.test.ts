@@ -46,7 +46,7 @@ test('planColumns: evolve adds, discard_columns leaves out, freeze fails naming 
 
 test('a type conflict names the column and both types', () => {
   assert.throws(() => planColumns([{ name: 'id', type: 'BIGINT' }], table, 'evolve', 'sink db, table s.t'), (err: unknown) =>
-    err instanceof FerryError && err.code === 'CONFIG' && err.message === "sink db, table s.t: column id is BIGINT in the dataset but integer in the table, and its values cannot be written there; nothing was written. Cast it in a transform, or change the table's column type");
+    err instanceof FerryError && err.code === 'CONFIG' && err.message === "sink db, table s.t: column id is BIGINT in the dataset but integer in the table, which cannot hold every value of that type (the check is by type, not by the values); nothing was written. Cast it in a transform, or change the table's column type");
 });
 
 test('spec: the default schema policy is evolve; mode options are checked', () => {
