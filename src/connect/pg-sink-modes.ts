@@ -72,6 +72,9 @@ export async function loadMode(client: pg.PoolClient, o: ModeOptions, copy: Copy
       return kept ? ` (${kept} rows not newer than the table's by ${o.modifiedColumn}: kept the table's)` : '';
     }
     case 'replace': {
+      // One replace of a table at a time: two swaps each holding the table's share lock (LIKE) while
+      // waiting for the other's exclusive one (RENAME) would deadlock; readers and other modes are not held.
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ferry replace ${target}`]);
       const blocker = await swapBlocker(client, o.ref);
       if (blocker) {
         // TRUNCATE refuses a table other tables' foreign keys reference: delete, checking them at commit.

@@ -157,6 +157,14 @@ test('replace under concurrent readers: every count observed is the old or the n
   assert.deepEqual(await db.sql(`SELECT min(id)::int AS lo, max(id)::int AS hi, count(DISTINCT id)::int AS n FROM ${s}.big`), [{ lo: 1_000_000, hi: 1_000_000 + NEW - 1, n: NEW }]);
 });
 
+test('concurrent replaces of one table (a backfill of several days) take turns: no deadlock, the table is one of the loads', async () => {
+  const loads = [1, 2, 3].map(async (n) => db.write(await items(`SELECT i AS id, ${n} AS load FROM range(200000) t(i)`), { table: `${s}.turns`, mode: 'replace' }, { runKey: `turns-${n}` }));
+  const results = await Promise.allSettled(loads);
+  assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value.detail : String(r.reason))), ['replace', 'replace', 'replace']);
+  const [table] = await db.sql<{ n: number; loads: number }>(`SELECT count(*)::int AS n, count(DISTINCT load)::int AS loads FROM ${s}.turns`);
+  assert.deepEqual(table, { n: 200000, loads: 1 });
+});
+
 test('upsert with modified_column: newer rows win, older and equal ones are kept, NULLs per the rule', async () => {
   const spec = { table: `${s}.ups`, mode: 'upsert', keys: ['id'], modified_column: 'm' };
   await db.write(await items(`SELECT * FROM (VALUES
