@@ -7,12 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startHarness, randomId } from '../../support/harness.js';
+import { startWorkerProcess } from '../../support/ferry-worker.js';
 import { startThrottleProxy, type ThrottleProxy } from '../../support/throttle-proxy.js';
 import { s3SinkKit } from '../../support/s3-sink.js';
 import type { RunReport } from '../../../src/run.js';
@@ -38,16 +39,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function startWorker(endpoint: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-    env: { ...process.env, FERRY_TASK_QUEUE: h.taskQueue, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR', S3_ENDPOINT: endpoint, FERRY_CONNECTIONS: 'config/connections.yaml' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return h.waitFor('the worker to start', () => out.includes(`ready ${child.pid}`), 60_000).then(() => child);
-}
+/** A worker process whose S3 traffic goes to `endpoint` (the throttling proxy, or MinIO itself). */
+const startWorker = (endpoint: string): Promise<ChildProcess> => startWorkerProcess(h, workers, { S3_ENDPOINT: endpoint });
 
 const etag = async () => (await kit.s3.send(new HeadObjectCommand({ Bucket: kit.bucket, Key: KEY }))).ETag;
 
