@@ -9,11 +9,10 @@
  *   t.close();
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rename, stat, mkdir, copyFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { totalmem } from 'node:os';
-import { once } from 'node:events';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, type ErrorContext } from '../errors.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
@@ -266,28 +265,6 @@ const ISO_ZONED = `[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.
 
 const columnsLiteral = (cols: Column[]): string => `{${cols.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(', ')}}`;
 
-/** Writes record batches to one NDJSON file; returns how many records were written. */
-export async function writeNdjson(file: string, batches: AsyncIterable<Row[]> | Row[][]): Promise<number> {
-  const out = createWriteStream(file);
-  // A stream error (disk full) rejects the pending wait instead of being an unhandled 'error' event.
-  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
-  failed.catch(() => undefined);
-  let rows = 0;
-  try {
-    for await (const batch of batches) {
-      const chunk = batch.map((r) => JSON.stringify(r, jsonReplacer)).join('\n');
-      if (batch.length && !out.write(`${chunk}\n`)) await Promise.race([once(out, 'drain'), failed]);
-      rows += batch.length;
-    }
-    out.end();
-    await Promise.race([once(out, 'finish'), failed]);
-    return rows;
-  } finally {
-    // Batches that throw (a dropped connection) must not leak the file handle.
-    if (!out.closed) out.destroy();
-  }
-}
-
 /**
  * Several activities share a worker, each with its own engine: by default each may use an eighth of
  * the machine's memory, at least 128 MB and at most MAX_DEFAULT_MEMORY_MB, before spilling to its
@@ -301,10 +278,6 @@ export function defaultMemoryLimit(env: NodeJS.ProcessEnv = process.env, total =
   return `${Math.min(MAX_DEFAULT_MEMORY_MB, Math.max(128, Math.floor(total / 8 / 1024 / 1024)))}MB`;
 }
 export const MAX_DEFAULT_MEMORY_MB = 256;
-
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
 
 /** DuckDB hands back bigint for BIGINT and its own objects for dates/decimals: make rows plain. */
 function normalizeRow(row: Row): Row {
