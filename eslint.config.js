@@ -32,7 +32,7 @@ export default tseslint.config(
         paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
         patterns: [
           { group: ['pg', 'pg-*', '@aws-sdk/*', '@duckdb/*', 'undici', 'csv-parse', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'Workflow code must be deterministic: side effects belong in activities/.' },
-          { group: ['../activities/*', '../src/*', '!../src/failures.js', '!../src/search-attributes.js', '!../src/run-date.js', '!../src/metrics.js', '!../src/rate-limit.js'], message: 'Workflows import activities as types only (import type …).', allowTypeImports: true },
+          { group: ['../activities/*', '../src/*', '!../src/failures.js', '!../src/search-attributes.js', '!../src/run-date.js', '!../src/metrics.js', '!../src/rate-limit.js', '!../src/quality', '../src/quality/*', '!../src/quality/verdict.js'], message: 'Workflows import activities as types only (import type …).', allowTypeImports: true },
         ],
       }],
     },

@@ -12,6 +12,8 @@ import { deliverActivity, deliverBatchesActivity } from './deliver.js';
 import { verifyActivity } from './verify.js';
 import { planPartsActivity, combinePartsActivity } from './parts.js';
 import { commitWatermarksActivity } from './watermarks.js';
+import { qualityActivity } from './quality.js';
+import { finishRunActivity } from './finish.js';
 
 export type ActivityDeps = {
   staging: StagingStore;
@@ -29,5 +31,7 @@ export function createActivities({ staging, report }: ActivityDeps) {
     planParts: planPartsActivity(staging, report),
     combineParts: combinePartsActivity(staging, report),
     commitWatermarks: commitWatermarksActivity(staging, report),
+    quality: qualityActivity(staging, report),
+    finishRun: finishRunActivity(staging, report),
   };
 }

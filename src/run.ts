@@ -11,6 +11,8 @@ import type { SinkSpec } from '../activities/sinks/index.js';
 import type { StepSpec } from './table/steps/index.js';
 import type { SourcePart } from '../activities/adapter.js';
 import type { IncrementalWindow } from './pipeline/incremental.js';
+import type { QualitySpec, DecisionKind } from './quality/schema.js';
+import type { OnFail } from './quality/rule.js';
 
 export type { DatasetRef };
 
@@ -27,6 +29,8 @@ export type RunPlan = {
    * the date is resolved when the run happens, never frozen when the schedule was deployed.
    */
   run?: { time?: string; trigger?: RunTrigger };
+  /** sha256 of the pipeline file as the client read it (the audit record). */
+  fileSha256?: string;
   /** Set by `ferry retry`: what the failed or cancelled run of the same id already did. */
   resume?: RunResume;
 };
@@ -133,6 +137,79 @@ export type DeliverOutput = { sink: string; type: string; target: string; rows: 
 export type DeliverPending = { pending: true; sink: string; detail: string };
 export type DeliverResult = DeliverOutput | DeliverPending;
 
+/*
+ * Govern: the quality stage, the human gate, the run's record (report.json and the catalog).
+ */
+
+/** One column's statistics in a dataset profile; min and max as text for non-numeric columns. */
+export type ColumnProfile = { name: string; type: string; nulls: number; null_ratio: number; distinct: number; mean?: number; min?: number | string; max?: number | string };
+/** What Ferry keeps of every dataset of every run (the catalog), and what anomaly rules compare. */
+export type DatasetProfile = { rows: number; columns: ColumnProfile[] };
+
+/** `inputs`: every dataset the run has after preprocess. */
+export type QualityInput = { pipeline: string; run: RunContext; spec: QualitySpec; inputs: Record<string, DatasetRef> };
+
+/** One rule, checked. Row rules count rows (`checked`, `failed`); table rules say `value`/`expected`. */
+export type RuleOutcome = {
+  name: string;
+  rule: string;
+  dataset: string;
+  kind: 'row' | 'table';
+  severity: 'error' | 'warn';
+  /** The effective on_fail (the rule's, else quality.on_fail). */
+  onFail: OnFail;
+  status: 'passed' | 'failed' | 'not evaluated';
+  checked?: number;
+  failed?: number;
+  /** The threshold the rule was held to, in words ("mostly 0.995", "at most 10 rows", "none"). */
+  threshold?: string;
+  /** One line for people: "3 of 1,000 rows have NULL in id (0.30%; allowed 0.50%)". */
+  message: string;
+  value?: number;
+  expected?: string;
+  columns?: string[];
+  /** Up to quality.samples violating rows, values as text (NULL as null), with `_reason`. */
+  samples?: Record<string, string | null>[];
+};
+
+/**
+ * `split`: for every dataset that has a row rule whose on_fail is quarantine or ask, the dataset in
+ * two — `kept` (rows that broke no such rule that failed) and `rejects` (`<dataset>_rejects`: the
+ * others, each with `_rule` and `_reason`); kept.rows + rejects.rows = the input's rows, exactly.
+ * When no such rule failed, rejects has 0 rows (a sink reading it always has a dataset).
+ * `profiles`: every input dataset's profile.
+ */
+export type QualityOutput = {
+  outcomes: RuleOutcome[];
+  profiles: Record<string, DatasetProfile>;
+  split: Record<string, { kept: DatasetRef; rejects: DatasetRef }>;
+};
+
+/** What the quality stage's outcomes mean for the run (src/quality/verdict.ts). */
+export type Verdict = 'pass' | 'fail' | 'quarantine' | 'ask';
+
+/** A person's decision on a run waiting at the quality gate (or the default, when the wait timed out). */
+export type Decision = { decision: DecisionKind; by: string; at: string; comment?: string; timedOut?: boolean };
+
+/** A run waiting for a decision: since when, until when, and what happens then. */
+export type GateState = { askedAt: string; deadline?: string; default: DecisionKind; rules: string[] };
+
+/** Where a run came from, kept with its report (no secrets: params are the pipeline's plain values). */
+export type RunAudit = { trigger: RunTrigger; file: string; pipelineSha256?: string; params: Record<string, string>; workflowId: string; runId: string };
+
+/** After the run (completed or not): write report.json beside the staged data and record the catalog. */
+export type FinishRunInput = {
+  pipeline: string;
+  run: RunContext;
+  report: RunReport;
+  /** Every staged dataset of the run by stage, final ones last. */
+  staged: { stage: StageName; ref: DatasetRef }[];
+  profiles: Record<string, DatasetProfile>;
+  /** What lineage is worked out from (src/catalog/lineage.ts): each source's type, and the steps. */
+  graph: { sources: Record<string, string>; standardize: StepSpec[]; preprocess: StepSpec[] };
+};
+export type FinishRunOutput = { reportUri: string; versions: Record<string, string> };
+
 /** Staged datasets to check before reuse (`ferry retry`); returns the URIs whose file is there with the same sha256. */
 export type VerifyInput = { refs: DatasetRef[] };
 export type VerifyOutput = { verified: string[] };
@@ -172,7 +249,7 @@ export type RunReport = {
   description?: string;
   workflowId: string;
   run: RunContext;
-  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
   stage: StageName | 'done';
   startedAt: string;
   finishedAt?: string;
@@ -184,5 +261,15 @@ export type RunReport = {
   resumedFrom?: string;
   /** `incremental:` sources: the watermark each moved to once every sink had committed (or kept). */
   watermarks?: CommitWatermarksOutput['committed'];
+  /** The quality stage: every rule's outcome, and the verdict. */
+  quality?: { verdict: Verdict; outcomes: RuleOutcome[] };
+  /** Set while the run waits at the quality gate (status 'waiting'). */
+  gate?: GateState;
+  /** The decision made at the quality gate, and by whom. */
+  decision?: Decision;
+  /** Trigger, pipeline file hash, parameters, workflow and run ids. */
+  audit?: RunAudit;
+  /** Where report.json was written, and the catalog version of each dataset (set when the run is recorded). */
+  record?: FinishRunOutput;
   error?: string;
 };

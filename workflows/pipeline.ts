@@ -5,8 +5,9 @@
  * `ferry retry` (plan.resume) reuses the staged outputs that still verify and delivers only the
  * sinks that did not complete. Orchestration only: slices, report and stage running live beside it.
  */
-import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { RunPlan, RunContext, RunReport, DatasetRef, IngestOutput, TransformOutput } from '../src/run.js';
+import { defineQuery, setHandler, workflowInfo, ApplicationFailure, isCancellation, patched, CancellationScope } from '@temporalio/workflow';
+import type { RunPlan, RunContext, RunReport, DatasetRef, DatasetProfile, IngestOutput, TransformOutput, FinishRunInput } from '../src/run.js';
+import type { StageName } from '../src/pipeline/schema.js';
 import { ingestSource, parentsOf } from './ingest-source.js';
 import { commitWatermarks } from './watermarks.js';
 import { activityProxies, runStage, runFinished, now } from './stages.js';
@@ -14,27 +15,67 @@ import { transformSlice } from './slices.js';
 import { deliverSink } from './paged.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, runFailure, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
+import { qualityStage } from './quality.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
 export const progressQuery = defineQuery<RunReport>('progress');
 
+/**
+ * The version marker of the govern change: runs after it end with a finishRun activity (report.json
+ * and the catalog); runs recorded before it replay without it.
+ */
+export const GOVERN_PATCH = 'govern-record';
+
+/** What a run staged and profiled, kept for the record it writes when it ends (however it ends). */
+type RunRecord = { staged: { stage: StageName; ref: DatasetRef }[]; profiles: Record<string, DatasetProfile> };
+
 export async function pipeline(plan: RunPlan): Promise<RunReport> {
   const run = runContext(plan, workflowInfo());
-  const report = newReport(plan, run, now());
+  const report = newReport(plan, run, now(), workflowInfo().runId);
   setHandler(progressQuery, () => report);
   tagRun(plan, run);
+  const recording = patched(GOVERN_PATCH);
+  const kept: RunRecord = { staged: [], profiles: {} };
   try {
-    const result = await runPipeline(plan, run, report);
+    const result = await runPipeline(plan, run, report, kept);
+    if (recording) await recordRun(plan, run, report, kept);
     runFinished(report);
     return result;
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
+    if (recording) await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
     runFinished(report, err);
     throw isCancellation(err) || err instanceof ApplicationFailure ? err : runFailure(err);
   }
 }
 
-async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): Promise<RunReport> {
+/**
+ * Writes the run's report.json and catalog entries. A failure here is reported in the run's report
+ * but never changes how the run ended: the data was delivered (or not) already.
+ */
+async function recordRun(plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<void> {
+  const acts = activityProxies(plan.spec.settings);
+  const input: FinishRunInput = {
+    pipeline: plan.pipeline,
+    run,
+    report,
+    staged: kept.staged,
+    profiles: kept.profiles,
+    graph: {
+      sources: Object.fromEntries(Object.entries(plan.spec.sources).map(([name, s]) => [name, s.type])),
+      standardize: plan.spec.standardize,
+      preprocess: plan.spec.preprocess,
+    },
+  };
+  try {
+    report.record = await acts.finishRun(input);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    report.record = { reportUri: '', versions: {} };
+  }
+}
+
+async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<RunReport> {
   const { spec, resume } = plan;
   const acts = activityProxies(spec.settings);
 
@@ -42,6 +83,7 @@ async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): P
   const record = (datasetsOfStage: RunReport['stages'][number]['datasets'], ref: DatasetRef) => {
     datasets[ref.dataset] = ref;
     datasetsOfStage.push(summary(ref));
+    kept.staged.push({ stage: report.stage as StageName, ref }); // recorded while its stage runs
   };
 
   // A retry reuses what the previous run staged, if the files are still there, byte for byte.
@@ -87,6 +129,8 @@ async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport): P
       return status;
     });
   }
+
+  await qualityStage(acts, plan, run, report, datasets, kept.profiles, kept.staged);
 
   await runStage(report, 'deliver', Object.keys(spec.sinks).length === 0, async (r) => {
     // Every sink is awaited (no fail-fast): one sink's outage does not hide what the others did.

@@ -11,9 +11,9 @@ import type { RunPlan, RunContext, RunReport, StageReport, DatasetRef, DatasetSu
 import type { StageName } from '../src/pipeline/schema.js';
 import { targetOf } from './slices.js';
 
-const STAGE_ORDER = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
+const STAGE_ORDER = ['ingest', 'standardize', 'preprocess', 'quality', 'deliver'] as const;
 
-export function newReport(plan: RunPlan, run: RunContext, startedAt: string): RunReport {
+export function newReport(plan: RunPlan, run: RunContext, startedAt: string, runId = ''): RunReport {
   return {
     pipeline: plan.pipeline,
     ...(plan.spec.description ? { description: plan.spec.description } : {}),
@@ -26,6 +26,7 @@ export function newReport(plan: RunPlan, run: RunContext, startedAt: string): Ru
     // Every sink is listed from the start, so a run that stops early still says what each did.
     sinks: Object.entries(plan.spec.sinks).map(([sink, spec]) => ({ sink, type: spec.type, status: 'not started', target: targetOf(spec) })),
     ...(plan.resume ? { resumedFrom: plan.resume.fromRunId } : {}),
+    audit: { trigger: run.trigger, file: plan.file, ...(plan.fileSha256 ? { pipelineSha256: plan.fileSha256 } : {}), params: plan.params, workflowId: run.key, runId },
   };
 }
 

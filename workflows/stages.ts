@@ -9,7 +9,7 @@
 import { proxyActivities, ActivityCancellationType, metricMeter, isCancellation } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput, PlanPartsInput, CombinePartsInput, CommitWatermarksInput } from '../src/run.js';
+import type { RunReport, StageReport, StageStatus, IngestInput, TransformInput, DeliverInput, VerifyInput, PlanPartsInput, CombinePartsInput, CommitWatermarksInput, QualityInput, FinishRunInput } from '../src/run.js';
 import type { StageName, PipelineSpec } from '../src/pipeline/schema.js';
 import type { RetrySpec } from '../src/pipeline/retry.js';
 import { NON_RETRYABLE_TYPES } from '../src/failures.js';
@@ -37,6 +37,8 @@ export function activityProxies(settings: PipelineSpec['settings']) {
     planParts: (input: PlanPartsInput, retry: Partial<RetrySpec> = {}) => proxy(retry, `plan parts of ${input.dataset}`).planParts(input),
     combineParts: (input: CombinePartsInput) => proxy(few, `combine ${input.parts.length} parts of ${input.dataset}`).combineParts(input),
     commitWatermarks: (input: CommitWatermarksInput) => proxy({}, `commit watermarks of ${Object.keys(input.windows).join(', ')}`).commitWatermarks(input),
+    quality: (input: QualityInput) => proxy(few, `quality: ${input.spec.rules.length} rule${input.spec.rules.length === 1 ? '' : 's'}`).quality(input),
+    finishRun: (input: FinishRunInput) => proxy(few, `record the run of ${input.pipeline}`).finishRun(input),
   };
 }
 

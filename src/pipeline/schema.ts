@@ -11,6 +11,7 @@ import { datasetName } from '../table/steps/step.js';
 import { durationSchema } from './duration.js';
 import { retrySchema } from './retry.js';
 import { scheduleSchema } from './schedule.js';
+import { qualitySchema } from '../quality/schema.js';
 
 export { retrySchema };
 
@@ -33,6 +34,7 @@ export const pipelineSchema = z.strictObject({
   sources: z.record(datasetName, sourceSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one source'),
   standardize: z.array(stepSchema).default([]),
   preprocess: z.array(stepSchema).default([]),
+  quality: qualitySchema.optional().describe('rules checked after preprocess, before any sink is written (docs/quality.md)'),
   sinks: z.record(datasetName, sinkSchema).default({}),
   settings: settingsSchema.default(settingsSchema.parse({})),
   schedule: scheduleSchema.optional().describe('run it on a Temporal Schedule: `ferry schedule apply`'),
@@ -41,6 +43,6 @@ export const pipelineSchema = z.strictObject({
 export type PipelineSpec = z.infer<typeof pipelineSchema>;
 
 /** The stages of a run, in order. Step stages run the declarative steps of the same name. */
-export const STAGES = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
+export const STAGES = ['ingest', 'standardize', 'preprocess', 'quality', 'deliver'] as const;
 export type StageName = (typeof STAGES)[number];
 export const STEP_STAGES = ['standardize', 'preprocess'] as const;
