@@ -54,7 +54,7 @@ export function activitiesOf(history: History): ActivityFact[] {
       const type = a.activityType?.name ?? 'activity';
       const input = first(a.input) as Record<string, unknown> | undefined;
       const summary = e.userMetadata?.summary ? String(defaultPayloadConverter.fromPayload(e.userMetadata.summary)) : undefined;
-      const stage: StageName | undefined = type === 'ingest' ? 'ingest' : type === 'deliver' ? 'deliver' : type === 'transform' ? (input as TransformInput | undefined)?.stage : undefined;
+      const stage: StageName | undefined = type === 'ingest' || type === 'deliver' || type === 'quality' ? type : type === 'transform' ? (input as TransformInput | undefined)?.stage : undefined;
       const subject = type === 'ingest' ? String(input?.dataset ?? '') : type === 'deliver' ? String(input?.sink ?? '') : undefined;
       byId.set(String(e.eventId), { type, summary, stage, subject, input, status: 'scheduled', attempt: 1, scheduledAt: at });
       continue;
@@ -89,7 +89,7 @@ export function endOfHistory(history: History): { status: string; cause?: string
   return undefined;
 }
 
-const STAGES = ['ingest', 'standardize', 'preprocess', 'deliver'] as const;
+const STAGES = ['ingest', 'standardize', 'preprocess', 'quality', 'deliver'] as const;
 const ref = (r: DatasetRef) => ({ dataset: r.dataset, rows: r.rows, columns: r.columns?.length ?? 0, uri: r.uri });
 
 /**
@@ -108,7 +108,9 @@ export function reportFromHistory(history: History, ended: string, workflowId = 
   const reached = Math.max(-1, ...STAGES.map((stage, i) => (acts.some((a) => a.stage === stage) ? i : -1)));
   const stages: StageReport[] = STAGES.map((stage, i) => {
     const mine = acts.filter((a) => a.stage === stage);
-    const empty = stage === 'deliver' ? Object.keys(plan.spec.sinks).length === 0 : stage !== 'ingest' && (plan.spec[stage]?.length ?? 0) === 0;
+    const empty = stage === 'deliver' ? Object.keys(plan.spec.sinks).length === 0
+      : stage === 'quality' ? !plan.spec.quality?.rules.length
+      : stage !== 'ingest' && (plan.spec[stage]?.length ?? 0) === 0;
     const status: StageStatus = mine.length === 0 ? (empty && i < reached ? 'skipped' : 'pending')
       : mine.some((a) => a.status === 'failed' || a.status === 'timed out') ? 'failed'
       : mine.some((a) => a.status === 'scheduled' || a.status === 'running') ? (ended as StageStatus) // in flight when the run stopped

@@ -46,6 +46,7 @@ test('the report: ingest terminated in flight with the rows it had, the rest pen
     { stage: 'ingest', status: 'terminated', datasets: [{ dataset: 'a', rows: 3, columns: 1, uri: 'file:///s/a.parquet' }], startedAt: '2026-01-01T00:00:01.000Z', finishedAt: '2026-01-01T00:00:09.000Z', durationMs: 8000 },
     { stage: 'standardize', status: 'pending', datasets: [] },
     { stage: 'preprocess', status: 'pending', datasets: [] },
+    { stage: 'quality', status: 'pending', datasets: [] },
     { stage: 'deliver', status: 'pending', datasets: [] },
   ]);
   assert.deepEqual(report.sinks, [{ sink: 'out', type: 'file', status: 'not started', target: 'file out.csv' }]);
@@ -67,7 +68,7 @@ test('a stage with nothing to do is skipped once the run went past it; a history
   });
   const report = reportFromHistory(later, 'timed out')!;
   assert.deepEqual(report.stages.map((s) => [s.stage, s.status, s.error]), [
-    ['ingest', 'completed', undefined], ['standardize', 'skipped', undefined], ['preprocess', 'failed', 'step 1: no column x'], ['deliver', 'pending', undefined],
+    ['ingest', 'completed', undefined], ['standardize', 'skipped', undefined], ['preprocess', 'failed', 'step 1: no column x'], ['quality', 'pending', undefined], ['deliver', 'pending', undefined],
   ]);
   assert.deepEqual(endOfHistory(later), { status: 'timed out', cause: 'the workflow timed out' });
   assert.equal(reportFromHistory(asHistory({ events: [{ eventId: 1, workflowExecutionStartedEventAttributes: { input: ps({ hello: 1 }) } }] }), 'terminated'), undefined);

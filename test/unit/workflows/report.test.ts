@@ -32,7 +32,7 @@ test('a failed sink and a delivered one are both in the report, the failure with
   ]);
   assert.equal(report.status, 'failed');
   assert.equal(report.error, 'deliver: 1 of 2 sinks failed: sink api → http api /in: POST http://x/in, batch 1: HTTP 400 Bad Request');
-  assert.deepEqual([report.stages[3]!.status, report.stages[3]!.durationMs], ['failed', 5000]);
+  assert.deepEqual([report.stages[4]!.status, report.stages[4]!.durationMs], ['failed', 5000]);
 });
 
 test('a cancelled run says cancelled, in the run and in the stage it stopped', () => {
@@ -41,6 +41,6 @@ test('a cancelled run says cancelled, in the run and in the stage it stopped', (
   runStopped(report, 'ingest', activityFailure(new CancelledFailure('Activity cancelled')), T1);
   assert.equal(report.status, 'cancelled');
   assert.equal(report.error, 'cancelled during ingest');
-  assert.deepEqual(report.stages.map((s) => s.status), ['cancelled', 'pending', 'pending', 'pending']);
+  assert.deepEqual(report.stages.map((s) => s.status), ['cancelled', 'pending', 'pending', 'pending', 'pending']);
   assert.deepEqual(report.sinks.map((s) => s.status), ['not started', 'not started']);
 });
