@@ -11,6 +11,7 @@ import { connectionSchema, type ConnectionSpec } from '../src/connect/connection
 import { stepSchema, type StepSpec } from '../src/table/steps/index.js';
 import { parseDuration } from '../src/pipeline/duration.js';
 import { envRefNames } from '../src/pipeline/interpolate.js';
+import { envRefsOutsideSecrets } from '../src/pipeline/secrets.js';
 import { resolveRunRefs } from '../src/pipeline/run-refs.js';
 import type { RunContext } from '../src/run.js';
 import { pipelineName, STEP_STAGES } from '../src/pipeline/schema.js';
@@ -73,7 +74,10 @@ export function checkSteps(raw: unknown, context: ErrorContext, run?: RunContext
   const checked = steps.map((s, i) => issuesOf(stepSchema, s, `steps.${i}`));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length) throw invalid(issues, context);
-  return noEnvRefs(checked.map((c) => c.data!), 'steps', context);
+  // The pii step's keys are `${env:…}` by type: the step resolves them on the worker.
+  const outside = envRefsOutsideSecrets(z.array(stepSchema), steps);
+  if (outside.length) throw invalid([`steps.${outside[0]!.path.join('.')}: ${outside[0]!.ref} is resolved only in connections.yaml or a pii step's keys, never in another step field`], context);
+  return checked.map((c) => c.data!);
 }
 
 /** The connections of the slice, and exactly the one the spec names (no more, no fewer). */

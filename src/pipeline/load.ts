@@ -13,7 +13,8 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
 import { connectionsFileSchema, connectionSchema, type ConnectionSpec } from '../connect/connections.js';
-import { resolveParamRefs, coerceParam, envRefsIn, pathKey, type Path } from './params.js';
+import { resolveParamRefs, coerceParam, pathKey, type Path } from './params.js';
+import { envRefsOutsideSecrets } from './secrets.js';
 import { pipelineRunRefIssues } from './run-refs.js';
 import { pipelineIncrementalIssues, lookbackIssues } from './incremental-refs.js';
 import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
@@ -134,7 +135,7 @@ function zodIssues(parsed: Parsed, error: z.ZodError, refs?: Refs): SpecIssue[] 
 export type LoadOptions = { params?: Record<string, string>; connectionsFile?: string };
 
 const ENV_IN_PIPELINE = (ref: string) =>
-  `${ref} is not allowed in a pipeline file: secrets belong in connections.yaml as \${env:…}, used through a named connection`;
+  `${ref} is not allowed here: secrets belong in connections.yaml as \${env:…}, used through a named connection (in a pipeline file only the pii step's keys take one)`;
 
 /**
  * zod over the resolved pipeline. A field that was exactly one `${param:…}` and where the schema
@@ -200,7 +201,8 @@ function rejectedStep(raw: unknown): RejectedStep | undefined {
 }
 
 /**
- * Loads and checks a pipeline in one pass: `${env:…}` where it does not belong, missing
+ * Loads and checks a pipeline in one pass: `${env:…}` where it does not belong (anywhere but a
+ * field typed `secret()`), missing
  * `${param:…}` values, the schema, the connections file, and the dataset graph. Every problem is
  * reported together, in file and line order.
  */
@@ -211,7 +213,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   const at = (path: Path, message: string): SpecIssue => ({ file: parsed.file, ...locate(parsed, path), path: formatPath(path), message });
   const issues: SpecIssue[] = [];
 
-  issues.push(...envRefsIn(raw).map(({ path, ref }) => at(path, ENV_IN_PIPELINE(ref))));
+  issues.push(...envRefsOutsideSecrets(pipelineSchema, raw).map(({ path, ref }) => at(path, ENV_IN_PIPELINE(ref))));
 
   const declared = (raw as { params?: Record<string, unknown> }).params ?? {};
   const params = { ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, String(v)])), ...options.params };

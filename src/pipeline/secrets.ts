@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { isOneEnvRef, maskSecrets } from './interpolate.js';
+import { envRefsIn, pathKey, type Path } from './params.js';
 
 type SecretKind = 'whole' | 'embedded';
 const secretRegistry = z.registry<{ kind: SecretKind }>();
@@ -70,6 +71,15 @@ export function secretPaths(schema: z.ZodType, value: unknown, path: string[] = 
     default:
       return [];
   }
+}
+
+/**
+ * The `${env:…}` references of `value` outside the fields its schema types `secret()`: a pipeline
+ * file may hold a reference only where a secret belongs (the pii step's keys), nowhere else.
+ */
+export function envRefsOutsideSecrets(schema: z.ZodType, value: unknown): { path: Path; ref: string }[] {
+  const allowed = new Set(secretPaths(schema, value).filter((p) => p.kind === 'whole').map((p) => pathKey(p.path)));
+  return envRefsIn(value).filter(({ path }) => !allowed.has(pathKey(path)));
 }
 
 /** The string values at the fields typed `secret()` (not `secretText()`), e.g. to mask one connection's own credentials. */

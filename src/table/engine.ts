@@ -178,13 +178,14 @@ export class TableEngine {
 
   /**
    * Replaces a dataset with the result of a query over it, safely even when the query reads the
-   * dataset it replaces (steps chain in place: `sales` → cleaned `sales`).
+   * dataset it replaces (steps chain in place: `sales` → cleaned `sales`). `params` bind its $1, $2, …
+   * (values that must not be in SQL text, such as the pii step's hash key).
    */
-  async replace(dataset: string, selectSql: string): Promise<void> {
+  async replace(dataset: string, selectSql: string, params?: DuckDBValue[]): Promise<void> {
     const tmp = `__ferry_tmp_${++this.tempCounter}`;
     const create = `CREATE TABLE ${ident(tmp)} AS ${selectSql}`;
     await this.requireOneStatement(create, { dataset });
-    await this.run(create);
+    await this.run(create, params);
     await this.drop(dataset);
     await this.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(dataset)}`);
   }

@@ -9,15 +9,16 @@ import { join, union } from './combine.js';
 import { dates } from './dates.js';
 import { fill, dedupe, outliers } from './clean.js';
 import { sql } from './sql.js';
+import { pii } from './pii.js';
 import { FerryError, withContext } from '../../errors.js';
 import type { Step } from './step.js';
 import type { TableEngine } from '../engine.js';
 
-export const STEPS = { select, rename, cast, derive, filter, map_values: mapValues, join, union, dates, fill, dedupe, outliers, sql } as const;
+export const STEPS = { select, rename, cast, derive, filter, map_values: mapValues, join, union, dates, fill, dedupe, outliers, sql, pii } as const;
 
 export const stepSchema = z.discriminatedUnion('type', [
   select.schema, rename.schema, cast.schema, derive.schema, filter.schema, mapValues.schema,
-  join.schema, union.schema, dates.schema, fill.schema, dedupe.schema, outliers.schema, sql.schema,
+  join.schema, union.schema, dates.schema, fill.schema, dedupe.schema, outliers.schema, sql.schema, pii.schema,
 ]);
 export type StepSpec = z.infer<typeof stepSchema>;
 

@@ -8,6 +8,7 @@ import { ConfigError, withContext } from '../../errors.js';
 import { classifyDuckDbError } from '../duckdb-errors.js';
 import { ident, type TableEngine } from '../engine.js';
 import { isSingleStatement } from '../access.js';
+import type { DuckDBValue } from '@duckdb/node-api';
 
 export type StepContext = { table: TableEngine; stage: string; index: number };
 
@@ -48,10 +49,10 @@ export async function requireColumns(table: TableEngine, dataset: string, wanted
   return have;
 }
 
-/** Runs a SELECT into the output dataset (replacing it, even if it is also the input). */
-export async function materialize(ctx: StepContext, output: string, selectSql: string): Promise<void> {
+/** Runs a SELECT into the output dataset (replacing it, even if it is also the input); `params` bind its $1, $2, …. */
+export async function materialize(ctx: StepContext, output: string, selectSql: string, params?: DuckDBValue[]): Promise<void> {
   try {
-    await ctx.table.replace(output, selectSql);
+    await ctx.table.replace(output, selectSql, params);
   } catch (err) {
     const e = classifyDuckDbError(err);
     throw withContext(e, { dataset: output, stage: ctx.stage, ...(e.code === 'CONFIG' ? { field: `steps[${ctx.index}]` } : {}) });

@@ -417,7 +417,7 @@ const INVALID: InvalidCase[] = [
   {
     name: '${env:…} in a pipeline field is rejected: secrets belong in connections.yaml',
     yaml: 'name: p\nsources:\n  a:\n    type: http\n    connection: api\n    path: /customers\n    query: { api_key: "${env:API_KEY}", region: eu }\n',
-    issues: [{ line: 7, column: 23, path: 'sources.a.query.api_key', message: '${env:API_KEY} is not allowed in a pipeline file: secrets belong in connections.yaml as ${env:…}, used through a named connection' }],
+    issues: [{ line: 7, column: 23, path: 'sources.a.query.api_key', message: '${env:API_KEY} is not allowed here: secrets belong in connections.yaml as ${env:…}, used through a named connection (in a pipeline file only the pii step\'s keys take one)' }],
   },
 ];
 

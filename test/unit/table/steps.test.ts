@@ -49,7 +49,7 @@ const day = (iso: string): Date => new Date(`${iso}T00:00:00.000Z`);
 
 describe('registry', () => {
   it('every step type has a schema and is found by stepOf', () => {
-    assert.deepEqual(Object.keys(STEPS), ['select', 'rename', 'cast', 'derive', 'filter', 'map_values', 'join', 'union', 'dates', 'fill', 'dedupe', 'outliers', 'sql']);
+    assert.deepEqual(Object.keys(STEPS), ['select', 'rename', 'cast', 'derive', 'filter', 'map_values', 'join', 'union', 'dates', 'fill', 'dedupe', 'outliers', 'sql', 'pii']);
     const spec = stepSchema.parse({ type: 'join', left: 'a', right: 'b', on: ['id'] });
     assert.equal(stepOf(spec), STEPS.join);
     assert.deepEqual(stepOf(spec).reads(spec), ['a', 'b']);
