@@ -48,7 +48,7 @@ const SSN = /^([0-9]{3})-([0-9]{2})-([0-9]{4})$/;
 const CPF = /^[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}$/;
 // Prefixes D, F, I, Q, U, V never; second letter never O; BG, GB, NK, KN, TN, NT, ZZ are not allocated.
 const NINO = /^(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]$/;
-const PHONE_CHARS = /^\+?[0-9 ().\/-]+$/;
+const PHONE_CHARS = /^\+?[0-9 ()./-]+$/;
 /** 2024-01-05, 05/01/2024, 5.1.24: dates have the separators and digit counts of phone numbers. */
 const DATE_LIKE = /^[0-9]{1,4}[-./][0-9]{1,2}[-./][0-9]{1,4}$/;
 
