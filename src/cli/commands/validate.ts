@@ -18,7 +18,7 @@ export function validateCommand(cli: Cli): Command {
         `${spec.standardize.length} standardize and ${spec.preprocess.length} preprocess steps, ${Object.keys(spec.sinks).length} sinks\n`);
       // Not an error: secrets are resolved on the workers, whose environment may differ from this one.
       const { missingEnvRefs } = await import('../../pipeline/interpolate.js');
-      const unset = missingEnvRefs(loaded.connections);
+      const unset = missingEnvRefs([loaded.connections, spec.standardize, spec.preprocess]);
       if (unset.length) cli.out(`${dim(`note: ${unset.join(', ')} not set here; the workers need ${unset.length > 1 ? 'them' : 'it'}`)}\n`);
     });
 }
