@@ -225,7 +225,7 @@ const INVALID: InvalidCase[] = [
     yaml: `${FILE_SOURCE}standardize:\n  - { type: pivot, input: a }\n`,
     issues: [{
       line: 7, column: 13, path: 'standardize[0].type',
-      message: 'expected one of: select, rename, cast, derive, filter, map_values, join, union, dates, fill, dedupe, outliers, sql (got "pivot")',
+      message: 'expected one of: select, rename, cast, derive, filter, map_values, join, union, dates, fill, dedupe, outliers, sql, pii (got "pivot")',
     }],
   },
   {
