@@ -38,7 +38,9 @@ export function stageFlow(report: RunReport): StageFlow[] {
       for (const d of s.datasets) current.set(d.dataset, d.rows);
       flows.push({ ...base, in: given, out: sum(datasets.map((d) => d.out)), datasets });
     } else if (s.stage === 'quality') {
-      flows.push(qualityFlow(report, s.datasets, current, base));
+      const flow = qualityFlow(report, s.datasets, current, base);
+      // The gate stopped the run (or it is still deciding): nothing went out.
+      flows.push(s.status === 'completed' ? flow : { ...base, ...(flow.in !== undefined ? { in: flow.in } : {}), datasets: flow.datasets.filter((d) => d.in !== undefined).map(({ dataset, in: n }) => ({ dataset, in: n })) });
     } else {
       const datasets = report.sinks.map((sink) => {
         const input = s.datasets.find((d) => d.dataset.endsWith(` → ${sink.sink}`));
