@@ -5,6 +5,8 @@
  *   const handle = await startRun(client, plan, { id: 'retail-manual-1' });
  *   const report = await handle.result();
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowIdReusePolicy } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { ConfigError, TransientError } from './errors.js';
@@ -44,6 +46,7 @@ export type StartOptions = {
  * from the first event, and a summary the Temporal UI shows without opening a payload.
  */
 export async function startRun(client: Client, plan: RunPlan, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  plan = await withFileHash(plan);
   const time = options.time ?? plan.run?.time ?? new Date().toISOString();
   const trigger = options.trigger ?? 'client';
   const timezone = plan.spec.schedule?.timezone ?? 'UTC';
@@ -62,6 +65,17 @@ export async function startRun(client: Client, plan: RunPlan, options: StartOpti
     }
     throw err;
   });
+}
+
+/**
+ * The plan with the sha256 of its pipeline file (the audit record): `planOf` sets it from the bytes
+ * it validated; a plan built some other way gets the file's hash now, or none if it cannot be read.
+ * A retry keeps the plan it retries as it was (the file may have changed since): no hash is made up.
+ */
+export async function withFileHash(plan: RunPlan): Promise<RunPlan> {
+  if (plan.fileSha256 || plan.resume) return plan;
+  const bytes = await readFile(plan.file).catch(() => undefined);
+  return bytes ? { ...plan, fileSha256: createHash('sha256').update(bytes).digest('hex') } : plan;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RunReport, StageReport } from '../run.js';
 import { FerryError } from '../errors.js';
 import { maskSecrets } from '../pipeline/interpolate.js';
 import type { ActivityLine } from './activities-view.js';
+import { stageTable, qualityLines, recordLines } from './quality-text.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -39,8 +40,8 @@ export function reportText(report: RunReport, url: string): string {
     '',
     `${bold(report.pipeline)} ${report.status === 'completed' ? green('completed') : red(report.status)} in ${formatMs(report.durationMs)}  ${dim(`(${report.workflowId})`)}`,
     '',
-    `  ${'stage'.padEnd(12)} ${'status'.padEnd(10)} ${'time'.padStart(7)}  rows per dataset`,
-    ...progressLines(report, { icons: false }),
+    ...stageTable(report),
+    ...qualityLines(report),
   ];
   if (report.sinks.length) {
     // A run that did not complete says what each sink did: delivered, failed (its error) or not started.
@@ -59,7 +60,7 @@ export function reportText(report: RunReport, url: string): string {
       lines.push(`    ${source.padEnd(14)} ${'unchanged' in w ? dim(`unchanged at ${w.unchanged}`) : `${w.from ?? dim('(none)')} → ${w.to}`}`);
     }
   }
-  lines.push('', `  Temporal UI: ${url}`, '');
+  lines.push('', ...recordLines(report), `  Temporal UI: ${url}`, '');
   return lines.join('\n');
 }
 

@@ -10,4 +10,6 @@ export const planOf = (loaded: LoadedPipeline): RunPlan => ({
   spec: loaded.spec,
   connections: loaded.connections,
   params: loaded.params,
+  // The audit record: which bytes this run (or a schedule's every run) was started from.
+  ...(loaded.sha256 ? { fileSha256: loaded.sha256 } : {}),
 });

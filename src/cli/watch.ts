@@ -13,6 +13,7 @@ import type { Cli } from './context.js';
 import { activityLines } from './activities-view.js';
 import { ProgressView, reportText, rootMessage, red, dim } from './render.js';
 import { workflowUrl } from '../config.js';
+import { reportFile } from '../audit/report-file.js';
 
 export type WatchTarget = {
   handle: Pick<WorkflowHandle, 'workflowId' | 'describe' | 'query' | 'result'>;
@@ -27,6 +28,8 @@ export type WatchOptions = {
   noWorkerAfterMs?: number;
   /** A query that takes longer is skipped this round (a dead worker leaves queries unanswered). */
   queryTimeoutMs?: number;
+  /** Print the final report as JSON (report.json's shape) on stdout; the live view goes to stderr. */
+  json?: boolean;
 };
 
 export async function workflowPollers(client: Client, taskQueue: string): Promise<number> {
@@ -56,11 +59,12 @@ export function endOf(err: unknown): { status: 'cancelled' | 'terminated' | 'tim
 }
 
 export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOptions = {}): Promise<number> {
-  const { pollMs = 500, noWorkerAfterMs = 5000, queryTimeoutMs = 2000 } = options;
+  const { pollMs = 500, noWorkerAfterMs = 5000, queryTimeoutMs = 2000, json = false } = options;
+  const final = (report: RunReport, url: string) => (json ? `${JSON.stringify(reportFile(report, report.record?.reportUri ?? ''), null, 2)}\n` : reportText(report, url));
   const { handle } = target;
   const id = handle.workflowId;
   const url = workflowUrl(id);
-  const view = new ProgressView(cli.out, cli.isTTY);
+  const view = new ProgressView(json ? cli.err : cli.out, cli.isTTY);
   const started = Date.now();
   let warned = false;
   let pickedUp = false;
@@ -109,7 +113,7 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
     try {
       const report = (await result) as RunReport;
       view.clear();
-      cli.out(reportText(report, url));
+      cli.out(final(report, url));
       if (report.status === 'completed') return 0;
       cli.err(`${red(`✖ run ${report.status}`)}${report.error ? `: ${report.error}` : ''}\n  ${dim(url)}\n`);
       return 1;
@@ -117,12 +121,12 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
       // The report of a run that did not complete: every stage, and what each sink did — kept in its
       // memo (no worker needed), else from the progress query (runs from before reports were kept).
       const kept = await handle.describe().then((d) => d.memo?.report as RunReport | undefined, () => undefined);
-      const final = kept?.stages ? kept : await within(handle.query<RunReport>('progress'), queryTimeoutMs);
+      const ended = kept?.stages ? kept : await within(handle.query<RunReport>('progress'), queryTimeoutMs);
       view.clear();
-      if (final) cli.out(reportText(final, url));
+      if (ended) cli.out(final(ended, url));
       const end = endOf(err);
-      const where = end.status === 'failed' && final?.error ? ` in ${final.error.split(':')[0]}` : '';
-      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n${final ? '' : `  ${dim(url)}\n`}`);
+      const where = end.status === 'failed' && ended?.error ? ` in ${ended.error.split(':')[0]}` : '';
+      cli.err(`\n${red(`✖ run ${end.status}`)}${where}: ${end.cause}\n${ended ? '' : `  ${dim(url)}\n`}`);
       return 1;
     }
   }

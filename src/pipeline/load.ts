@@ -6,6 +6,7 @@
  *   const { spec, connections } = await loadPipeline('config/pipelines/retail.yaml', { params: { day: '2024-01-05' } });
  */
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { parseDocument, LineCounter, isNode, type Document } from 'yaml';
@@ -42,20 +43,23 @@ export type LoadedPipeline = {
   /** Only the connections the pipeline uses, with `${env:…}` references unresolved. */
   connections: Record<string, ConnectionSpec>;
   params: Record<string, string>;
+  /** sha256 (hex) of the file's bytes as read and validated: the run's audit record names it. */
+  sha256?: string;
 };
 
-type Parsed = { doc: Document; lines: LineCounter; file: string };
+type Parsed = { doc: Document; lines: LineCounter; file: string; sha256: string };
 
 /** `{ …, key: ${…} … }`: a reference written bare inside a flow mapping. */
 const UNQUOTED_REF_IN_FLOW = /\{[^}]*:\s*\$\{/;
 
 async function parseYaml(file: string): Promise<Parsed> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch {
     throw new SpecError([{ file: display(file), path: '', message: 'file not found or not readable' }]);
   }
+  const text = bytes.toString('utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -73,7 +77,7 @@ async function parseYaml(file: string): Promise<Parsed> {
       return [{ file: display(file), line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` }];
     }));
   }
-  return { doc, lines, file: display(file) };
+  return { doc, lines, file: display(file), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Where a key path points in the YAML; a missing key points at its nearest existing parent. */
@@ -244,7 +248,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 
   const used = new Set([...Object.values(spec.sources), ...Object.values(spec.sinks)].flatMap((a) => ('connection' in a ? [a.connection] : [])));
   const connections = Object.fromEntries(Object.entries(conns.connections).filter((e): e is [string, ConnectionSpec] => used.has(e[0]) && !!e[1]));
-  return { file: parsed.file, spec, connections, params };
+  return { file: parsed.file, spec, connections, params, sha256: parsed.sha256 };
 }
 
 /** Pipeline file first, then by line and column; equal positions keep the order they were found in. */

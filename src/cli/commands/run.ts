@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { UsageError, type Cli } from '../context.js';
 import { paramOption, taskQueueOption, waitOption } from '../options.js';
 
-type RunOptions = { param?: Record<string, string>; wait?: boolean; id?: string; date?: string; taskQueue?: string; dryRun?: boolean };
+type RunOptions = { param?: Record<string, string>; wait?: boolean; json?: boolean; id?: string; date?: string; taskQueue?: string; dryRun?: boolean };
 
 export function runCommand(cli: Cli): Command {
   return new Command('run')
@@ -17,6 +17,7 @@ export function runCommand(cli: Cli): Command {
     .option('--date <date>', 'the logical run date: a day (2024-01-05: the deployed schedule\'s run that day, else midnight in its time zone) or an ISO time; the run reads and writes that day\'s data ({run_date}, ${run.date}); default: now')
     .option('--id <workflow-id>', 'the run\'s workflow id (default: <pipeline>-<date> with --date, else <pipeline>-<UTC time>-<random>); a re-run with the same id delivers nothing twice')
     .addOption(taskQueueOption())
+    .option('--json', 'with --wait: print the final report as JSON (the shape of its report.json); the live view goes to stderr')
     .addOption(new Option('-n, --dry-run', 'validate and print the plan (sources, steps, sinks, settings); start nothing').conflicts('wait'))
     .action(async (file: string, opts: RunOptions) => {
       const { loadForCli } = await import('../load-for-cli.js');
@@ -49,7 +50,7 @@ export function runCommand(cli: Cli): Command {
       cli.out(`started ${bold(loaded.spec.name)} as ${handle.workflowId}\n  ${dim(workflowUrl(handle.workflowId))}\n`);
       if (opts.wait) {
         const { watchRun, workflowPollers } = await import('../watch.js');
-        cli.exitCode = await watchRun(cli, { handle, pollers: (q) => workflowPollers(client, q) });
+        cli.exitCode = await watchRun(cli, { handle, pollers: (q) => workflowPollers(client, q) }, { json: opts.json });
       }
     });
 }

@@ -12,7 +12,8 @@ export function statusCommand(cli: Cli): Command {
   return new Command('status')
     .description('one run\'s stages, rows and sinks: running, failed, cancelled or terminated')
     .argument('<workflow-id>', 'the run, as `ferry run` or `ferry runs` printed it')
-    .action(async (id: string) => {
+    .option('--json', 'print the run\'s report as JSON (the shape of its report.json)')
+    .action(async (id: string, opts: { json?: boolean }) => {
       const [{ bold, dim, red, reportText, progressLines }, { workflowUrl }, { endOf }, { activityLines }, { describeRun, listing, readRun }, { reportFromHistory }] = await Promise.all([
         import('../render.js'), import('../../config.js'), import('../watch.js'), import('../activities-view.js'), import('../../runs.js'), import('../../run-history.js'),
       ]);
@@ -32,6 +33,10 @@ export function statusCommand(cli: Cli): Command {
         // Events 3 and 4: a worker ran the first workflow task. A picked-up run that gets no answer lost its worker.
         const pickedUp = desc.historyLength >= 4;
         const progress = pickedUp ? await readRun(client, id, { description: desc }).then((r) => r.report, () => undefined) : undefined;
+        if (opts.json) {
+          cli.out(`${JSON.stringify(progress ?? null, null, 2)}\n`);
+          return;
+        }
         header(progress);
         if (progress) cli.out(`${progressLines(progress).join('\n')}\n`);
         else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
@@ -45,6 +50,12 @@ export function statusCommand(cli: Cli): Command {
       let { report } = await readRun(client, id, { description: desc, queryTimeoutMs: 3000 });
       const fromHistory = !report;
       if (!report) report = reportFromHistory(await handle.fetchHistory(), run.status, id);
+      if (opts.json) {
+        const { reportFile } = await import('../../audit/report-file.js');
+        cli.out(`${JSON.stringify(report ? reportFile(report, report.record?.reportUri ?? '') : null, null, 2)}\n`);
+        if (run.status !== 'completed' || report?.status !== 'completed') cli.exitCode = 1;
+        return;
+      }
       header(report);
       if (report) cli.out(reportText(report, url));
       if (run.status === 'completed') {
