@@ -1,16 +1,58 @@
 /**
- * The quality activity: loads the run's datasets, checks every rule (src/quality/rules), profiles
- * each dataset, and, where a quarantine or ask rule exists, stages the dataset split in two (kept and
- * `<dataset>_rejects`). It decides nothing: the workflow reads the outcomes (src/quality/verdict.ts).
+ * The quality activity: loads the run's datasets, checks every rule (src/quality/check.ts),
+ * profiles each dataset, and, where a quarantine or ask rule exists, stages the dataset split in two
+ * (kept and `<dataset>_rejects`, src/quality/split.ts). It decides nothing: the workflow reads the
+ * outcomes (src/quality/verdict.ts).
  */
-import type { QualityInput, QualityOutput } from '../src/run.js';
+import type { QualityInput, QualityOutput, DatasetRef } from '../src/run.js';
 import type { StagingStore } from '../src/staging/store.js';
+import type { HistoricProfile } from '../src/quality/rule.js';
+import { stageDataset } from '../src/staging/stage.js';
+import { checkRules } from '../src/quality/check.js';
+import { splitDataset } from '../src/quality/split.js';
+import { splitDatasets } from '../src/quality/policy.js';
+import { profileOf } from '../src/quality/profile.js';
+import { ident } from '../src/table/engine.js';
 import { withActivityContext, type Reporter } from './boundary.js';
 
-export function qualityActivity(_staging: StagingStore, report?: Reporter) {
+/** Earlier successful runs' profiles of a dataset, newest first (the catalog provides them). */
+export type HistoryReader = (staging: StagingStore, pipeline: string, dataset: string, limit: number) => Promise<HistoricProfile[]>;
+const noHistory: HistoryReader = async () => [];
+
+export function qualityActivity(staging: StagingStore, report?: Reporter, history: HistoryReader = noHistory) {
   return async function quality(input: QualityInput): Promise<QualityOutput> {
-    return withActivityContext('quality', { stage: 'quality' }, async (): Promise<QualityOutput> => {
-      throw new Error('the quality activity is not implemented yet');
-    }, { report, summarize: (out) => `${out.outcomes.length} rules`, pipeline: input.pipeline });
+    const { pipeline, run, spec, inputs } = input;
+    return withActivityContext('quality', { stage: 'quality' }, async (scope): Promise<QualityOutput> => {
+      // Every dataset of the run is opened (a view, nothing read yet): sql and referential rules may read any.
+      for (const [name, ref] of Object.entries(inputs)) await scope.table.loadParquet(name, await staging.readDataset(ref, scope.workdir));
+      // Datasets with rules are read once, into tables (a stable rowid for the flags and the split);
+      // the profiles are of the input as it came, before a split replaces a dataset by its kept rows.
+      for (const name of new Set(spec.rules.map((r) => r.dataset))) {
+        if (name in inputs) await scope.table.replace(name, `SELECT * FROM ${ident(name)}`);
+      }
+      const profiles: QualityOutput['profiles'] = {};
+      for (const name of Object.keys(inputs)) {
+        scope.progress({ note: `profile ${name}` });
+        profiles[name] = await profileOf(scope.table, name);
+      }
+      const checked = await checkRules(scope.table, {
+        pipeline, run, spec, profiles,
+        history: (dataset, limit) => history(staging, pipeline, dataset, limit),
+        progress: (note) => scope.progress({ note }),
+      });
+      const split: QualityOutput['split'] = {};
+      const at = { pipeline, workflowId: scope.workflowId, stage: 'quality', workdir: scope.workdir };
+      for (const dataset of splitDatasets(spec)) {
+        scope.progress({ note: `split ${dataset}` });
+        const { kept, rejects } = await splitDataset(scope.table, dataset, checked.flags[dataset]!);
+        const refs: DatasetRef[] = [await stageDataset(staging, scope.table, kept, at), await stageDataset(staging, scope.table, rejects, at)];
+        split[dataset] = { kept: refs[0]!, rejects: refs[1]! };
+      }
+      return { outcomes: checked.outcomes, profiles, split };
+    }, {
+      report,
+      summarize: (out) => `${out.outcomes.length} rules, ${out.outcomes.filter((o) => o.status === 'failed').length} failed`,
+      pipeline,
+    });
   };
 }

@@ -17,6 +17,7 @@ import { STEP_STAGES } from './schema.js';
 import { rejectsOf } from '../table/formats.js';
 import { placeholders } from '../../activities/sources/http-for-each.js';
 import { childDatasets } from '../../activities/sources/http.js';
+import { checkQuality, type QualityGraph } from './quality-refs.js';
 
 export type GraphIssue = { path: (string | number)[]; message: string };
 
@@ -32,6 +33,7 @@ export type GraphSpec = {
   standardize: (Step | RejectedStep | undefined)[];
   preprocess: (Step | RejectedStep | undefined)[];
   sinks: Record<string, Sink | undefined>;
+  quality?: QualityGraph;
 };
 
 /**
@@ -85,6 +87,8 @@ export function checkGraph(spec: GraphSpec, connections: Record<string, Connecti
       }
     });
   }
+  // Quality reads the datasets after preprocess and adds `<dataset>_rejects` for the sinks.
+  issues.push(...checkQuality(spec.quality, known, complete));
   for (const [name, sink] of Object.entries(spec.sinks)) {
     if (!sink) continue;
     if (complete && !known.has(sink.input)) issues.push({ path: ['sinks', name, 'input'], message: `unknown dataset '${sink.input}'; known: ${list()}` });

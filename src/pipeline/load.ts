@@ -22,6 +22,9 @@ import { checkGraph, type GraphSpec, type RejectedStep } from './graph.js';
 import { sourceSchema } from '../../activities/sources/index.js';
 import { sinkSchema } from '../../activities/sinks/index.js';
 import { stepSchema } from '../table/steps/index.js';
+import { ruleSchema } from '../quality/rules/index.js';
+import { ON_FAIL } from '../quality/rule.js';
+import type { QualityGraph } from './quality-refs.js';
 
 export type SpecIssue = { file: string; line?: number; column?: number; path: string; message: string };
 
@@ -192,7 +195,16 @@ function partialSpec(resolved: Record<string, unknown>): GraphSpec {
     standardize: list(resolved.standardize).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
     preprocess: list(resolved.preprocess).map((v) => ok(stepSchema.safeParse(v)) ?? rejectedStep(v)),
     sinks: Object.fromEntries(entries(resolved.sinks).map(([k, v]) => [k, ok(sinkSchema.safeParse(v))])),
+    quality: partialQuality(resolved.quality),
   };
+}
+
+/** The quality section rule by rule (`undefined` marks a rule zod rejected). */
+function partialQuality(raw: unknown): QualityGraph | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const q = raw as Record<string, unknown>;
+  const onFail = ON_FAIL.find((o) => o === q.on_fail);
+  return { on_fail: onFail, rules: (Array.isArray(q.rules) ? q.rules : []).map((r) => { const p = ruleSchema.safeParse(r); return p.success ? p.data : undefined; }) };
 }
 
 /** What a step zod rejected still says it writes (undefined when its fields do not tell). */

@@ -11,6 +11,8 @@ import { paginateSchema } from '../connect/paginators.js';
 import { connectionSchema } from '../connect/connections.js';
 import { settingsSchema } from './schema.js';
 import { scheduleSchema } from './schedule.js';
+import { qualitySchema } from '../quality/schema.js';
+import { RULES } from '../quality/rules/index.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -55,12 +57,15 @@ function fieldsTable(schema: JsonSchema): string[] {
 const EXAMPLES: Record<string, Record<string, string>> = {
   Sources: { http: 'http-source', postgres: 'postgresql-source', s3: 's3-source' },
   Sinks: { http: 'http-sink', postgres: 'postgresql-sink', s3: 's3-sink' },
+  'Quality rules (`quality.rules`)': Object.fromEntries(Object.keys(RULES).map((rule) => [rule, 'rules'])),
 };
+const EXAMPLE_DOCS: Record<string, string> = { 'Quality rules (`quality.rules`)': 'quality.md' };
 
 function section(title: string, entries: [string, JsonSchema][]): string[] {
   const example = (type: string) => {
     const anchor = EXAMPLES[title]?.[type];
-    return anchor ? [`Examples and failure semantics: [connectors.md](connectors.md#${anchor}).`, ''] : [];
+    const doc = EXAMPLE_DOCS[title] ?? 'connectors.md';
+    return anchor ? [`Examples and failure semantics: [${doc}](${doc}#${anchor}).`, ''] : [];
   };
   return [`## ${title}`, '', ...entries.flatMap(([type, schema]) => [`### \`${type}\``, '', ...example(type), ...fieldsTable(schema), ''])];
 }
@@ -81,5 +86,7 @@ export function renderReference(): string {
     ...section('Connections (config/connections.yaml)', variants(connectionSchema)),
     ...section('Settings', [['settings', json(settingsSchema)], ['settings.retry', json(settingsSchema).properties!.retry!]]),
     ...section('Schedule (`ferry schedule apply`, docs/schedules.md)', [['schedule', json(scheduleSchema)]]),
+    ...section('Quality (`quality:`, docs/quality.md)', [['quality', json(qualitySchema.omit({ rules: true }))]]),
+    ...section('Quality rules (`quality.rules`)', Object.entries(RULES).map(([rule, r]) => [rule, json(r.schema as z.ZodType)])),
   ].join('\n');
 }

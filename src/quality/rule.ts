@@ -56,7 +56,12 @@ export type HistoricProfile = { version: string; runTime: string; profile: Datas
  * row (it may use window functions, e.g. a count over a partition); `reason` a text expression
  * saying why, per row ("amount -3 is below 0").
  */
-export type RowCheck = { violates: string; reason: string };
+export type RowCheck = {
+  violates: string;
+  reason: string;
+  /** What the violating rows do, for the outcome's message: "have NULL in id" → "3 of 1,000 rows have NULL in id". */
+  what?: string;
+};
 
 /** A table rule's verdict. `notEvaluated`: it could not judge (e.g. "3 of 5 runs of history"); never a failure. */
 export type TableCheck = {
