@@ -4,7 +4,7 @@
  * (kept and `<dataset>_rejects`, src/quality/split.ts). It decides nothing: the workflow reads the
  * outcomes (src/quality/verdict.ts).
  */
-import type { QualityInput, QualityOutput, DatasetRef } from '../src/run.js';
+import type { QualityInput, QualityOutput, DatasetRef, RunContext } from '../src/run.js';
 import type { StagingStore } from '../src/staging/store.js';
 import type { HistoricProfile } from '../src/quality/rule.js';
 import { stageDataset } from '../src/staging/stage.js';
@@ -12,14 +12,15 @@ import { checkRules } from '../src/quality/check.js';
 import { splitDataset } from '../src/quality/split.js';
 import { splitDatasets } from '../src/quality/policy.js';
 import { profileOf } from '../src/quality/profile.js';
+import { historyOf } from '../src/quality/history.js';
 import { ident } from '../src/table/engine.js';
 import { withActivityContext, type Reporter } from './boundary.js';
 
-/** Earlier successful runs' profiles of a dataset, newest first (the catalog provides them). */
-export type HistoryReader = (staging: StagingStore, pipeline: string, dataset: string, limit: number) => Promise<HistoricProfile[]>;
-const noHistory: HistoryReader = async () => [];
+/** Earlier successful runs' profiles of a dataset, newest first (src/quality/history.ts keeps them). */
+export type HistoryReader = (staging: StagingStore, pipeline: string, dataset: string, run: RunContext, limit: number) => Promise<HistoricProfile[]>;
+const recordedHistory: HistoryReader = (staging, pipeline, dataset, run, limit) => historyOf(staging, pipeline, dataset, run)(limit);
 
-export function qualityActivity(staging: StagingStore, report?: Reporter, history: HistoryReader = noHistory) {
+export function qualityActivity(staging: StagingStore, report?: Reporter, history: HistoryReader = recordedHistory) {
   return async function quality(input: QualityInput): Promise<QualityOutput> {
     const { pipeline, run, spec, inputs } = input;
     return withActivityContext('quality', { stage: 'quality' }, async (scope): Promise<QualityOutput> => {
@@ -37,7 +38,7 @@ export function qualityActivity(staging: StagingStore, report?: Reporter, histor
       }
       const checked = await checkRules(scope.table, {
         pipeline, run, spec, profiles,
-        history: (dataset, limit) => history(staging, pipeline, dataset, limit),
+        history: (dataset, limit) => history(staging, pipeline, dataset, run, limit),
         progress: (note) => scope.progress({ note }),
       });
       const split: QualityOutput['split'] = {};
