@@ -41,7 +41,8 @@ export const SCRIPT = String.raw`
     if (s.checks) parts.push(s.checks);
     if (s.durationMs !== undefined && s.durationOf === 'activity') parts.push(ms(s.durationMs));
     if (s.live) parts.push(s.live);
-    if (s.status !== 'completed' && s.status !== 'delivered' && s.status !== 'passed' || !parts.length) parts.unshift(s.status);
+    // A quality node's fourth line says what the gate made of it (waiting, approved by …): no status here then.
+    if (s.status !== 'completed' && s.status !== 'delivered' && s.status !== 'passed' && !s.gate || !parts.length) parts.unshift(s.status);
     var text = parts.join(' · ');
     return text.length > 27 ? text.slice(0, 26) + '…' : text;
   }
@@ -120,7 +121,7 @@ export const SCRIPT = String.raw`
       if (s && s.rows !== undefined) g.setAttribute('data-rows', String(s.rows)); else g.removeAttribute('data-rows');
       g.querySelector('text.state').textContent = stateLine(s);
       var extra = s ? s.gate || (s.version ? 'v ' + shortVersion(s.version) : '') : '';
-      g.querySelector('text.extra').textContent = extra.length > 27 ? extra.slice(0, 26) + '…' : extra;
+      g.querySelector('text.extra').textContent = extra.length > 25 ? extra.slice(0, 24) + '…' : extra;
       if (s && s.version) g.setAttribute('data-version', s.version); else g.removeAttribute('data-version');
     }
   }
@@ -264,7 +265,7 @@ export const SCRIPT = String.raw`
         .then(function (body) {
           apply(body.run);
           document.body.setAttribute('data-polls', String(Number(document.body.getAttribute('data-polls') || 0) + 1));
-          if (live(body.run.status)) setTimeout(poll, body.run.status === 'waiting' ? 5000 : 1000);
+          if (live(body.run.status)) setTimeout(poll, body.run.status === 'waiting' ? 2000 : 1000);
         })
         .catch(function (err) {
           var box = document.getElementById('run');
