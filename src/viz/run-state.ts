@@ -95,7 +95,7 @@ export function runState(graph: VizGraph, input: RunInput): VizRun {
       if (own.attempts > 1) state.attempts = own.attempts;
       if (state.status === 'pending' && !own.closed) state.status = 'running';
     }
-    const beat = live.get(node.kind === 'source' ? `ingest ${node.name}` : node.kind === 'sink' ? `deliver ${node.name}` : node.kind === 'step' ? node.stage : '');
+    const beat = live.get(node.kind === 'source' ? `ingest ${node.name}` : node.kind === 'sink' ? `deliver ${node.name}` : node.kind === 'step' || node.kind === 'quality' ? node.stage : '');
     if (beat !== undefined && (state.status === 'running' || state.status === 'pending')) Object.assign(state, { status: 'running', live: beat });
     nodes[node.id] = state;
   }
@@ -196,7 +196,7 @@ const counts = (d: DatasetSummary): Pick<NodeRun, 'rows' | 'columns'> => ({ rows
 export function liveLines(lines: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of lines) {
-    const m = /^((?:ingest|deliver) [^\s:(]+|standardize|preprocess)( \(attempt \d+\))?: (.*)$/.exec(line);
+    const m = /^((?:ingest|deliver) [^\s:(]+|standardize|preprocess|quality)( \(attempt \d+\))?: (.*)$/.exec(line);
     if (m) out.set(m[1]!, `${m[3]}${m[2] ?? ''}`);
   }
   return out;

@@ -166,3 +166,14 @@ test('a pii step shows what it does to each column', () => {
     'email: hash · phone: mask · ssn: drop · birth: generalize');
   assert.equal(stepSummary({ type: 'filter', input: 'a', where: 'x > 0', output: 'b' }), 'where: x > 0');
 });
+
+test('while the quality activity runs, its nodes run and show what it last heartbeated', () => {
+  const r = waitingReport();
+  r.status = 'running';
+  delete r.quality;
+  delete r.gate;
+  const run = runState(graph(), { listing: shopListing('running'), report: r, activities: ['quality: 1000 rows'], url: 'u' });
+  assert.equal(run.status, 'running');
+  assert.deepEqual({ ...run.nodes['quality:paid'], rules: run.nodes['quality:paid']!.rules!.map((x) => x.status) }, { status: 'running', live: '1000 rows', rules: ['pending', 'pending', 'pending'] });
+  assert.deepEqual(run.nodes['dataset:paid_rejects@quality'], { status: 'running' });
+});
