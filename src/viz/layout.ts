@@ -9,7 +9,8 @@
 import type { VizGraph, VizEdge } from './model.js';
 
 export const NODE_W = 164;
-export const NODE_H = 58;
+/** Four lines: name, kind, the run's state, and the catalog version or the gate's word. */
+export const NODE_H = 72;
 const GAP_X = 52;
 const GAP_Y = 20;
 const PAD = 24;

@@ -2,7 +2,9 @@
  * A pipeline as a graph of datasets and steps, the view model `ferry viz` and `ferry serve` draw.
  * Sources, steps and sinks are nodes; so is every dataset a step stage stages (what the run report
  * counts rows of). A source is its own dataset at ingest (one node, with its rows and columns);
- * quarantined rows (`<source>_rejects`) get a dataset node. Inside a stage, a step that chains in place (`output` = `input`) feeds the next
+ * quarantined rows (`<source>_rejects`) get a dataset node. The `quality:` rules make a node per
+ * checked dataset between the last transform and the sinks (src/viz/quality.ts), which sinks read
+ * through. Inside a stage, a step that chains in place (`output` = `input`) feeds the next
  * step directly, the edge named after the dataset: the report has no count for those in-between
  * versions, and one node per version would draw `enriched` nine times.
  *
@@ -24,11 +26,12 @@ import { connectionSchema } from '../connect/connections.js';
 import { secretPaths, maskUrl } from '../pipeline/secrets.js';
 import { hasEnvRef } from '../pipeline/interpolate.js';
 import { rejectsOf } from '../table/formats.js';
+import { qualityNodes, type VizRule } from './quality.js';
 
-export type NodeKind = 'source' | 'step' | 'dataset' | 'sink';
+export type NodeKind = 'source' | 'step' | 'dataset' | 'quality' | 'sink';
 
 export type VizNode = {
-  /** `source:sales`, `step:standardize:3`, `dataset:enriched@standardize`, `sink:warehouse`. */
+  /** `source:sales`, `step:standardize:3`, `dataset:enriched@standardize`, `quality:sales_final`, `sink:warehouse`. */
   id: string;
   kind: NodeKind;
   /** The dataset, source or sink name; a step's is its type and what it writes. */
@@ -42,12 +45,14 @@ export type VizNode = {
   config?: Record<string, unknown>;
   /** The named connection it uses, as written (references only). */
   connection?: { name: string; config: Record<string, unknown> };
-  /** The dataset it produces (sources, datasets) or delivers (sinks). */
+  /** The dataset it produces (sources, datasets), checks (quality) or delivers (sinks). */
   dataset?: string;
   reads?: string[];
   writes?: string[];
   /** Columns the config declares (a source's `columns:`), shown until a run says more. */
   declaredColumns?: Column[];
+  /** A quality node's rules, as the pipeline lists them. */
+  rules?: VizRule[];
 };
 
 export type VizEdge = { from: string; to: string; dataset: string };
@@ -61,9 +66,9 @@ export function pipelineGraph(loaded: LoadedPipeline): VizGraph {
   /** Which node provides each dataset at this point of the run. */
   const provider = new Map<string, string>();
   const connectionOf = (name: string) => (connections[name] ? { name, config: masked(connectionSchema, connections[name]) } : undefined);
-  const addDataset = (dataset: string, stage: StageName, from: string) => {
+  const addDataset = (dataset: string, stage: StageName, from: string, summary = `staged after ${stage}`) => {
     const id = `dataset:${dataset}@${stage}`;
-    nodes.push({ id, kind: 'dataset', name: dataset, type: 'dataset', stage, summary: `staged after ${stage}`, dataset });
+    nodes.push({ id, kind: 'dataset', name: dataset, type: 'dataset', stage, summary, dataset });
     edges.push({ from, to: id, dataset });
     provider.set(dataset, id);
   };
@@ -91,7 +96,7 @@ export function pipelineGraph(loaded: LoadedPipeline): VizGraph {
       const reads = stepOf(step).reads(step);
       const writes = outputsOf(step);
       const config = masked(stepSchema, step);
-      nodes.push({ id, kind: 'step', name: `${step.type} → ${writes.join(', ')}`, type: step.type, stage, summary: summarize(config, ['type', 'input', 'output', 'left', 'rejects']), config, reads, writes });
+      nodes.push({ id, kind: 'step', name: `${step.type} → ${writes.join(', ')}`, type: step.type, stage, summary: stepSummary(config), config, reads, writes });
       for (const dataset of reads) {
         const from = provider.get(dataset);
         if (from) edges.push({ from, to: id, dataset });
@@ -103,6 +108,25 @@ export function pipelineGraph(loaded: LoadedPipeline): VizGraph {
     });
     // What the stage staged: the report counts each one's rows.
     for (const dataset of written) addDataset(dataset, stage, provider.get(dataset)!);
+  }
+
+  // Quality: sinks read a checked dataset through its rules' node (the kept rows, when it is split).
+  for (const group of qualityNodes(spec.quality)) {
+    const id = `quality:${group.dataset}`;
+    const n = group.rules.length;
+    nodes.push({
+      id, kind: 'quality', name: group.dataset, type: 'quality', stage: 'quality', dataset: group.dataset, reads: group.reads, rules: group.rules,
+      summary: `${n} rule${n === 1 ? '' : 's'}: ${group.rules.map((r) => r.name).join(', ')}`,
+      ...(group.split ? { writes: [group.dataset, rejectsOf(group.dataset)] } : {}),
+    });
+    for (const dataset of group.reads) {
+      const from = provider.get(dataset);
+      if (from) edges.push({ from, to: id, dataset });
+    }
+    if (group.split) {
+      addDataset(group.dataset, 'quality', id, 'the rows the rules kept');
+      addDataset(rejectsOf(group.dataset), 'quality', id, 'the rows the rules rejected, with _rule and _reason');
+    } else provider.set(group.dataset, id);
   }
 
   for (const [name, sink] of Object.entries(spec.sinks)) {
@@ -154,6 +178,20 @@ function safeMaskUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/**
+ * A step's config at a glance. A `pii` step says what it does to each column (`email: hash ·
+ * phone: mask · ssn: drop`): the methods' options and keys are in its details.
+ */
+export function stepSummary(config: Record<string, unknown>): string {
+  const columns = config.columns;
+  if (config.type === 'pii' && columns && typeof columns === 'object' && !Array.isArray(columns)) {
+    const methods = Object.entries(columns).map(([column, m]) => `${column}: ${m && typeof m === 'object' ? Object.keys(m)[0] : String(m)}`);
+    const text = methods.join(' · ');
+    return text.length > 90 ? `${text.slice(0, 89)}…` : text;
+  }
+  return summarize(config, ['type', 'input', 'output', 'left', 'rejects']);
 }
 
 /** `key: value · key: value`, short: the config at a glance. */

@@ -101,22 +101,24 @@ export function graphSvg(graph: VizGraph, layout: Layout): string {
 
 function nodeSvg(n: VizNode, layout: Layout): string {
   const b = layout.nodes[n.id]!;
-  const sub = n.kind === 'dataset' ? `dataset · ${n.stage}` : n.kind === 'step' ? `${n.stage} step` : `${n.kind} · ${n.type}`;
+  const rules = n.rules?.length ?? 0;
+  const sub = n.kind === 'dataset' ? `dataset · ${n.stage}` : n.kind === 'step' ? `${n.stage} step` : n.kind === 'quality' ? `quality · ${rules} rule${rules === 1 ? '' : 's'}` : `${n.kind} · ${n.type}`;
   return `<g class="node kind-${n.kind} status-none" data-node="${escapeHtml(n.id)}" data-kind="${n.kind}" data-status="" transform="translate(${b.x},${b.y})" tabindex="0" role="button" aria-label="${escapeHtml(`${n.kind} ${n.name}`)}">
 <title>${escapeHtml(`${n.name}\n${n.summary}`)}</title>
 <rect width="${b.w}" height="${b.h}" rx="8"/><rect class="band" width="6" height="${b.h}" rx="3"/>
 <text class="name" x="14" y="20">${escapeHtml(clip(n.name, 20))}</text>
 <text class="sub" x="14" y="36">${escapeHtml(clip(sub, 26))}</text>
 <text class="state" x="14" y="51"></text>
+<text class="extra" x="14" y="66"></text>
 </g>`;
 }
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function legend(): string {
-  const kinds = [['source', 'source'], ['step', 'step'], ['dataset', 'staged dataset'], ['sink', 'sink']];
+  const kinds = [['source', 'source'], ['step', 'step'], ['dataset', 'staged dataset'], ['quality', 'quality rules'], ['sink', 'sink']];
   return `<p class="legend">${kinds.map(([k, label]) => `<span class="key kind-${k}">${label}</span>`).join(' ')}
-<span class="sep">·</span> <span class="key status-completed">done</span> <span class="key status-running">running</span> <span class="key status-failed">failed</span> <span class="key status-pending">not run</span></p>`;
+<span class="sep">·</span> <span class="key status-completed">done</span> <span class="key status-running">running</span> <span class="key status-failed">failed</span> <span class="key status-waiting">waiting for a decision</span> <span class="key status-pending">not run</span></p>`;
 }
 
 function pipelineList(pipelines: NonNullable<PageInput['pipelines']>): string {

@@ -30,13 +30,19 @@ export const SCRIPT = String.raw`
   }
   function rows(n) { return n === 1 ? '1 row' : n + ' rows'; }
   function slug(s) { return String(s || 'none').replace(/\s+/g, '-'); }
+  function time(t) { return t ? String(t).replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
+  // A version is the logical run key (the workflow id): its pipeline prefix says nothing on the node.
+  function shortVersion(v) { var p = graph.pipeline + '-'; return v.indexOf(p) === 0 && v.length > p.length ? v.slice(p.length) : v; }
+  function live(status) { return status === 'running' || status === 'waiting'; }
   function stateLine(s) {
     if (!s) return '';
     var parts = [];
     if (s.rows !== undefined) parts.push(rows(s.rows));
+    if (s.checks) parts.push(s.checks);
     if (s.durationMs !== undefined && s.durationOf === 'activity') parts.push(ms(s.durationMs));
     if (s.live) parts.push(s.live);
-    if (s.status !== 'completed' && s.status !== 'delivered' || !parts.length) parts.unshift(s.status);
+    // A quality node's fourth line says what the gate made of it (waiting, approved by …): no status here then.
+    if (s.status !== 'completed' && s.status !== 'delivered' && s.status !== 'passed' && !s.gate || !parts.length) parts.unshift(s.status);
     var text = parts.join(' · ');
     return text.length > 27 ? text.slice(0, 26) + '…' : text;
   }
@@ -53,9 +59,13 @@ export const SCRIPT = String.raw`
     var badge = el('span', 'badge status-' + slug(run.status), run.status);
     badge.id = 'run-status';
     box.appendChild(badge);
-    var facts = [['run date', run.runDate], ['trigger', run.trigger], ['started', run.startedAt && run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')],
-      ['duration', ms(run.durationMs)], ['stage', run.status === 'running' ? run.stage : ''], ['rows delivered', run.rowsDelivered],
-      ['resumed from', run.resumedFrom]];
+    var q = run.quality;
+    var checks = q ? [[q.failed, 'failed'], [q.warned, 'warned'], [q.notEvaluated, 'not evaluated'], [q.passed, 'passed']].filter(function (c) { return c[0] > 0; })
+      .map(function (c) { return c[0] + ' ' + c[1]; }).join(', ') : '';
+    var facts = [['run date', run.runDate], ['trigger', run.trigger], ['started', time(run.startedAt)],
+      ['duration', ms(run.durationMs)], ['stage', live(run.status) ? run.stage : ''], ['rows delivered', run.rowsDelivered],
+      ['resumed from', run.resumedFrom], ['quality', q ? q.verdict + (checks ? ' (' + checks + ')' : '') : ''],
+      ['pipeline sha256', run.audit && run.audit.pipelineSha256 ? run.audit.pipelineSha256.slice(0, 12) : ''], ['report', run.reportUri]];
     facts.forEach(function (f) {
       if (f[1] === undefined || f[1] === null || f[1] === '') return;
       var s = el('span', 'fact');
@@ -68,13 +78,35 @@ export const SCRIPT = String.raw`
     var ui = el('a', 'ui', 'Temporal UI ↗');
     ui.href = run.url; ui.target = '_blank'; ui.rel = 'noopener noreferrer';
     box.appendChild(ui);
-    if (!run.reported) box.appendChild(el('p', 'error', 'No report for this run: ' + (run.status === 'running' ? 'no worker answers its progress query yet.' : 'it ended without one (terminated or timed out).')));
+    if (run.gate) box.appendChild(gateBox(run.gate));
+    if (run.decision) {
+      var d = run.decision;
+      var said = d.timedOut ? 'No decision before the deadline: ' + d.decision + ' (the default), at ' + time(d.at)
+        : 'Decision: ' + d.decision + ' by ' + d.by + ' at ' + time(d.at) + (d.comment ? ' · ' + d.comment : '');
+      var p = el('p', 'decision', said);
+      p.id = 'decision';
+      box.appendChild(p);
+    }
+    if (!run.reported) box.appendChild(el('p', 'error', 'No report for this run: ' + (live(run.status) ? 'no worker answers its progress query yet.' : 'it ended without one (terminated or timed out).')));
     if (run.error) box.appendChild(el('pre', 'error', run.error));
     if (run.activities && run.activities.length) {
       var ul = el('ul', 'activities');
       run.activities.forEach(function (a) { ul.appendChild(el('li', null, 'running: ' + a)); });
       box.appendChild(ul);
     }
+  }
+
+  /** The run waits at the quality gate: since when, until when, which rules asked, and how to decide. */
+  function gateBox(gate) {
+    var g = el('div', 'gate');
+    g.id = 'gate';
+    g.appendChild(el('strong', null, 'Waiting for a decision'));
+    g.appendChild(el('span', null, ' since ' + time(gate.askedAt) + (gate.deadline ? ' · deadline ' + time(gate.deadline) + ', then ' + gate.default : ' · no deadline')));
+    if (gate.rules && gate.rules.length) g.appendChild(el('p', 'rules', 'rules that failed: ' + gate.rules.join(', ')));
+    var ul = el('ul', 'commands');
+    gate.commands.forEach(function (c) { var li = el('li'); li.appendChild(el('code', null, c)); ul.appendChild(li); });
+    g.appendChild(ul);
+    return g;
   }
 
   function paintNodes() {
@@ -88,6 +120,9 @@ export const SCRIPT = String.raw`
       g.setAttribute('data-status', s ? s.status : '');
       if (s && s.rows !== undefined) g.setAttribute('data-rows', String(s.rows)); else g.removeAttribute('data-rows');
       g.querySelector('text.state').textContent = stateLine(s);
+      var extra = s ? s.gate || (s.version ? 'v ' + shortVersion(s.version) : '') : '';
+      g.querySelector('text.extra').textContent = extra.length > 25 ? extra.slice(0, 24) + '…' : extra;
+      if (s && s.version) g.setAttribute('data-version', s.version); else g.removeAttribute('data-version');
     }
   }
 
@@ -112,14 +147,15 @@ export const SCRIPT = String.raw`
     panel.textContent = '';
     panel.setAttribute('data-node', id);
     panel.appendChild(el('h2', null, n.name));
-    panel.appendChild(el('p', 'meta', n.kind === 'dataset' ? 'staged dataset · after ' + n.stage : n.kind + ' · ' + n.type + ' · ' + n.stage));
+    panel.appendChild(el('p', 'meta', n.kind === 'dataset' ? 'staged dataset · after ' + n.stage : n.kind === 'quality' ? 'quality rules · checked before any sink' : n.kind + ' · ' + n.type + ' · ' + n.stage));
     var s = run && run.nodes ? run.nodes[id] : null;
     if (run) {
       section(panel, 'Run');
       facts(panel, [['status', s ? s.status : 'not in this run'], ['rows', s && s.rows], ['duration', s && s.durationMs !== undefined ? ms(s.durationMs) + (s.durationOf === 'stage' ? ' (whole ' + n.stage + ' stage)' : '') : ''],
-        ['attempts', s && s.attempts], ['now', s && s.live], ['target', s && s.detail]]);
+        ['attempts', s && s.attempts], ['now', s && s.live], ['target', s && s.detail], ['rules', s && s.checks], ['gate', s && s.gate], ['version', s && s.version]]);
       if (s && s.error) panel.appendChild(el('pre', 'error', s.error));
     }
+    if (n.rules) showRules(panel, s && s.rules ? s.rules : n.rules);
     var cols = s && s.columns ? s.columns : n.declaredColumns;
     if (cols && cols.length) {
       section(panel, 'Columns' + (s && s.columns ? ' (' + cols.length + ')' : ' (declared)'));
@@ -151,6 +187,40 @@ export const SCRIPT = String.raw`
       e.setAttribute('class', hot ? 'edge hot' : 'edge');
     }
     paintNodes();
+  }
+
+  /** Each rule: what it checks, its result, counts, message and sample violating rows. */
+  function showRules(panel, list) {
+    section(panel, 'Rules (' + list.length + ')');
+    list.forEach(function (r) {
+      var box = el('div', 'rule status-' + slug(r.status || 'none'));
+      box.setAttribute('data-rule', r.name);
+      var head = el('p', 'rule-head');
+      head.appendChild(el('strong', null, r.name));
+      if (r.status) head.appendChild(el('span', 'badge status-' + slug(r.status), r.status));
+      box.appendChild(head);
+      box.appendChild(el('p', 'meta', [r.rule, r.kind + ' rule', r.severity === 'warn' ? 'warn (reported only)' : 'error · on_fail ' + r.onFail].join(' · ')));
+      if (r.summary) box.appendChild(el('p', 'meta', r.summary));
+      var counts = r.checked !== undefined ? (r.failed || 0) + ' of ' + rows(r.checked) + ' failed' : r.value !== undefined ? 'value ' + r.value + (r.expected ? ', expected ' + r.expected : '') : '';
+      if (r.threshold) counts += (counts ? ' · ' : '') + 'allowed: ' + r.threshold;
+      if (counts) box.appendChild(el('p', 'counts', counts));
+      if (r.message) box.appendChild(el('p', 'message', r.message));
+      if (r.samples && r.samples.length) {
+        var cols = [];
+        r.samples.forEach(function (row) { Object.keys(row).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+        var table = el('table', 'samples');
+        var head2 = el('tr');
+        cols.forEach(function (c) { head2.appendChild(el('th', null, c)); });
+        table.appendChild(head2);
+        r.samples.forEach(function (row) {
+          var tr = el('tr');
+          cols.forEach(function (c) { tr.appendChild(el('td', null, row[c] === null || row[c] === undefined ? 'NULL' : row[c])); });
+          table.appendChild(tr);
+        });
+        box.appendChild(table);
+      }
+      panel.appendChild(box);
+    });
   }
 
   var svg = document.getElementById('graph');
@@ -187,14 +257,15 @@ export const SCRIPT = String.raw`
   }
   apply(run);
 
-  if (data.live && run && run.status === 'running') {
+  // A run waiting for a decision is not over: poll it too, less often (a wait can last a day).
+  if (data.live && run && live(run.status)) {
     var poll = function () {
       fetch(data.live, { cache: 'no-store', headers: { accept: 'application/json' } })
         .then(function (res) { if (!res.ok) throw new Error('HTTP ' + res.status); return res.json(); })
         .then(function (body) {
           apply(body.run);
           document.body.setAttribute('data-polls', String(Number(document.body.getAttribute('data-polls') || 0) + 1));
-          if (body.run.status === 'running') setTimeout(poll, 1000);
+          if (live(body.run.status)) setTimeout(poll, body.run.status === 'waiting' ? 2000 : 1000);
         })
         .catch(function (err) {
           var box = document.getElementById('run');

@@ -112,7 +112,7 @@ export async function startVizServer(options: ServeOptions): Promise<VizServer> 
       const c = await temporal();
       const view = await pipelineView(entry.loaded, { client: c });
       const runs = 'unreachable' in c ? undefined : await listRuns(c, { pipeline: entry.name, limit: 20 });
-      return { ...view, ...(runs ? { runs } : {}), ...(view.run?.status === 'running' ? { liveApi: `/api/runs/${encodeURIComponent(view.run.workflowId)}` } : {}) };
+      return { ...view, ...(runs ? { runs } : {}), ...(view.run?.status === 'running' || view.run?.status === 'waiting' ? { liveApi: `/api/runs/${encodeURIComponent(view.run.workflowId)}` } : {}) };
     }
     if (path[0] === 'runs' && path.length === 2) {
       const c = await needTemporal();

@@ -1,7 +1,7 @@
 /** The view's CSS, inlined into every page (no stylesheet to fetch). */
 export const STYLE = `
 :root { --bg:#f6f7f9; --fg:#1d2330; --muted:#667085; --line:#c5cbd6; --card:#fff;
-  --source:#2f6fdd; --step:#7a4fd6; --dataset:#1c8a7a; --sink:#d9822b;
+  --source:#2f6fdd; --step:#7a4fd6; --dataset:#1c8a7a; --quality:#b4357a; --sink:#d9822b;
   --ok:#1f9d55; --run:#2f6fdd; --bad:#d43d3d; --idle:#9aa3b2; --warn:#c98a00; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
@@ -34,11 +34,12 @@ svg.graph { display:block; }
 .node .band { stroke:none; }
 .node.kind-source .band { fill:var(--source); } .node.kind-step .band { fill:var(--step); }
 .node.kind-dataset .band { fill:var(--dataset); } .node.kind-sink .band { fill:var(--sink); }
+.node.kind-quality .band { fill:var(--quality); }
 .node.kind-dataset rect:first-of-type { rx:20; }
 .node text { font-size:12px; fill:var(--fg); }
 .node text.name { font-weight:600; font-size:13px; }
 .node text.sub { fill:var(--muted); font-size:11px; }
-.node text.state { font-size:11px; fill:var(--muted); }
+.node text.state, .node text.extra { font-size:11px; fill:var(--muted); }
 .node:hover rect:first-of-type, .node:focus rect:first-of-type { stroke:var(--fg); }
 .node.selected rect:first-of-type { stroke:var(--fg); stroke-width:2.6; }
 .node.status-completed rect:first-of-type, .node.status-delivered rect:first-of-type, .node.status-reused rect:first-of-type { stroke:var(--ok); }
@@ -46,9 +47,27 @@ svg.graph { display:block; }
 .node.status-failed rect:first-of-type { stroke:var(--bad); stroke-width:2.4; fill:#fff3f3; }
 .node.status-failed text.state { fill:var(--bad); }
 .node.status-cancelled rect:first-of-type, .node.status-stopped rect:first-of-type { stroke:var(--warn); }
+.node.status-passed rect:first-of-type, .node.status-approved rect:first-of-type { stroke:var(--ok); }
+.node.status-warned rect:first-of-type, .node.status-quarantined rect:first-of-type { stroke:var(--warn); stroke-width:2; }
+.node.status-rejected rect:first-of-type { stroke:var(--bad); stroke-width:2.4; fill:#fff3f3; }
+.node.status-waiting rect:first-of-type { stroke:var(--warn); stroke-width:2.6; stroke-dasharray:3 3; fill:#fffaf0; }
+.node.status-waiting text.state, .node.status-waiting text.extra { fill:#8a5d00; }
 .status-completed.badge, .status-delivered.badge, .status-reused.badge { background:var(--ok); }
 .status-running.badge { background:var(--run); } .status-failed.badge { background:var(--bad); }
 .status-cancelled.badge, .status-terminated.badge, .status-timed-out.badge { background:var(--warn); }
+.status-passed.badge, .status-approved.badge { background:var(--ok); } .status-rejected.badge { background:var(--bad); }
+.status-waiting.badge, .status-warned.badge, .status-quarantined.badge, .status-not-evaluated.badge { background:var(--warn); }
+.run .gate { flex-basis:100%; background:#fffaf0; border:1px solid #f0d58a; border-radius:6px; padding:8px 10px; }
+.run .gate p, .run .decision { margin:2px 0 0; }
+.run .decision { flex-basis:100%; }
+.run .gate .commands { margin:4px 0 0; padding-left:18px; }
+.run .gate code { background:#f3f4f7; padding:1px 5px; border-radius:3px; }
+.details .rule { border-top:1px solid #e4e7ec; padding:6px 0; }
+.details .rule p { margin:0; }
+.details .rule .rule-head { display:flex; gap:8px; align-items:baseline; word-break:break-all; }
+.details .rule .counts { font-weight:600; }
+.details .rule.status-failed .message { color:var(--bad); }
+.details table.samples { font-size:11px; margin-top:4px; }
 .details { width:320px; flex:none; background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; max-height:78vh; overflow:auto; }
 .details h2 { margin:0 0 2px; font-size:17px; word-break:break-all; }
 .details h3 { margin:12px 0 4px; font-size:13px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
@@ -68,6 +87,7 @@ th { color:var(--muted); font-weight:500; font-size:12px; }
 .key { display:inline-block; padding:0 6px; border-left:6px solid var(--idle); margin-right:6px; }
 .key.kind-source { border-color:var(--source); } .key.kind-step { border-color:var(--step); }
 .key.kind-dataset { border-color:var(--dataset); } .key.kind-sink { border-color:var(--sink); }
+.key.kind-quality { border-color:var(--quality); } .key.status-waiting { border-color:var(--warn); }
 .key.status-completed { border-color:var(--ok); } .key.status-running { border-color:var(--run); }
 .key.status-failed { border-color:var(--bad); } .key.status-pending { border-color:var(--idle); }
 .hint, .empty { color:var(--muted); }

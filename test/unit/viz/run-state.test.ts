@@ -95,7 +95,7 @@ test('no report (terminated, or no worker answers): every node shows the run sta
 });
 
 test('heartbeat lines by activity', () => {
-  assert.deepEqual([...liveLines(['ingest customers: page 2 · 8 rows', 'standardize: started', 'verify staged data: started', 'deliver api (attempt 3): batch 1'])], [
-    ['ingest customers', 'page 2 · 8 rows'], ['standardize', 'started'], ['deliver api', 'batch 1 (attempt 3)'],
+  assert.deepEqual([...liveLines(['ingest customers: page 2 · 8 rows', 'standardize: started', 'verify staged data: started', 'deliver api (attempt 3): batch 1', 'quality: 1000 rows'])], [
+    ['ingest customers', 'page 2 · 8 rows'], ['standardize', 'started'], ['deliver api', 'batch 1 (attempt 3)'], ['quality', '1000 rows'],
   ]);
 });
