@@ -222,12 +222,12 @@ describe('bad specs', () => {
     assert.deepEqual([e.code, e.message], ['CONFIG', "quality rule row_count:ghost.rows: unknown dataset 'ghost'"]);
   });
   it('a rule whose check throws fails naming the rule', async () => {
-    await table(engine, 'an', 'id', '(1)');
+    await table(engine, 'an', 'id', "('a')");
     try {
-      await outcome(engine, { rule: 'anomaly', dataset: 'an', metric: 'row_count' });
+      await outcome(engine, { rule: 'anomaly', dataset: 'an', metric: 'mean', column: 'id' });
       assert.fail('expected an error');
     } catch (err) {
-      assert.match((err as Error).message, /^quality rule anomaly:an.row_count: /);
+      assert.match((err as Error).message, /^quality rule anomaly:an.mean\(id\): /);
     }
   });
 });
