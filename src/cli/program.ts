@@ -21,6 +21,7 @@ import { terminateCommand } from './commands/terminate.js';
 import { vizCommand } from './commands/viz.js';
 import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
+import { catalogCommand } from './commands/catalog.js';
 
 const ENVIRONMENT = `
 Environment:
@@ -42,7 +43,7 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
     .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError(true);
-  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand]) {
+  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand, catalogCommand]) {
     program.addCommand(make(cli));
   }
   const configure = (cmd: Command) => {

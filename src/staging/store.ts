@@ -74,6 +74,10 @@ export interface StagingStore {
 
 /** The folder of small state objects (watermarks): not a pipeline (names start with a letter), never pruned. */
 export const STATE_FOLDER = '_state';
+/** The catalog's folder (src/catalog/store.ts): not a pipeline either; `ferry prune` never treats it as a run. */
+export const CATALOG_FOLDER = '_catalog';
+/** Folders of the store that are not pipelines: every name starting with `_` (pipeline names start with a letter). */
+const notPipeline = (name: string): boolean => name.startsWith('_') || name === STATE_FOLDER || name === CATALOG_FOLDER;
 
 export type StagedRun = { run: string; bytes: number; lastModified: Date };
 
@@ -85,7 +89,7 @@ export const checkpointKey = (pipeline: string, workflowId: string, stage: strin
   [pipeline, safeSegment(workflowId), stage, `${name}.parts`].join('/');
 
 /** A run id as one folder name: `/` and the like become `_`, and so does an id of dots only (`..`). */
-const safeSegment = (s: string): string => {
+export const safeSegment = (s: string): string => {
   const safe = s.replace(/[^A-Za-z0-9._=-]/g, '_');
   return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
 };
@@ -133,7 +137,7 @@ export class LocalStagingStore implements StagingStore {
   async runs(): Promise<StagedRun[]> {
     const root = resolve(this.root);
     const found: StagedRun[] = [];
-    for (const pipeline of (await dirs(root)).filter((d) => d !== STATE_FOLDER)) {
+    for (const pipeline of (await dirs(root)).filter((d) => !notPipeline(d))) {
       for (const run of await dirs(join(root, pipeline))) {
         const files = await readdir(join(root, pipeline, run), { recursive: true, withFileTypes: true });
         let bytes = 0;
@@ -248,7 +252,7 @@ export class S3StagingStore implements StagingStore {
     const byRun = new Map<string, StagedRun>();
     for await (const o of this.objects()) {
       const run = o.key.slice(this.prefix ? this.prefix.length + 1 : 0).split('/').slice(0, 2).join('/');
-      if (run.startsWith(`${STATE_FOLDER}/`)) continue;
+      if (notPipeline(run.split('/')[0]!)) continue;
       const r = byRun.get(run) ?? { run, bytes: 0, lastModified: new Date(0) };
       r.bytes += o.size;
       if (o.lastModified > r.lastModified) r.lastModified = o.lastModified;
