@@ -56,8 +56,8 @@ export type RowsDiff = { key: string[]; added: number; removed: number; changed:
 
 /**
  * Rows of `b` whose key is not in `a` (added), of `a` not in `b` (removed), and in both with a
- * different value in a column both have (changed; compared as text, so a retyped column with
- * the same values is unchanged). The key must be unique in both versions. Up to `limit` examples
+ * different value in a column both have (changed; compared as values when the types are the same
+ * or both numeric, so 4.00 → 4.0 is no change, else as text). The key must be unique in both versions. Up to `limit` examples
  * each, in key order.
  */
 export async function diffRows(engine: TableEngine, a: string, b: string, key: string[], limit: number, labels: Record<string, string> = {}): Promise<RowsDiff> {
@@ -68,22 +68,23 @@ export async function diffRows(engine: TableEngine, a: string, b: string, key: s
   for (const t of [a, b]) await requireUniqueKey(engine, t, key, labels[t] ?? t);
   const k = key.map(ident);
   const on = key.map((c) => `x.${ident(c)} IS NOT DISTINCT FROM y.${ident(c)}`).join(' AND ');
-  const common = colsB.filter((c) => colsA.some((o) => o.name === c.name) && !key.includes(c.name)).map((c) => c.name);
-  const differs = common.length ? common.map((c) => `x.${ident(c)}::VARCHAR IS DISTINCT FROM y.${ident(c)}::VARCHAR`).join(' OR ') : 'false';
-  const order = k.map((c) => `${c}`).join(', ');
+  const typeA = new Map(colsA.map((c) => [c.name, c.type]));
+  const common = colsB.filter((c) => typeA.has(c.name) && !key.includes(c.name)).map((c) => ({ name: c.name, same: comparable(typeA.get(c.name)!, c.type) }));
+  // Same type (or both numeric: 4.00 equals 4.0): compared as values; otherwise as text.
+  const distinct = (c: { name: string; same: boolean }) => (c.same ? `x.${ident(c.name)} IS DISTINCT FROM y.${ident(c.name)}` : `x.${ident(c.name)}::VARCHAR IS DISTINCT FROM y.${ident(c.name)}::VARCHAR`);
+  const differs = common.length ? common.map(distinct).join(' OR ') : 'false';
   const only = (from: string, other: string) => `SELECT * FROM ${ident(from)} x WHERE NOT EXISTS (SELECT 1 FROM ${ident(other)} y WHERE ${on})`;
   const count = async (sql: string) => Number((await engine.rows(`SELECT count(*) AS n FROM (${sql})`))[0]!.n);
-  const text = async (sql: string): Promise<TextRow[]> => (await engine.rows(`SELECT COLUMNS(*)::VARCHAR FROM (${sql}) ORDER BY ${order} LIMIT ${limit}`)) as TextRow[];
-  const changedSql = `SELECT ${k.map((c) => `x.${c}`).join(', ')} FROM ${ident(a)} x JOIN ${ident(b)} y ON ${on} WHERE ${differs}`;
+  const text = async (sql: string): Promise<TextRow[]> => (await engine.rows(`SELECT COLUMNS(*)::VARCHAR FROM (${sql}) ORDER BY ${k.join(', ')} LIMIT ${limit}`)) as TextRow[];
+  const joined = `FROM ${ident(a)} x JOIN ${ident(b)} y ON ${on} WHERE ${differs}`;
+  const changedSql = `SELECT ${k.map((c) => `x.${c}`).join(', ')} ${joined}`;
   const both = `SELECT 1 FROM ${ident(a)} x JOIN ${ident(b)} y ON ${on}`;
-  const changedKeys = await text(changedSql);
-  const changed: ChangedRow[] = [];
-  for (const keyRow of changedKeys) {
-    const where = key.map((c) => `${ident(c)}::VARCHAR IS NOT DISTINCT FROM ${keyRow[c] === null ? 'NULL' : `'${String(keyRow[c]).replace(/'/g, "''")}'`}`).join(' AND ');
-    const [x] = await engine.rows(`SELECT COLUMNS(*)::VARCHAR FROM ${ident(a)} WHERE ${where}`) as TextRow[];
-    const [y] = await engine.rows(`SELECT COLUMNS(*)::VARCHAR FROM ${ident(b)} WHERE ${where}`) as TextRow[];
-    changed.push({ key: keyRow, changes: common.filter((c) => x![c] !== y![c]).map((c) => ({ column: c, before: x![c] ?? null, after: y![c] ?? null })) });
-  }
+  const cells = common.flatMap((c, i) => [`${distinct(c)} AS "d${i}"`, `x.${ident(c.name)}::VARCHAR AS "x${i}"`, `y.${ident(c.name)}::VARCHAR AS "y${i}"`]);
+  const examples = await engine.rows(`SELECT ${[...key.map((c, i) => `x.${ident(c)}::VARCHAR AS "k${i}"`), ...cells].join(', ')} ${joined} ORDER BY ${key.map((c) => `x.${ident(c)}`).join(', ')} LIMIT ${limit}`);
+  const changed: ChangedRow[] = examples.map((r) => ({
+    key: Object.fromEntries(key.map((c, i) => [c, (r[`k${i}`] ?? null) as string | null])),
+    changes: common.flatMap((c, i) => (r[`d${i}`] ? [{ column: c.name, before: (r[`x${i}`] ?? null) as string | null, after: (r[`y${i}`] ?? null) as string | null }] : [])),
+  }));
   const nChanged = await count(changedSql);
   return {
     key,
@@ -94,6 +95,9 @@ export async function diffRows(engine: TableEngine, a: string, b: string, key: s
     examples: { added: await text(only(b, a)), removed: await text(only(a, b)), changed },
   };
 }
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i;
+const comparable = (a: string, b: string): boolean => a === b || (NUMERIC.test(a) && NUMERIC.test(b));
 
 async function requireUniqueKey(engine: TableEngine, table: string, key: string[], label: string): Promise<void> {
   const k = key.map(ident).join(', ');

@@ -83,10 +83,10 @@ export async function pipelineOf(store: StagingStore, dataset: string, pipeline?
   const matches = all.filter((d) => d.dataset === dataset && (!pipeline || d.pipeline === pipeline));
   if (matches.length === 1) return matches[0]!.pipeline;
   if (matches.length > 1) {
-    throw new ConfigError(`dataset ${dataset} is in several pipelines (${matches.map((m) => m.pipeline).join(', ')}): name one with --pipeline`, { dataset });
+    throw new ConfigError(`dataset ${dataset} is in several pipelines (${matches.map((m) => m.pipeline).join(', ')}): name one with --pipeline`);
   }
   const known = all.filter((d) => !pipeline || d.pipeline === pipeline).map((d) => (pipeline ? d.dataset : `${d.pipeline}/${d.dataset}`));
-  throw new NotFoundError(`no dataset ${dataset}${pipeline ? ` of pipeline ${pipeline}` : ''} in the catalog at ${store.root}; datasets: ${known.join(', ') || 'none'}`, { dataset });
+  throw new NotFoundError(`no dataset ${dataset}${pipeline ? ` of pipeline ${pipeline}` : ''} in the catalog at ${store.root}; datasets: ${known.join(', ') || 'none'}`);
 }
 
 /**
@@ -97,13 +97,13 @@ export async function resolveVersion(store: StagingStore, pipeline: string, data
   const entries = await listEntries(store, pipeline, dataset);
   if (version === 'latest') {
     const latest = entries.find((e) => e.status === 'completed' && !e.pruned);
-    if (!latest) throw new NotFoundError(`dataset ${pipeline}/${dataset} has no completed version with its data (versions: ${entries.map((e) => `${e.version} ${e.pruned ? 'pruned' : e.status}`).join(', ') || 'none'})`, { dataset });
+    if (!latest) throw new NotFoundError(`dataset ${pipeline}/${dataset} has no completed version with its data (versions: ${entries.map((e) => `${e.version} ${e.pruned ? 'pruned' : e.status}`).join(', ') || 'none'})`);
     return latest;
   }
   const found = entries.find((e) => e.version === version) ?? entries.find((e) => safeSegment(e.version) === safeSegment(version));
   if (found) return found;
   const near = nearest(version, entries.map((e) => e.version), 3);
-  throw new NotFoundError(`dataset ${pipeline}/${dataset} has no version ${version}; nearest: ${near.join(', ') || 'none (no versions)'}`, { dataset });
+  throw new NotFoundError(`dataset ${pipeline}/${dataset} has no version ${version}; nearest: ${near.join(', ') || 'none (no versions)'}`);
 }
 
 /** The `n` names closest to `wanted` (edit distance; ties newest-listed first). */

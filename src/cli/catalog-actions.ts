@@ -61,7 +61,7 @@ async function withEngine<T>(fn: (engine: TableEngine, workdir: string) => Promi
 }
 
 async function loadVersion(store: StagingStore, engine: TableEngine, name: string, entry: CatalogEntry, workdir: string): Promise<void> {
-  if (entry.pruned) throw new NotFoundError(`version ${entry.version} of ${entry.pipeline}/${entry.dataset} was pruned (${entry.pruned.by}): its rows are gone`, { dataset: entry.dataset });
+  if (entry.pruned) throw new NotFoundError(`version ${entry.version} of ${entry.pipeline}/${entry.dataset} was pruned (${entry.pruned.by}): its rows are gone`);
   await engine.loadParquet(name, await store.readDataset(refOfEntry(entry), workdir));
 }
 
@@ -100,7 +100,7 @@ export async function pin(cli: Cli, dataset: string, version: string, opts: Comm
   const store = stagingFromEnv();
   const pipeline = await pipelineOf(store, dataset, opts.pipeline);
   const entry = await resolveVersion(store, pipeline, dataset, version);
-  if (entry.pruned) throw new NotFoundError(`version ${entry.version} of ${pipeline}/${dataset} was pruned already (${entry.pruned.by}): nothing to pin`, { dataset });
+  if (entry.pruned) throw new NotFoundError(`version ${entry.version} of ${pipeline}/${dataset} was pruned already (${entry.pruned.by}): nothing to pin`);
   await pinVersion(store, entry, userName(), opts.reason);
   cli.out(`pinned ${pipeline}/${dataset} ${entry.version}: retention and ferry prune leave it until unpinned\n`);
 }
@@ -110,7 +110,7 @@ export async function unpin(cli: Cli, dataset: string, version: string, opts: Co
   const pipeline = await pipelineOf(store, dataset, opts.pipeline);
   if (!(await unpinVersion(store, pipeline, dataset, version))) {
     const pinned = [...(await pinsOf(store, pipeline, dataset)).keys()];
-    throw new NotFoundError(`${pipeline}/${dataset} ${version} is not pinned; pinned versions: ${pinned.join(', ') || 'none'}`, { dataset });
+    throw new NotFoundError(`${pipeline}/${dataset} ${version} is not pinned; pinned versions: ${pinned.join(', ') || 'none'}`);
   }
   cli.out(`unpinned ${pipeline}/${dataset} ${version}: retention may prune it now\n`);
 }

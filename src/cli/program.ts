@@ -42,7 +42,9 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
     .description('durable data pipelines on Temporal: validate, run and watch them')
     .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Ferry's own options (-V) only before a command: `catalog show --version V` is the command's.
+    .enablePositionalOptions();
   for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand, catalogCommand]) {
     program.addCommand(make(cli));
   }
