@@ -137,8 +137,8 @@ test('two runs, then list, versions, show, diff; a catalog source reproduces ver
   // Retention: v1 pinned; two more runs with keep 2 prune v2 only (its files, not v1's).
   const pin = await catalog('pin', 'items', v(1), '--pipeline', pipeline);
   assert.equal(pin.code, 0, pin.stderr);
-  await runA(3, 'id,name,amount\n7,fig,7\n');
-  await runA(4, 'id,name,amount\n8,grape,8\n');
+  await runA(3, 'id,name,amount\n7,fig,7.25\n');
+  await runA(4, 'id,name,amount\n8,grape,8.25\n');
   const after4 = await catalog('versions', 'items', '--pipeline', pipeline);
   const rows = after4.lines.slice(2, -1).map((l) => { const c = l.trim().split(/ {2,}/); return [c[0], c.at(-1)]; });
   assert.deepEqual(rows, [[v(4), 'latest'], [v(3), rows[1]![1]], [v(2), rows[2]![1]], [v(1), 'pinned']]);
