@@ -13,6 +13,7 @@ import type { TableEngine } from '../src/table/engine.js';
 import type { ConnectionSpec, resolveConnection } from '../src/connect/connections.js';
 import type { IncrementalWindow } from '../src/pipeline/incremental.js';
 import type { RunContext } from '../src/run.js';
+import type { StagingStore } from '../src/staging/store.js';
 
 /** Progress that is heartbeated; the next attempt receives the last one as `resume`. */
 /** `activity` (e.g. `ingest customers`) is filled in by the boundary, so progress views can name it. */
@@ -82,6 +83,9 @@ export type SourceContext = AdapterContext & {
   requestBudget?: number;
   /** `incremental:`: the window to read (push it down when the service can; Ferry filters anyway). */
   window?: IncrementalWindow;
+  /** The pipeline being run, and the worker's staging store (the `catalog` source reads earlier versions there). */
+  pipeline: string;
+  staging: StagingStore;
 };
 
 /** One part of a fanned-out source: small JSON, shown in the activity summary by its `name`. */

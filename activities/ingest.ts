@@ -65,6 +65,8 @@ export async function sourceContext(staging: StagingStore, input: IngestInput, s
   const ctx: SourceContext = {
     ...scope,
     dataset,
+    pipeline,
+    staging,
     generation,
     parents,
     ...(input.part ? { part: input.part } : {}),

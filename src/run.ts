@@ -207,6 +207,11 @@ export type FinishRunInput = {
   profiles: Record<string, DatasetProfile>;
   /** What lineage is worked out from (src/catalog/lineage.ts): each source's type, and the steps. */
   graph: { sources: Record<string, string>; standardize: StepSpec[]; preprocess: StepSpec[] };
+  /**
+   * Retention (src/catalog/prune.ts): `keep` versions per dataset (settings.catalog.keep), and the
+   * versions `type: catalog` sources name explicitly (never pruned). Absent in runs before it.
+   */
+  catalog?: { keep?: number; reads: { pipeline?: string; dataset: string; version: string }[] };
 };
 export type FinishRunOutput = { reportUri: string; versions: Record<string, string> };
 

@@ -66,6 +66,10 @@ async function recordRun(plan: RunPlan, run: RunContext, report: RunReport, kept
       standardize: plan.spec.standardize,
       preprocess: plan.spec.preprocess,
     },
+    catalog: {
+      ...(plan.spec.settings.catalog?.keep ? { keep: plan.spec.settings.catalog.keep } : {}),
+      reads: Object.values(plan.spec.sources).flatMap((s) => (s.type === 'catalog' && s.version !== 'latest' ? [{ ...(s.pipeline ? { pipeline: s.pipeline } : {}), dataset: s.dataset, version: s.version }] : [])),
+    },
   };
   try {
     report.record = await acts.finishRun(input);

@@ -17,6 +17,7 @@ function sourceText(s: Source): string {
     case 'postgres': return `postgres ${s.connection}: ${s.query.replace(/\s+/g, ' ').trim()}`;
     case 's3': return `s3 ${s.connection}: s3://${s.bucket}/${s.key}${s.format ? ` (${s.format})` : ''}`;
     case 'file': return `file ${s.path}${s.format ? ` (${s.format})` : ''}`;
+    case 'catalog': return `catalog ${s.pipeline ? `${s.pipeline}/` : ''}${s.dataset} version ${s.version}`;
   }
 }
 

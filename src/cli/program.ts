@@ -21,6 +21,7 @@ import { terminateCommand } from './commands/terminate.js';
 import { vizCommand } from './commands/viz.js';
 import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
+import { catalogCommand } from './commands/catalog.js';
 
 const ENVIRONMENT = `
 Environment:
@@ -41,8 +42,10 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
     .description('durable data pipelines on Temporal: validate, run and watch them')
     .version(version(), '-V, --version', 'print Ferry\'s version')
     .addHelpText('after', ENVIRONMENT)
-    .showSuggestionAfterError(true);
-  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand]) {
+    .showSuggestionAfterError(true)
+    // Ferry's own options (-V) only before a command: `catalog show --version V` is the command's.
+    .enablePositionalOptions();
+  for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand, catalogCommand]) {
     program.addCommand(make(cli));
   }
   const configure = (cmd: Command) => {

@@ -74,6 +74,8 @@ export interface StagingStore {
 
 /** The folder of small state objects (watermarks): not a pipeline (names start with a letter), never pruned. */
 export const STATE_FOLDER = '_state';
+/** The catalog's folder (src/catalog/store.ts): not a pipeline either; `ferry prune` never treats it as a run. */
+export const CATALOG_FOLDER = '_catalog';
 
 /**
  * Top-level folders that are Ferry's own records (`_state`, `_history`, `_catalog`), not a

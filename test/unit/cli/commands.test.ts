@@ -35,6 +35,7 @@ describe('the command list', () => {
       'schedule', 'schedule apply', 'schedule list', 'schedule describe', 'schedule pause', 'schedule unpause', 'schedule trigger',
       'schedule backfill', 'schedule delete', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
       'state', 'state show', 'state set', 'state reset',
+      'catalog', 'catalog list', 'catalog versions', 'catalog show', 'catalog diff', 'catalog pin', 'catalog unpin',
     ]);
   });
 });
@@ -96,7 +97,7 @@ describe('usage errors: one line on stderr, exit code 2', () => {
  // `ferry dev stray` is neither a dev command nor `dev` alone (= `dev start`); the same for schedule (= list).
       assert.equal(res.err, full(path) === 'ferry dev'
         ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are start, stop, status, env.\n"
-        : full(path) === 'ferry state'
+        : full(path) === 'ferry state' || full(path) === 'ferry catalog'
         ? "error: unknown command 'stray'\n"
         : full(path) === 'ferry schedule'
         ? "error: command-argument value 'stray' is invalid for argument 'command'. Allowed choices are apply, list, describe, pause, unpause, trigger, backfill, delete.\n"
@@ -146,7 +147,7 @@ describe('exit codes of config problems', () => {
       const res = await ferry(['run', join(dir, 'p.yaml'), '--wait']);
       assert.equal(res.code, 1);
       assert.equal(res.connected, 0);
-      assert.equal(res.err, `✖ 1 problem in the pipeline config:\n  ${join(dir, 'p.yaml')}:4:11  sources.a.type: expected one of: file, http, postgres, s3 (got "ftp")\n`);
+      assert.equal(res.err, `✖ 1 problem in the pipeline config:\n  ${join(dir, 'p.yaml')}:4:11  sources.a.type: expected one of: file, http, postgres, s3, catalog (got "ftp")\n`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -218,7 +218,7 @@ const INVALID: InvalidCase[] = [
   {
     name: 'unknown source type lists the valid types and the bad value',
     yaml: 'name: p\nsources:\n  a:\n    type: ftp\n    path: x\n',
-    issues: [{ line: 4, column: 11, path: 'sources.a.type', message: 'expected one of: file, http, postgres, s3 (got "ftp")' }],
+    issues: [{ line: 4, column: 11, path: 'sources.a.type', message: 'expected one of: file, http, postgres, s3, catalog (got "ftp")' }],
   },
   {
     name: 'unknown step type lists the valid types',
@@ -355,7 +355,7 @@ const INVALID: InvalidCase[] = [
     yaml: 'name: p\nsources:\n  a:\n    type: file\n    path: data/${param:day}.csv\n  b:\n    type: ftp\nstandardize:\n  - { type: select, input: nope, columns: [x] }\nsinks:\n  out:\n    type: s3\n    connection: nowhere\n    input: a\n    bucket: b\n    key: k.csv\n',
     issues: [
       { line: 5, column: 11, path: 'sources.a.path', message: 'parameter day has no value: pass --param day=… or declare a default under params:' },
-      { line: 7, column: 11, path: 'sources.b.type', message: 'expected one of: file, http, postgres, s3 (got "ftp")' },
+      { line: 7, column: 11, path: 'sources.b.type', message: 'expected one of: file, http, postgres, s3, catalog (got "ftp")' },
       { line: 9, column: 5, path: 'standardize[0]', message: "select reads dataset 'nope', which does not exist at this point; known: a, b" },
       { line: 13, column: 17, path: 'sinks.out.connection', message: "unknown connection 'nowhere'; defined: api, warehouse, lake" },
     ],
@@ -448,7 +448,7 @@ describe('loadPipeline: messages and files', () => {
     assert.equal(
       err.message,
       '2 problems in the pipeline config:\n' +
-        `  ${file}:4:11  sources.a.type: expected one of: file, http, postgres, s3 (got "ftp")\n` +
+        `  ${file}:4:11  sources.a.type: expected one of: file, http, postgres, s3, catalog (got "ftp")\n` +
         `  ${file}:6:5  sources.b.path: required: expected string`,
     );
   });
