@@ -15,7 +15,6 @@
 import { z } from 'zod';
 import { NotFoundError, ConfigError, DataError } from '../errors.js';
 import { safeSegment, CATALOG_FOLDER, type StagingStore } from '../staging/store.js';
-import type { HistoricProfile } from '../quality/rule.js';
 import { entrySchema, newestFirst, type CatalogEntry } from './entry.js';
 
 export { CATALOG_FOLDER };
@@ -119,14 +118,6 @@ function distance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length]!;
-}
-
-/** Profiles of a dataset in earlier completed runs, newest first (what anomaly rules compare; pruned versions keep theirs). */
-export async function catalogHistory(store: StagingStore, pipeline: string, dataset: string, limit: number, excludeVersion?: string): Promise<HistoricProfile[]> {
-  return (await listEntries(store, pipeline, dataset))
-    .filter((e) => e.status === 'completed' && e.profile && e.version !== excludeVersion)
-    .slice(0, limit)
-    .map((e) => ({ version: e.version, runTime: e.run.time, profile: e.profile! }));
 }
 
 export async function pinsOf(store: StagingStore, pipeline: string, dataset: string): Promise<Map<string, Pin>> {
