@@ -14,6 +14,7 @@ import { planPartsActivity, combinePartsActivity } from './parts.js';
 import { commitWatermarksActivity } from './watermarks.js';
 import { qualityActivity } from './quality.js';
 import { finishRunActivity } from './finish.js';
+import { startConnectionLimit } from './connection-limit.js';
 
 export type ActivityDeps = {
   staging: StagingStore;
@@ -33,5 +34,6 @@ export function createActivities({ staging, report }: ActivityDeps) {
     commitWatermarks: commitWatermarksActivity(staging, report),
     quality: qualityActivity(staging, report),
     finishRun: finishRunActivity(staging, report),
+    startConnectionLimit,
   };
 }

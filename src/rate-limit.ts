@@ -32,3 +32,45 @@ export function rateLimitedConnections(connections: Record<string, ConnectionSpe
     return limit ? [{ connection, limit }] : [];
   });
 }
+
+/**
+ * The fleet-wide lease of a rate-limited connection (workflows/connection-limit.ts): one entity
+ * workflow per (main queue, connection) grants at most `concurrency` leases; a run holds one for
+ * each call it makes through the connection.
+ *
+ *   limitWorkflowId('ferry', 'api') // 'ferry-limit-ferry-api'
+ */
+export const limitWorkflowId = (mainQueue: string, connection: string): string => `ferry-limit-${mainQueue}-${connection}`;
+
+/** The entity workflow's type and its signals, by name (the activity that starts it cannot import workflow code). */
+export const LIMIT_WORKFLOW = 'connectionLimit';
+export const ACQUIRE_SIGNAL = 'ferryLeaseAcquire';
+export const RELEASE_SIGNAL = 'ferryLeaseRelease';
+export const GRANTED_SIGNAL = 'ferryLeaseGranted';
+
+/** A run asks for a lease (and gives back the one it held, if `releasing`). */
+export type LeaseRequest = {
+  /** Unique per call: `<workflow id>/<first run id>/<n>`. */
+  lease: string;
+  /** The workflow id the grant is signalled to, and whose liveness keeps the lease. */
+  holder: string;
+  /** The connection's `concurrency` as this run's plan says (the latest request's value holds). */
+  concurrency: number;
+  /** After this long the holder is asked whether it still runs (its heartbeat_timeout). */
+  checkMs: number;
+  releasing?: string;
+};
+
+/** Input of the activity that starts the entity workflow with the first request (signal-with-start). */
+export type StartLimitInput = { workflowId: string; taskQueue: string; connection: string; request: LeaseRequest };
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * A config duration (`20s`, `500ms`, `2h`) in milliseconds, for workflow code: the same units as
+ * src/pipeline/duration.ts, which the workflow bundle cannot import (it carries zod). 20 s if unreadable.
+ */
+export function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : 20_000;
+}

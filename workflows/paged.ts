@@ -14,30 +14,35 @@
  * wait before the next attempt (activities/retry-delay.ts), and a retry is dispatched through the
  * same rate-limited queue.
  *
- * Within one run, at most `concurrency` activities of a connection are in flight at once (its
- * sources and sinks share the slots). Across runs the bound is per worker (see docs/decisions.md,
- * "Rate limits that hold across the fleet").
+ * At most `concurrency` activities of a connection are in flight at once for the whole fleet: each
+ * call holds a lease of the connection's semaphore workflow (lease.ts, connection-limit.ts), which
+ * bounds the run's own sources and sinks on the connection too. Runs recorded before the lease (no
+ * FLEET_LEASE_PATCH marker) replay and continue with the per-run slots they had (withSlot).
  *
  * History: each call is a few events, and continue-as-new is not possible mid-stage, so one source
- * or sink makes at most MAX_PAGED_CALLS calls; beyond that the run fails with a clear error.
+ * or sink makes at most MAX_LEASED_CALLS calls; beyond that the run fails with a clear error.
  */
-import { proxyActivities, workflowInfo, condition, ApplicationFailure } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, condition, patched, ApplicationFailure } from '@temporalio/workflow';
 import type { RunPlan, RunContext, IngestInput, IngestOutput, DeliverOutput, DatasetRef, DeliverInput } from '../src/run.js';
 import type { RetrySpec } from '../src/pipeline/retry.js';
 import { rateLimitOfConnection, rateLimitQueue, type RateLimit } from '../src/rate-limit.js';
 import { activityOptions, type activityProxies, type Activities } from './stages.js';
 import { deliverSlice, targetOf } from './slices.js';
+import { newLease, acquireLease, releaseLease } from './lease.js';
 
 type Acts = ReturnType<typeof activityProxies>;
 type Source = RunPlan['spec']['sources'][string];
 type Sink = RunPlan['spec']['sinks'][string];
 
 /**
- * Calls one source or sink may make through a rate-limited connection in one run. Each is about six
- * history events (workflow task, scheduled, started, completed); 3000 keep a run well below
- * Temporal's 50 000-event history limit even with a few such sources.
+ * Calls one source or sink may make through a rate-limited connection in one run. A call is about
+ * six history events (workflow task, scheduled, started, completed); with the fleet-wide lease
+ * about fifteen (the request signal, its acknowledgement, the grant, and a workflow task after
+ * each: measured in test/integration/connection-limit.test.ts). 3000 plain or 2000 leased calls
+ * keep a run well below Temporal's 51 200-event history limit.
  */
 export const MAX_PAGED_CALLS = 3000;
+export const MAX_LEASED_CALLS = 2000;
 
 /** The `rate_limit` of the http connection a source or sink uses, if any. */
 export function rateLimitOf(plan: RunPlan, spec: Source | Sink): RateLimit | undefined {
@@ -55,7 +60,7 @@ function limitedProxy(plan: RunPlan, connection: string, retry: Partial<RetrySpe
   });
 }
 
-/** In-flight activities per rate-limited connection in this run (module state is per workflow). */
+/** In-flight activities per rate-limited connection in this run, for runs from before the lease (module state is per workflow). */
 const inFlight = new Map<string, number>();
 
 async function withSlot<T>(connection: string, limit: RateLimit, work: () => Promise<T>): Promise<T> {
@@ -68,14 +73,38 @@ async function withSlot<T>(connection: string, limit: RateLimit, work: () => Pro
   }
 }
 
-/** Calls `once` until it answers something other than pending; MAX_PAGED_CALLS at most. */
-async function untilDone<T extends object>(what: string, connection: string, limit: RateLimit, once: (call: number) => Promise<T | { pending: true }>): Promise<T> {
-  for (let call = 1; call <= MAX_PAGED_CALLS; call++) {
-    const out = await withSlot(connection, limit, () => once(call));
-    if (!('pending' in out)) return out;
+/** Calls through a rate-limited connection hold a fleet-wide lease from this patch on. */
+export const FLEET_LEASE_PATCH = 'fleet-lease';
+
+/**
+ * Calls `once` until it answers something other than pending; MAX_LEASED_CALLS at most. Each call
+ * holds a lease of the connection's semaphore; the lease goes back with the next call's request,
+ * or on the way out (done, failed or cancelled).
+ */
+async function untilDone<T extends object>(plan: RunPlan, what: string, connection: string, limit: RateLimit, once: (call: number) => Promise<T | { pending: true }>): Promise<T> {
+  const fleet = patched(FLEET_LEASE_PATCH);
+  const most = fleet ? MAX_LEASED_CALLS : MAX_PAGED_CALLS;
+  let held: string | undefined;
+  try {
+    for (let call = 1; call <= most; call++) {
+      let out: T | { pending: true };
+      if (fleet) {
+        // The previous lease goes back in the same request: a loop never holds one while waiting
+        // for another, so two sources of one run on one connection cannot block each other.
+        const previous = held;
+        held = newLease();
+        await acquireLease(plan, connection, limit, held, previous);
+        out = await once(call);
+      } else {
+        out = await withSlot(connection, limit, () => once(call));
+      }
+      if (!('pending' in out)) return out;
+    }
+  } finally {
+    if (held) await releaseLease(connection, held);
   }
   throw ApplicationFailure.create({
-    message: `${what} needed more than ${MAX_PAGED_CALLS} requests through rate-limited connection ${connection}; ` +
+    message: `${what} needed more than ${most} requests through rate-limited connection ${connection}; ` +
       'a run holds at most that many (one activity each, in the run\'s history): split the work (incremental:, a narrower query) or remove rate_limit',
     type: 'CONFIG',
     nonRetryable: true,
@@ -86,7 +115,7 @@ export async function ingestPaged(_acts: Acts, plan: RunPlan, slice: IngestInput
   const source = plan.spec.sources[slice.dataset]!;
   const connection = (source as { connection: string }).connection;
   const limit = rateLimitOf(plan, source)!;
-  return untilDone<IngestOutput>(`source ${slice.dataset}`, connection, limit, (call) =>
+  return untilDone<IngestOutput>(plan, `source ${slice.dataset}`, connection, limit, (call) =>
     limitedProxy(plan, connection, source.retry ?? {}, `ingest ${slice.dataset} request ${call}`).ingest({ ...slice, requestBudget: 1 }));
 }
 
@@ -100,6 +129,6 @@ export async function deliverSink(acts: Acts, plan: RunPlan, run: RunContext, si
   const limit = rateLimitOf(plan, spec);
   if (!limit) return acts.deliver(slice, spec.retry);
   const connection = (spec as { connection: string }).connection;
-  return untilDone<DeliverOutput>(`sink ${sink}`, connection, limit, (call) =>
+  return untilDone<DeliverOutput>(plan, `sink ${sink}`, connection, limit, (call) =>
     limitedProxy(plan, connection, spec.retry ?? {}, `deliver ${sink} → ${targetOf(spec)} batch ${call}`).deliverBatches({ ...slice, batchBudget: 1 }));
 }

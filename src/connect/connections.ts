@@ -73,7 +73,7 @@ export const httpConnectionSchema = z.strictObject({
   timeout: durationSchema.default('30s'),
   rate_limit: z.strictObject({
     requests_per_second: z.number().positive().describe('for all workers together (Temporal\'s server-side task-queue rate limit)'),
-    concurrency: z.number().int().positive().default(1).describe('requests in flight at once'),
+    concurrency: z.number().int().positive().default(1).describe('requests in flight at once, for all workers and runs together (a lease per request)'),
   }).optional().describe('requests to this API go through their own task queue, limited for the whole worker fleet'),
 });
 

@@ -6,7 +6,9 @@
  * plus the server limiter's burst (measured and printed), and the 60 requests take at least
  * (60 − burst) / 5 seconds — every record arrives exactly once, and the work was spread over the
  * workers. A control run on the same API without `rate_limit` goes faster than 5 per second, so the
- * measurement can fail.
+ * measurement can fail. `concurrency` holds for the fleet too: with `concurrency: 2` on a slow API,
+ * the API never has more than 2 requests of the three runs open at once (and has exactly 2 at
+ * times), where the same runs without the limit keep 3 open.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { startHarness, randomId } from '../support/harness.js';
 import { startFerryWorker } from '../support/ferry-worker.js';
 import type { RunReport } from '../../src/run.js';
+import { limitWorkflowId } from '../../src/rate-limit.js';
 
 const RPS = 5;
 const RECORDS = 20;
@@ -40,6 +43,11 @@ const PAGES = 20;
 const BIG = 9007199254741000n;
 
 type Arrival = { at: number; path: string; key: string; body: string; page: number };
+
+/** Requests under /slow-… take SLOW_MS to answer; the API counts how many are open at once, per path. */
+const SLOW_MS = 250;
+const SLOW_RECORDS = 8;
+const open = new Map<string, { now: number; peak: number }>();
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let api: Server;
@@ -62,6 +70,13 @@ before(async () => {
         return void res.writeHead(200, { 'content-type': 'application/json' })
           .end(`{"data":[{"id":${page * 2 - 1},"big":${BIG + BigInt(page * 2 - 1)}},{"id":${page * 2},"big":${BIG + BigInt(page * 2)}}],"total_pages":${PAGES}}`);
       }
+      if (url.pathname.startsWith('/slow-')) {
+        const o = open.get(url.pathname) ?? { now: 0, peak: 0 };
+        open.set(url.pathname, o);
+        o.peak = Math.max(o.peak, ++o.now);
+        res.on('close', () => o.now--);
+        return void setTimeout(() => res.writeHead(201, { 'content-type': 'application/json' }).end('{}'), SLOW_MS);
+      }
       res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -73,22 +88,31 @@ before(async () => {
 limited_api:
   type: http
   base_url: ${url}/limited
-  rate_limit: { requests_per_second: ${RPS}, concurrency: 2 }
+  # concurrency well above what the rate needs: the rate, not the leases, is what these tests measure
+  rate_limit: { requests_per_second: ${RPS}, concurrency: 10 }
 free_api:
   type: http
   base_url: ${url}/free
+slow_limited:
+  type: http
+  base_url: ${url}/slow-limited
+  rate_limit: { requests_per_second: 50, concurrency: 2 }
+slow_free:
+  type: http
+  base_url: ${url}/slow-free
 `);
   // Workers and the client read the same file: the workers start one rate-limited queue for limited_api.
   process.env.FERRY_CONNECTIONS = connections;
   process.env.FERRY_FILE_ROOTS = dir;
   const lines = Array.from({ length: RECORDS }, (_, i) => JSON.stringify({ id: i + 1 }).replace('}', `, "big": 900719925474099${i % 10}${i}}`));
   await writeFile(join(dir, 'items.ndjson'), `${lines.join('\n')}\n`);
-  for (const connection of ['limited_api', 'free_api']) {
+  await writeFile(join(dir, 'few.ndjson'), `${lines.slice(0, SLOW_RECORDS).join('\n')}\n`);
+  for (const connection of ['limited_api', 'free_api', 'slow_limited', 'slow_free']) {
     await writeFile(join(dir, `${connection}.yaml`), `name: rl_${connection}
 sources:
   items:
     type: file
-    path: ${join(dir, 'items.ndjson')}
+    path: ${join(dir, connection.startsWith('slow') ? 'few.ndjson' : 'items.ndjson')}
 sinks:
   api:
     type: http
@@ -124,6 +148,8 @@ sinks:
 });
 
 after(async () => {
+  // The connections' semaphore workflows would wait for a worker that is gone.
+  for (const c of ['limited_api', 'slow_limited']) await h?.client.workflow.getHandle(limitWorkflowId(h.taskQueue, c)).terminate('test over').catch(() => undefined);
   for (const w of workers) w.kill('SIGKILL');
   await h?.stop();
   await new Promise((r) => api.close(r));
@@ -213,4 +239,22 @@ test(`an http source on the rate-limited connection: ${RUNS} runs × ${PAGES} pa
     assert.deepEqual(rows.map((r) => r.id).sort((a, b) => a - b), Array.from({ length: PAGES * 2 }, (_, i) => i + 1));
     assert.ok(rows.every((r) => r.big === String(BIG + BigInt(r.id))), 'BIGINT beyond 2^53 kept exactly');
   }
+});
+
+test(`concurrency 2 for the fleet: three worker processes (2 slots each), three runs at once, an API answering in ${SLOW_MS} ms never has more than 2 requests open`, async () => {
+  const started = performance.now();
+  const handles = await Promise.all(Array.from({ length: RUNS }, (_, i) => h.start(join(dir, 'slow_limited.yaml'), {}, `slow-${i}-${randomId()}`)));
+  for (const hd of handles) assert.equal(((await hd.result()) as RunReport).status, 'completed');
+  const seconds = (performance.now() - started) / 1000;
+  const sent = arrivals.filter((a) => a.path === '/slow-limited/items');
+  assert.equal(sent.length, RUNS * SLOW_RECORDS, 'one request per record, none repeated');
+  const peak = open.get('/slow-limited/items')!.peak;
+  console.log(`concurrency 2: ${sent.length} requests of ${SLOW_MS} ms, peak ${peak} open at once, runs took ${seconds.toFixed(1)} s`);
+  assert.equal(peak, 2, 'at most 2 open for the fleet, and the limit was reached');
+
+  // Control: the same three runs without rate_limit keep one request each open at once.
+  const free = await Promise.all(Array.from({ length: RUNS }, (_, i) => h.start(join(dir, 'slow_free.yaml'), {}, `slow-free-${i}-${randomId()}`)));
+  for (const hd of free) assert.equal(((await hd.result()) as RunReport).status, 'completed');
+  console.log(`without rate_limit: peak ${open.get('/slow-free/items')!.peak} open at once`);
+  assert.equal(open.get('/slow-free/items')!.peak, RUNS);
 });
