@@ -15,14 +15,17 @@
  */
 import type { ConnectionSpec } from './connect/connections.js';
 
-export type RateLimit = { requests_per_second: number; concurrency: number };
+/** `fleet`: `concurrency` was set, so it holds for the whole fleet (a lease per request); unset, each worker runs one at a time. */
+export type RateLimit = { requests_per_second: number; concurrency: number; fleet: boolean };
 
 /** The task queue of a rate-limited connection, beside the main queue the workflow runs on. */
 export const rateLimitQueue = (mainQueue: string, connection: string): string => `${mainQueue}.http.${connection}`;
 
 /** The connection's `rate_limit`, if it is an http connection that has one. */
 export function rateLimitOfConnection(spec: ConnectionSpec | undefined): RateLimit | undefined {
-  return spec?.type === 'http' && spec.rate_limit ? { requests_per_second: spec.rate_limit.requests_per_second, concurrency: spec.rate_limit.concurrency ?? 1 } : undefined;
+  if (spec?.type !== 'http' || !spec.rate_limit) return undefined;
+  const { requests_per_second, concurrency } = spec.rate_limit;
+  return { requests_per_second, concurrency: concurrency ?? 1, fleet: concurrency !== undefined };
 }
 
 /** The rate-limited connections among `connections`, by name (sorted, so workers start in one order). */

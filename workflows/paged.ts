@@ -82,7 +82,8 @@ export const FLEET_LEASE_PATCH = 'fleet-lease';
  * or on the way out (done, failed or cancelled).
  */
 async function untilDone<T extends object>(plan: RunPlan, what: string, connection: string, limit: RateLimit, once: (call: number) => Promise<T | { pending: true }>): Promise<T> {
-  const fleet = patched(FLEET_LEASE_PATCH);
+  // Without a `concurrency` the rate alone limits the connection: no lease, no round trips.
+  const fleet = patched(FLEET_LEASE_PATCH) && limit.fleet !== false;
   const most = fleet ? MAX_LEASED_CALLS : MAX_PAGED_CALLS;
   let held: string | undefined;
   try {

@@ -73,7 +73,7 @@ export const httpConnectionSchema = z.strictObject({
   timeout: durationSchema.default('30s'),
   rate_limit: z.strictObject({
     requests_per_second: z.number().positive().describe('for all workers together (Temporal\'s server-side task-queue rate limit)'),
-    concurrency: z.number().int().positive().default(1).describe('requests in flight at once, for all workers and runs together (a lease per request)'),
+    concurrency: z.number().int().positive().optional().describe('requests in flight at once, for all workers and runs together (a lease per request, which costs a few Temporal round trips); unset: only requests_per_second applies, with one request at a time per worker'),
   }).optional().describe('requests to this API go through their own task queue, limited for the whole worker fleet'),
 });
 
