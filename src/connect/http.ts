@@ -18,13 +18,15 @@
  * message goes through `maskUrl`, and response bodies in messages are masked against the
  * connection's own secrets and every registered one.
  */
-import { request } from 'undici';
 import { AuthError, DataError, NotFoundError, TransientError, ConfigError, type ErrorContext, type FerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/duration.js';
 import { maskSecrets } from '../pipeline/interpolate.js';
 import { maskUrl, secretValues } from '../pipeline/secrets.js';
 import { httpConnectionSchema, type HttpConnection } from './connections.js';
 import { oauth2Token } from './oauth2.js';
+
+/** undici, loaded on the first request: `ferry run` validates pipelines with HTTP sources without it. */
+const undici = () => import('undici');
 
 export type HttpCall = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
@@ -143,7 +145,7 @@ export async function httpText(conn: HttpConnection, call: HttpCall): Promise<Ht
     }
     let res;
     try {
-      res = await request(target, {
+      res = await (await undici()).request(target, {
         method,
         headers: {
           accept: 'application/json',

@@ -22,11 +22,13 @@
  * of the API's requests (it does not count against a request budget). Concurrent pages of one
  * process share one token request.
  */
-import { request } from 'undici';
 import { z } from 'zod';
 import { AuthError, TransientError, type ErrorContext } from '../errors.js';
 import { maskSecrets, registerSecret } from '../pipeline/interpolate.js';
 import { maskUrl, secret } from '../pipeline/secrets.js';
+
+/** undici, loaded on the first request: `ferry run` validates pipelines with HTTP sources without it. */
+const undici = () => import('undici');
 
 export const oauth2Schema = z.strictObject({
   type: z.literal('oauth2_client_credentials'),
@@ -96,7 +98,7 @@ async function fetchToken(auth: OAuth2Auth, timeoutMs: number, signal: AbortSign
   let status: number;
   let text: string;
   try {
-    const res = await request(auth.token_url, {
+    const res = await (await undici()).request(auth.token_url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...basic },
       body: form.toString(),

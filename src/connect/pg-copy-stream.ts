@@ -31,7 +31,10 @@ type Progress = (p: { note?: string }) => void;
 export type CopyQuery = {
   /** DuckDB SELECT whose columns are rendered as text in the order of `copy`'s column list. */
   select: string;
-  /** Output columns quoted always, so '' stays apart from NULL (PostgreSQL reads an unquoted empty field as NULL). */
+  /**
+   * Output columns quoted always. DuckDB quotes '' by itself (PostgreSQL reads an unquoted empty
+   * field as NULL); this is for a lone column whose value may be `\.`, the end-of-data marker.
+   */
   quote: string[];
   /** `COPY <table> (<columns>) FROM STDIN WITH (FORMAT csv[, FREEZE])`. */
   copy: string;

@@ -89,11 +89,18 @@ export type NumericStats = { intDigits: number; scale: number; special: boolean 
 /** DECIMAL(p,s) as declared when p ≤ 38; else DECIMAL(38,s) when every value fits; else VARCHAR (also for NaN, ±Infinity). */
 export function numericType(stats: NumericStats, typmod: number): string {
   if (stats.special) return 'VARCHAR';
-  const declared = typmod >= 4 ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : undefined;
+  const declared = declaredNumeric(typmod);
   if (declared && declared.precision <= 38) return `DECIMAL(${declared.precision},${declared.scale})`;
   const scale = declared?.scale ?? stats.scale;
   return stats.intDigits + scale <= 38 ? `DECIMAL(38,${scale})` : 'VARCHAR';
 }
+
+/** numeric(p,s) from the column's type modifier; undefined for an unconstrained numeric. */
+const declaredNumeric = (typmod: number): { precision: number; scale: number } | undefined =>
+  typmod >= 4 ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : undefined;
+
+/** PostgreSQL's text for the numeric values that are not numbers. */
+const SPECIAL = `('NaN', 'Infinity', '-Infinity')`;
 
 /** One result column: how PostgreSQL renders it into the CSV, and what DuckDB makes of it. */
 type Column = { name: string; typmod: number; scalar: Scalar; array: boolean };
@@ -154,13 +161,16 @@ export function copyPlan(fields: PgField[], lookup: Map<number, PgTypeInfo> = ne
           parts.push(`min(${depth}) AS d_min_${i}`, `max(${depth}) AS d_max_${i}`);
         }
         if (col.scalar.numeric) {
+          // A declared numeric(p,s) with p ≤ 38 is DECIMAL(p,s) whatever the digits: only NaN and
+          // ±Infinity (the text PostgreSQL writes for them) need looking for.
+          const special = `coalesce(bool_or(${col.array ? `list_bool_or(list_transform(regexp_extract_all(${c(i)}, '"([^"]*)"', 1), lambda v: v IN ${SPECIAL}))` : `${c(i)} IN ${SPECIAL}`}), false) AS n_special_${i}`;
+          if (declaredNumeric(col.typmod) && declaredNumeric(col.typmod)!.precision <= 38) {
+            parts.push(`0 AS n_int_${i}`, `0 AS n_scale_${i}`, special);
+            return;
+          }
           const values = col.array ? `regexp_extract_all(${c(i)}, '"([^"]*)"', 1)` : `[${c(i)}]`;
           const over = (e: string) => `max(list_max(list_transform(${values}, lambda v: ${e})))`;
-          parts.push(
-            `${over(`length(ltrim(split_part(ltrim(v, '-'), '.', 1), '0'))`)} AS n_int_${i}`,
-            `${over(`length(split_part(v, '.', 2))`)} AS n_scale_${i}`,
-            `coalesce(bool_or(list_bool_or(list_transform(${values}, lambda v: NOT regexp_matches(v, '^-?\\d')))), false) AS n_special_${i}`,
-          );
+          parts.push(`${over(`length(ltrim(split_part(ltrim(v, '-'), '.', 1), '0'))`)} AS n_int_${i}`, `${over(`length(split_part(v, '.', 2))`)} AS n_scale_${i}`, special);
         }
       });
       return parts.length ? `SELECT ${parts.join(', ')} FROM ${csv(file)}` : undefined;

@@ -13,7 +13,9 @@ import { createReadStream } from 'node:fs';
 import { rename, stat, mkdir, copyFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { totalmem } from 'node:os';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+// Types only: the driver is loaded when an engine opens, so commands that only validate (`ferry run`)
+// do not pay for it.
+import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, type ErrorContext } from '../errors.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
 import { admitFile, engineDirectories, isInside, realPathOf, type RunScope } from './access.js';
@@ -52,6 +54,7 @@ export class TableEngine {
   static async open(workdir: string, options: { memoryLimit?: string; threads?: number; allowDirectories?: string[]; run?: RunScope } = {}): Promise<TableEngine> {
     await mkdir(join(workdir, 'spill'), { recursive: true });
     const allowed = [...new Set([...(await engineDirectories(workdir, options.run)), ...(options.allowDirectories ?? []).map(realPathOf)])];
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: join(allowed[0]!, 'spill'),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
