@@ -86,3 +86,16 @@ test('upsert refuses duplicate keys with the key and its count', async () => {
   assert.equal(err.code, 'DATA');
   assert.equal(err.message, 'upsert keys must be unique, but (id) = (2) occurs 2 times; add a dedupe step');
 });
+
+test('text CSV must quote arrives exactly without FORCE_QUOTE; a lone column of `\\.` is not the end-of-data marker', async () => {
+  const tricky = ['', ' a ', 'a,b', 'a"b', 'a\nb', 'a\rb', '\\.', '\\.\n', '\t', 'é', 'NULL'];
+  await table.run(`CREATE OR REPLACE TABLE tricky AS SELECT * FROM (VALUES ${tricky.map((v, i) => `(${i}, '${v.replace(/'/g, "''")}')`).join(', ')}, (${tricky.length}, NULL)) t(id, s)`);
+  const tctx = (runKey: string, dataset: string) => ({ ...ctx(runKey), dataset }) as SinkContext;
+  const tspec = (name: string, input: string) => postgresSink.schema.parse({ type: 'postgres', connection: 'warehouse', input, table: `${schema}.${name}` });
+  await postgresSink.write(tspec('tricky', 'tricky'), tctx('run-t', 'tricky'));
+  assert.deepEqual((await sql(`SELECT s FROM ${schema}.tricky ORDER BY id`)).map((r) => r.s), [...tricky, null]);
+  // One column: every line is a lone value, so `\.` must be quoted (PostgreSQL would stop there).
+  await table.run(`CREATE OR REPLACE TABLE lone AS SELECT s FROM tricky ORDER BY id`);
+  await postgresSink.write(tspec('lone', 'lone'), tctx('run-l', 'lone'));
+  assert.deepEqual((await sql(`SELECT s FROM ${schema}.lone`)).map((r) => r.s).sort(), [...tricky, null].sort());
+});

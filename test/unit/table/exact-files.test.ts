@@ -79,6 +79,27 @@ describe('CSV numbers keep every digit', () => {
     ]);
   });
 
+  it('a wider value after many small ones (past any sample) is read exactly: 20,000 integers, then 99999999999999999999.5', async () => {
+    const small = Array.from({ length: 20_000 }, (_v, i) => `${i},${i % 100},${(i % 7) / 4}`).join('\n');
+    await read('late-wide.csv', `id,n,d\n${small}\n20000,99999999999999999999.5,0.000001\n`);
+    assert.deepEqual(await types(), ['id BIGINT', 'n DECIMAL(21,1)', 'd DECIMAL(7,6)']);
+    assert.deepEqual(await rows('SELECT n::VARCHAR AS n, d::VARCHAR AS d FROM ds WHERE id IN (3, 20000) ORDER BY id'), [
+      { n: '3.0', d: '0.750000' },
+      { n: '99999999999999999999.5', d: '0.000001' },
+    ]);
+  });
+
+  it('digits are counted the same for every way of writing a number (signs, leading zeros, blanks, a bare point)', async () => {
+    const cols: Record<string, [string, string, string]> = {
+      lone_zero: ['0.5', '-0.25', 'DECIMAL(2,2)'], zeros: ['007.5', '1.25', 'VARCHAR'], blank: [' 1.5', '22.75', 'DECIMAL(4,2)'],
+      bare: ['.5', '-5.', 'DECIMAL(2,1)'], zero: ['0', '0.5', 'DECIMAL(1,1)'], neg_zeros: ['-00.125', '3.5', 'DECIMAL(4,3)'],
+      wide: ['99999999999999999999.5', '1', 'DECIMAL(21,1)'], cents: ['0.000001', '100', 'DECIMAL(9,6)'], mixed: ['1', '2.5', 'DECIMAL(2,1)'],
+    };
+    const names = Object.keys(cols);
+    await read('digits.csv', `${names.join(',')}\n${[0, 1].map((r) => names.map((n) => cols[n]![r]).join(',')).join('\n')}\n`);
+    assert.deepEqual(await types(), names.map((n) => `${n} ${cols[n]![2]}`));
+  });
+
   it('0.1 + 0.2 is exactly 0.3 once read (no float on the way)', async () => {
     await read('cents.csv', 'a,b\n0.1,0.2\n');
     assert.deepEqual(await rows('SELECT (a + b)::VARCHAR AS s FROM ds'), [{ s: '0.3' }]);
