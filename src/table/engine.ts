@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { totalmem } from 'node:os';
 // Types only: the driver is loaded when an engine opens, so commands that only validate (`ferry run`)
 // do not pay for it.
+import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, type ErrorContext } from '../errors.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
@@ -36,6 +37,14 @@ export function lit(value: unknown): string {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
+let driver: typeof DuckDB | undefined;
+
+/** The DuckDB driver, for code that runs on an open engine (values and functions of its own types). */
+export function duckdbDriver(): typeof DuckDB {
+  if (!driver) throw new Error('the DuckDB driver is loaded by the first TableEngine.open');
+  return driver;
+}
+
 export class TableEngine {
   private tempCounter = 0;
 
@@ -54,8 +63,8 @@ export class TableEngine {
   static async open(workdir: string, options: { memoryLimit?: string; threads?: number; allowDirectories?: string[]; run?: RunScope } = {}): Promise<TableEngine> {
     await mkdir(join(workdir, 'spill'), { recursive: true });
     const allowed = [...new Set([...(await engineDirectories(workdir, options.run)), ...(options.allowDirectories ?? []).map(realPathOf)])];
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:', {
+    driver ??= await import('@duckdb/node-api');
+    const instance = await driver.DuckDBInstance.create(':memory:', {
       temp_directory: join(allowed[0]!, 'spill'),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
       ...(options.threads ? { threads: String(options.threads) } : {}),

@@ -12,8 +12,8 @@
  * it runs in Node's crypto through a scalar UDF (callbacks are serialized on the JS thread).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DuckDBBlobValue, DuckDBScalarFunction, VARCHAR, BOOLEAN, type DuckDBValue } from '@duckdb/node-api';
-import type { TableEngine } from './engine.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { duckdbDriver, type TableEngine } from './engine.js';
 
 /** Encrypted values read `ferry:v1:<key id>:<base64 of iv ‖ ciphertext ‖ tag>`. */
 export const CIPHER_PREFIX = 'ferry:v1:';
@@ -48,6 +48,7 @@ export function hmacParams(key: Buffer): DuckDBValue[] {
   // A key longer than the block is not hashed first here: keys come from env vars, 64 bytes is plenty.
   if (key.length > 64) throw new KeyFormatError(`a hash key may have at most 64 bytes, got ${key.length}`);
   key.copy(block);
+  const { DuckDBBlobValue } = duckdbDriver(); // on an open engine: validating a pipeline loads no DuckDB
   return [new DuckDBBlobValue(block.map((b) => b ^ 0x36)), new DuckDBBlobValue(block.map((b) => b ^ 0x5c))];
 }
 
@@ -74,6 +75,7 @@ export type Cipher = {
  * decrypt while the key is listed. A value that does not decrypt fails the query; `failure` says why.
  */
 export function registerCipher(table: TableEngine, keys: Record<string, Buffer>, encryptWith: string | undefined): Cipher {
+  const { DuckDBScalarFunction, VARCHAR, BOOLEAN } = duckdbDriver();
   const n = ++functions;
   const cipher: Cipher = { encrypt: `__ferry_pii_encrypt_${n}`, decrypt: `__ferry_pii_decrypt_${n}`, decryptable: `__ferry_pii_decryptable_${n}` };
   const encKey = encryptWith === undefined ? undefined : keys[encryptWith];
