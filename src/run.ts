@@ -141,7 +141,7 @@ export type DeliverResult = DeliverOutput | DeliverPending;
  * Govern: the quality stage, the human gate, the run's record (report.json and the catalog).
  */
 
-/** One column's statistics in a dataset profile; min and max as text for non-numeric columns. */
+/** One column's statistics in a dataset profile; `distinct` approximate (HyperLogLog); min and max as text for non-numeric columns. */
 export type ColumnProfile = { name: string; type: string; nulls: number; null_ratio: number; distinct: number; mean?: number; min?: number | string; max?: number | string };
 /** What Ferry keeps of every dataset of every run (the catalog), and what anomaly rules compare. */
 export type DatasetProfile = { rows: number; columns: ColumnProfile[] };

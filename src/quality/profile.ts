@@ -1,5 +1,5 @@
 /**
- * A dataset's profile: rows, and per column NULLs, distinct values, and mean/min/max of numeric
+ * A dataset's profile: rows, and per column NULLs, distinct values (approximate), and mean/min/max of numeric
  * columns (min/max as text for dates and text). One aggregate query over the dataset, so a
  * profile costs one scan. Kept in the catalog for every run; anomaly rules compare them.
  *
@@ -20,7 +20,9 @@ export async function profileOf(table: TableEngine, dataset: string): Promise<Da
   columns.forEach((c, i) => {
     const col = ident(c.name);
     parts.push(`count(*) - count(${col}) AS "n${i}"`);
-    parts.push(NESTED.test(c.type) ? `NULL AS "d${i}"` : `count(DISTINCT ${col}) AS "d${i}"`);
+    // HyperLogLog: a third of an exact count(DISTINCT)'s time on a million rows, within a few
+    // percent, and a profile is taken of every dataset of every run (exact for small counts).
+    parts.push(NESTED.test(c.type) ? `NULL AS "d${i}"` : `approx_count_distinct(${col}) AS "d${i}"`);
     if (NESTED.test(c.type)) return;
     if (NUMERIC.test(c.type)) {
       parts.push(`avg(${col})::DOUBLE AS "a${i}"`, `min(${col})::DOUBLE AS "lo${i}"`, `max(${col})::DOUBLE AS "hi${i}"`);
