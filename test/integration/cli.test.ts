@@ -33,7 +33,7 @@ test('`ferry run --wait` shows progress, ends with the run report and exits 0', 
   assert.ok(out.startsWith(`started retail as ${id}\n  ${workflowUrl(id)}\n`), out);
   assert.match(out, /retail completed in [\d.]+m?s {2}\(cli-/);
   assert.match(out, / {2}ingest {7}completed +[\d.]+m?s {2}.*sales 11/);
-  assert.match(out, / {2}preprocess {3}completed +[\d.]+m?s {2}enriched 9 · abnormal_sales 1 · sales_final 9/);
+  assert.match(out, / {2}preprocess {3}completed +[\d.]+m?s {2}.*enriched 9 · abnormal_sales 1 · sales_final 9/);
   assert.match(out, / {4}warehouse {13}9 rows → postgres retail\.sales_enriched \(upsert\)/);
   assert.match(out, / {4}lake {18}9 rows → s3:\/\/ferry-demo\/curated\/sales_enriched\.csv \(csv\)/);
   assert.ok(out.includes(`Temporal UI: ${workflowUrl(id)}`));
