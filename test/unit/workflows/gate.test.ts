@@ -34,7 +34,7 @@ const delivered = new Map<string, DatasetRef>();
 let releaseSlow: () => void = () => undefined;
 const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
 
-const ref = (input: IngestInput): DatasetRef => ({ dataset: input.dataset, uri: `mem://${input.dataset}`, rows: 6, bytes: 100, sha256: 'in', columns: [{ name: 'product_id', type: 'VARCHAR' }, { name: 'category', type: 'VARCHAR' }] });
+const ref = (input: IngestInput): DatasetRef => ({ dataset: input.dataset, stage: 'ingest', uri: `mem://${input.dataset}`, rows: 6, bytes: 100, sha256: 'in', columns: [{ name: 'product_id', type: 'VARCHAR' }, { name: 'category', type: 'VARCHAR' }] });
 
 before(async () => {
   await mkdir(dir, { recursive: true });
