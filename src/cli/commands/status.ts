@@ -40,14 +40,14 @@ export function statusCommand(cli: Cli): Command {
         }
         header(progress);
         if (progress) cli.out(`${progressLines(progress).join('\n')}\n`);
+        else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
+        else cli.out(`  ${dim(`no worker has picked this run up yet: is one running on its task queue ${desc.taskQueue}? (ferry worker --task-queue ${desc.taskQueue})`)}\n`);
         // Waiting at the quality gate: why, until when, and how to decide (from the run, else its memo).
         const gate = progress ? (progress.status === 'waiting' ? progress.gate : undefined) : run.waiting;
         if (gate) {
           const failed = run.waiting?.failed ?? (progress?.quality?.outcomes ?? []).filter((o) => gate.rules.includes(o.name));
           cli.out(`${waitingLines(id, gate, failed).join('\n')}\n`);
         }
-        else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
-        else cli.out(`  ${dim(`no worker has picked this run up yet: is one running on its task queue ${desc.taskQueue}? (ferry worker --task-queue ${desc.taskQueue})`)}\n`);
         for (const line of activityLines(desc.raw.pendingActivities)) cli.out(`  ${dim('running')} ${line.text}\n`);
         cli.out(`  ${dim(url)}\n`);
         return;
