@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { userInfo } from 'node:os';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Decision, RunReport } from '../../../src/run.js';
+import type { Decision, GateState, RunReport } from '../../../src/run.js';
 import { parseStatus, runQuery } from '../../../src/run-filter.js';
 import type { GateMemo } from '../../../workflows/gate.js';
 import { askOutcome, SAMPLE } from '../../support/gate.js';
@@ -17,7 +17,7 @@ import { ferry } from './support.js';
 import { fakeClient } from './fake-client.js';
 
 const ATTRS = { FerryPipeline: 'p', FerryRunDate: '2024-01-05', FerryTrigger: 'cli', FerryGate: 'waiting' };
-const gate = { askedAt: '2026-01-01T00:00:05.000Z', deadline: '2026-01-02T00:00:05.000Z', default: 'reject', rules: ['not_null:products.category'] } as const;
+const gate: GateState = { askedAt: '2026-01-01T00:00:05.000Z', deadline: '2026-01-02T00:00:05.000Z', default: 'reject', rules: ['not_null:products.category'] };
 const memo: GateMemo = { ...gate, failed: [askOutcome('row')] };
 const waiting: RunReport = {
   pipeline: 'p', workflowId: 'run-1', run: RUN, status: 'waiting', stage: 'quality', startedAt: '2026-01-01T00:00:00.000Z',
