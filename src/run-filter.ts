@@ -56,7 +56,7 @@ export function runQuery(filter: RunFilter): string {
   return [
     `WorkflowType = 'pipeline'`,
     filter.pipeline && `FerryPipeline = ${q(filter.pipeline)}`,
-    // A waiting run is running in Temporal; the gate marks it (a cancelled waiting run keeps the mark).
+    // A waiting run is running in Temporal; the gate marks it (a terminated waiting run keeps the mark).
     filter.status === 'waiting' ? `ExecutionStatus = 'Running' AND FerryGate = 'waiting'` : filter.status && `ExecutionStatus = ${q(VISIBILITY_STATUS[filter.status])}`,
     filter.trigger && `FerryTrigger = ${q(filter.trigger)}`,
     filter.since && `StartTime >= ${q(filter.since.toISOString())}`,

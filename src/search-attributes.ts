@@ -21,8 +21,8 @@ export const FERRY_RUN_DATE = defineSearchAttributeKey('FerryRunDate', SearchAtt
 export const FERRY_TRIGGER = defineSearchAttributeKey('FerryTrigger', SearchAttributeType.KEYWORD);
 /**
  * The human gate (workflows/gate.ts): 'waiting' while a run waits for a decision, then the decision
- * (approve, reject, quarantine); unset on runs that never asked. `FerryGate = 'waiting' AND
- * ExecutionStatus = 'Running'` lists the runs waiting now (a waiting run that was cancelled keeps 'waiting').
+ * (approve, reject, quarantine), or 'cancelled'; unset on runs that never asked. `FerryGate = 'waiting'
+ * AND ExecutionStatus = 'Running'` lists the runs waiting now (a terminated waiting run keeps 'waiting').
  */
 export const FERRY_GATE = defineSearchAttributeKey('FerryGate', SearchAttributeType.KEYWORD);
 

@@ -13,7 +13,7 @@
  *   acceptDecisions(report);                                     // at the start of the run
  *   const decision = await awaitDecision(report, spec.ask, failed); // in the quality stage
  */
-import { condition, defineUpdate, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, defineUpdate, isCancellation, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Decision, GateState, RunReport, RuleOutcome } from '../src/run.js';
 import type { DecisionKind, QualitySpec } from '../src/quality/schema.js';
@@ -79,8 +79,15 @@ export async function awaitDecision(report: RunReport, ask: QualitySpec['ask'], 
   upsertMemo({ gate: { ...gate, failed: asking } satisfies GateMemo });
 
   const decidedInTime = () => report.decision !== undefined;
-  // Without a timeout condition() resolves to nothing: only a decision ends that wait.
-  const decided = timeoutMs === undefined ? (await condition(decidedInTime), true) : await condition(decidedInTime, timeoutMs, { summary: `decision on ${gate.rules.join(', ')}, else ${ask.default}` });
+  let decided: boolean;
+  try {
+    // Without a timeout condition() resolves to nothing: only a decision ends that wait.
+    decided = timeoutMs === undefined ? (await condition(decidedInTime), true) : await condition(decidedInTime, timeoutMs, { summary: `decision on ${gate.rules.join(', ')}, else ${ask.default}` });
+  } catch (err) {
+    // Cancelled while waiting (`ferry cancel`): no longer listed as waiting, even without the status filter.
+    if (isCancellation(err)) upsertSearchAttributes([{ key: FERRY_GATE, value: 'cancelled' }]);
+    throw err;
+  }
   if (!decided) report.decision = { decision: ask.default, by: 'timeout', at: new Date().toISOString(), timedOut: true };
   report.status = 'running';
   upsertSearchAttributes([{ key: FERRY_GATE, value: report.decision!.decision }]);

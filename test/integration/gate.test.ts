@@ -76,8 +76,8 @@ test('the worker is killed while a run waits: listed as waiting without a worker
   const out = join(dir, `${name}.csv`);
   const id = `${name}-run`;
   const first = await startGateWorker(h.taskQueue);
-  const started = await ferry(['run', file, '--id', id, '--task-queue', h.taskQueue]);
-  assert.equal(started.code, 0, started.stderr);
+  // Watched as a user would: `ferry run --wait` says once that the run waits, and how to decide.
+  const watched = ferry(['run', file, '--id', id, '--task-queue', h.taskQueue, '--wait']);
   const waiting = await untilWaiting(h.client, id);
   assert.deepEqual(waiting.gate?.rules, ['row_count:products']);
 
@@ -116,6 +116,11 @@ test('the worker is killed while a run waits: listed as waiting without a worker
   assert.deepEqual([report.decision?.decision, report.decision?.by, report.decision?.comment, report.decision?.timedOut], ['approve', 'ada', 'known short day', undefined]);
   assert.deepEqual(report.sinks.map((s) => [s.sink, s.status, s.rows]), [['out', 'delivered', 6]]);
   assert.deepEqual(await sinkRows(out), await productRows());
+  const view = await watched;
+  assert.equal(view.code, 0, view.stderr);
+  assert.equal(view.stdout.split('\n').filter((l) => l.includes('waiting for a decision')).length, 1, view.stdout);
+  assert.ok(view.stdout.includes(`! waiting for a decision on row_count:products: ferry approve|reject|quarantine ${id} (Ctrl-C stops watching; the run keeps waiting)\n`), view.stdout);
+  assert.match(view.stdout, new RegExp(`${name} completed in `));
 
   const again = await ferry(['reject', id]);
   assert.equal(again.code, 1);

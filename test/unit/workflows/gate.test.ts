@@ -186,3 +186,15 @@ test('the validator: before the gate, an unknown decision, no one deciding, a se
   const report = (await handle.result()) as RunReport;
   assert.deepEqual(report.decision, first);
 });
+
+test('a waiting run cancelled: the run ends cancelled in quality, FerryGate says cancelled, nothing delivered', async () => {
+  const handle = await start('gate_cancel');
+  await untilWaiting(handle);
+  await handle.cancel();
+  await handle.result().then(() => assert.fail('completed'), () => undefined);
+  const desc = await handle.describe();
+  const report = desc.memo?.report as RunReport;
+  assert.deepEqual([desc.status.name, report.status, report.error, report.decision], ['CANCELLED', 'cancelled', 'cancelled during quality', undefined]);
+  assert.deepEqual(desc.searchAttributes.FerryGate, ['cancelled']);
+  assert.equal(delivered.has(handle.workflowId), false);
+});
