@@ -29,6 +29,10 @@ export const decideUpdate = defineUpdate<Decision, [DecideInput]>('decide');
 export type GateMemo = GateState & { failed: RuleOutcome[] };
 
 const KINDS: readonly DecisionKind[] = ['approve', 'reject', 'quarantine'];
+/** A comment is kept in the report and the history: a sentence or a ticket link, not a document. */
+const MAX_COMMENT = 1000;
+/** Sample rows per rule kept in the memo (what `ferry runs --status waiting` shows); the report keeps them all. */
+const MEMO_SAMPLES = 3;
 
 /**
  * Registers the `decide` handler. Its validator refuses (the caller gets the message, the run's
@@ -37,7 +41,7 @@ const KINDS: readonly DecisionKind[] = ['approve', 'reject', 'quarantine'];
  */
 export function acceptDecisions(report: RunReport): void {
   setHandler(decideUpdate, (input) => {
-    const decision: Decision = { decision: input.decision as DecisionKind, by: input.by, at: new Date().toISOString(), ...(input.comment ? { comment: input.comment } : {}) };
+    const decision: Decision = { decision: input.decision as DecisionKind, by: input.by.trim(), at: new Date().toISOString(), ...(input.comment ? { comment: input.comment } : {}) };
     report.decision = decision;
     return decision;
   }, { validator: (input) => refusal(report, input) });
@@ -48,7 +52,8 @@ function refusal(report: RunReport, input: DecideInput): void {
   if (!input || !KINDS.includes(input.decision as DecisionKind)) {
     throw new Error(`unknown decision '${String(input?.decision)}': expected approve, reject or quarantine`);
   }
-  if (!input.by?.trim()) throw new Error('a decision needs who made it (by)');
+  if (typeof input.by !== 'string' || !input.by.trim()) throw new Error('a decision needs who made it (by)');
+  if (input.comment !== undefined && (typeof input.comment !== 'string' || input.comment.length > MAX_COMMENT)) throw new Error(`a comment is text of at most ${MAX_COMMENT} characters`);
   const d = report.decision;
   if (d) throw new Error(`run ${report.workflowId} was already decided: ${d.decision} by ${d.by} at ${d.at}${d.timedOut ? ' (no decision before the timeout)' : ''}`);
   if (report.status !== 'waiting') {
@@ -76,7 +81,7 @@ export async function awaitDecision(report: RunReport, ask: QualitySpec['ask'], 
   report.gate = gate;
   report.status = 'waiting';
   upsertSearchAttributes([{ key: FERRY_GATE, value: 'waiting' }]);
-  upsertMemo({ gate: { ...gate, failed: asking } satisfies GateMemo });
+  upsertMemo({ gate: { ...gate, failed: asking.map((o) => (o.samples ? { ...o, samples: o.samples.slice(0, MEMO_SAMPLES) } : o)) } satisfies GateMemo });
 
   const decidedInTime = () => report.decision !== undefined;
   let decided: boolean;

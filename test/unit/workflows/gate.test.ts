@@ -181,6 +181,7 @@ test('the validator: before the gate, an unknown decision, no one deciding, a se
   await untilWaiting(handle);
   assert.equal(await refusal(decide(handle, 'ship-it')), "unknown decision 'ship-it': expected approve, reject or quarantine");
   assert.equal(await refusal(decide(handle, 'approve', ' ')), 'a decision needs who made it (by)');
+  assert.equal(await refusal(decide(handle, 'approve', 'ada', 'x'.repeat(1001))), 'a comment is text of at most 1000 characters');
   const first = await decide(handle, 'approve', 'ada');
   assert.equal(await refusal(decide(handle, 'reject', 'bob')), `run ${handle.workflowId} was already decided: approve by ada at ${first.at}`);
   const report = (await handle.result()) as RunReport;
