@@ -7,17 +7,20 @@
  * - on a Temporal dev server of its own (own port, own db file), the server is killed and started
  *   again on the same file while the run waits; the run is still waiting, with the same deadline,
  *   and `ferry quarantine` completes it.
+ * - with the real quality activity (a range rule that asks), `ferry quarantine` delivers exactly the
+ *   rows in range and sets the other aside, with its rule and reason.
  * Default heartbeat and retry settings throughout.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startHarness, randomId } from '../support/harness.js';
 import { ferry } from '../support/ferry-cli.js';
+import { startFerryWorker } from '../support/ferry-worker.js';
 import { askingPipeline, PRODUCTS } from '../support/gate.js';
 import type { RunReport } from '../../src/run.js';
 
@@ -187,4 +190,46 @@ test('the Temporal server is killed and started again on its db file while a run
     await client.connection.close();
     await killed(server);
   }
+});
+
+test('end to end with the real quality rules: a range rule asks, `ferry quarantine` delivers the 5 rows in range and the 1 reject, with its rule and reason', async () => {
+  const name = `gate_e2e_${randomId()}`;
+  const file = join(dir, `${name}.yaml`);
+  const [kept, rejects] = [join(dir, `${name}.csv`), join(dir, `${name}_rejects.csv`)];
+  await writeFile(file, `name: ${name}
+sources:
+  products: { type: file, path: ${PRODUCTS} }
+quality:
+  on_fail: ask
+  rules:
+    - { rule: range, dataset: products, column: unit_price, max: 100 }
+sinks:
+  out: { type: file, input: products, path: ${kept} }
+  rejects: { type: file, input: products_rejects, path: ${rejects} }
+`);
+  const worker = await startFerryWorker(h, processes);
+  const id = `${name}-run`;
+  const started = await ferry(['run', file, '--id', id, '--task-queue', h.taskQueue]);
+  assert.equal(started.code, 0, started.stderr);
+  const waiting = await untilWaiting(h.client, id);
+  assert.deepEqual(waiting.quality?.outcomes.map((o) => [o.name, o.status, o.checked, o.failed]), [['range:products.unit_price', 'failed', 6, 1]]);
+
+  const runs = await ferry(['runs', '--status', 'waiting', '--pipeline', name]);
+  const lines = runs.stdout.split('\n');
+  assert.match(lines[5]!, /^ {2}✖ range:products\.unit_price {2}1 of 6 rows/);
+  assert.match(lines[6]!, /^ {6}product_id=P03, name=Field Manual, category=books, unit_price=120(\.0+)?, active=true, _reason=/);
+
+  const decided = await ferry(['quarantine', id, '--by', 'ada']);
+  assert.equal(decided.code, 0, decided.stderr);
+  assert.equal(decided.stdout.split('\n')[1], '  the run delivers the rows that pass and sets the rows that broke the rules aside (products → products_rejects)');
+  const report = (await h.client.workflow.getHandle(id).result()) as RunReport;
+  assert.deepEqual(report.sinks.map((s) => [s.sink, s.status, s.rows]), [['out', 'delivered', 5], ['rejects', 'delivered', 1]]);
+  const all = await productRows();
+  assert.deepEqual(await sinkRows(kept), all.filter((l) => !l.startsWith('P03,')));
+  const rejected = await sinkRows(rejects);
+  assert.equal(rejected.length, 2);
+  assert.ok(rejected[0]!.startsWith(`${all[0]},_rule,_reason`), rejected[0]);
+  assert.ok(rejected[1]!.startsWith('P03,Field Manual,books,120'), rejected[1]);
+  assert.ok(rejected[1]!.includes('range:products.unit_price'), rejected[1]);
+  await killed(worker);
 });
