@@ -109,7 +109,7 @@ test('the worker is killed while a run waits: listed as waiting without a worker
   assert.equal(noWorker.code, 1);
   assert.equal(noWorker.stderr, `error: no worker answers on task queue ${h.taskQueue}: start one (ferry worker --task-queue ${h.taskQueue}), then decide again; nothing was decided\n`);
 
-  await startGateWorker(h.taskQueue);
+  const second = await startGateWorker(h.taskQueue);
   const approved = await ferry(['approve', id, '--by', 'ada', '--comment', 'known short day']);
   assert.equal(approved.code, 0, approved.stderr);
   assert.match(approved.stdout, new RegExp(`^approved ${id} by ada at \\S+Z \\(known short day\\)\\n  the run goes on to deliver every row; the failing rules and their rows stay listed in the report\\n  follow it: ferry status ${id}\\n$`));
@@ -132,6 +132,7 @@ test('the worker is killed while a run waits: listed as waiting without a worker
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr, `error: no run with id ${id}-nope (ferry runs lists the recent ones)\n`);
   assert.deepEqual((await h.client.workflow.getHandle(id).describe()).searchAttributes.FerryGate, ['approve']);
+  await killed(second);
 });
 
 /** A dev server of this test's own on `port`, its state in `db`: the shared one is never restarted. */
@@ -207,9 +208,11 @@ sinks:
   out: { type: file, input: products, path: ${kept} }
   rejects: { type: file, input: products_rejects, path: ${rejects} }
 `);
-  const worker = await startFerryWorker(h, processes);
+  // Its own task queue: no gate worker (fake quality) of the other tests may take its activities.
+  const taskQueue = `${h.taskQueue}-e2e`;
+  const worker = await startFerryWorker({ taskQueue, waitFor: h.waitFor }, processes);
   const id = `${name}-run`;
-  const started = await ferry(['run', file, '--id', id, '--task-queue', h.taskQueue]);
+  const started = await ferry(['run', file, '--id', id, '--task-queue', taskQueue]);
   assert.equal(started.code, 0, started.stderr);
   const waiting = await untilWaiting(h.client, id);
   assert.deepEqual(waiting.quality?.outcomes.map((o) => [o.name, o.status, o.checked, o.failed]), [['range:products.unit_price', 'failed', 6, 1]]);
