@@ -43,7 +43,8 @@ function decideCommand(cli: Cli, kind: DecisionKind): Command {
         return fail(`run ${id} is not waiting for a decision: it has ended (${run.status})${decided}`);
       }
       // A decision needs a worker to take it: ask the run first, so none is left pending unanswered.
-      const { report } = await readRun(client, id, { description: desc, runId: run.runId });
+      // Up to 10 s: right after a worker was replaced, Temporal first tries the dead worker's sticky queue.
+      const { report } = await readRun(client, id, { description: desc, runId: run.runId, queryTimeoutMs: 10_000 });
       if (!report) return fail(`no worker answers on task queue ${desc.taskQueue}: start one (ferry worker --task-queue ${desc.taskQueue}), then decide again; nothing was decided`);
       const by = opts.by?.trim() || userName(userInfo);
       const handle = client.workflow.getHandle(id, run.runId);
