@@ -175,8 +175,8 @@ register_search_attributes() {
   "$BIN/temporal" operator search-attribute create --namespace default \
     --address "$HOST:$TEMPORAL_PORT" --command-timeout 10s \
     --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword \
-    --name FerryTrigger --type Keyword >/dev/null \
-    || die "temporal: could not register the search attributes FerryPipeline, FerryRunDate, FerryTrigger"
+    --name FerryTrigger --type Keyword --name FerryGate --type Keyword >/dev/null \
+    || die "temporal: could not register the search attributes FerryPipeline, FerryRunDate, FerryTrigger, FerryGate"
 }
 
 start_temporal() {

@@ -20,10 +20,14 @@ const VISIBILITY_STATUS: Record<RunStatus, string> = {
 };
 export const RUN_STATUSES = Object.keys(VISIBILITY_STATUS) as RunStatus[];
 
-/** `--status`: a status as `ferry runs` prints it (also `canceled`, `timed-out`); undefined if none. */
-export function parseStatus(text: string): RunStatus | undefined {
+/** What `--status` filters on: a run status, or `waiting` (running, and waiting at the quality gate for a decision). */
+export type StatusFilter = RunStatus | 'waiting';
+
+/** `--status`: a status as `ferry runs` prints it (also `canceled`, `timed-out`, `waiting`); undefined if none. */
+export function parseStatus(text: string): StatusFilter | undefined {
   const t = text.trim().toLowerCase().replace(/[-_]/g, ' ');
   const status = t === 'canceled' ? 'cancelled' : t === 'timedout' ? 'timed out' : t;
+  if (status === 'waiting') return 'waiting';
   return (RUN_STATUSES as string[]).includes(status) ? (status as RunStatus) : undefined;
 }
 
@@ -44,7 +48,7 @@ export function parseSince(text: string, now = Date.now()): Date | undefined {
   return time ? new Date(time) : undefined;
 }
 
-export type RunFilter = { pipeline?: string; status?: RunStatus; since?: Date; trigger?: RunTrigger; limit?: number };
+export type RunFilter = { pipeline?: string; status?: StatusFilter; since?: Date; trigger?: RunTrigger; limit?: number };
 
 /** The visibility query of a filter (values are quoted; names come from a fixed set). */
 export function runQuery(filter: RunFilter): string {
@@ -52,7 +56,8 @@ export function runQuery(filter: RunFilter): string {
   return [
     `WorkflowType = 'pipeline'`,
     filter.pipeline && `FerryPipeline = ${q(filter.pipeline)}`,
-    filter.status && `ExecutionStatus = ${q(VISIBILITY_STATUS[filter.status])}`,
+    // A waiting run is running in Temporal; the gate marks it (a terminated waiting run keeps the mark).
+    filter.status === 'waiting' ? `ExecutionStatus = 'Running' AND FerryGate = 'waiting'` : filter.status && `ExecutionStatus = ${q(VISIBILITY_STATUS[filter.status])}`,
     filter.trigger && `FerryTrigger = ${q(filter.trigger)}`,
     filter.since && `StartTime >= ${q(filter.since.toISOString())}`,
   ].filter(Boolean).join(' AND ');

@@ -10,9 +10,10 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, 
 import { NotFoundError } from './errors.js';
 import type { RunReport } from './run.js';
 import { runQuery, type RunFilter, type RunStatus } from './run-filter.js';
-import { FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_TRIGGER } from './search-attributes.js';
+import { FERRY_GATE, FERRY_PIPELINE, FERRY_RUN_DATE, FERRY_TRIGGER } from './search-attributes.js';
+import type { GateMemo } from '../workflows/gate.js';
 
-export { RUN_STATUSES, runQuery, runsUrl, parseSince, parseStatus, parseTrigger, type RunFilter, type RunStatus } from './run-filter.js';
+export { RUN_STATUSES, runQuery, runsUrl, parseSince, parseStatus, parseTrigger, type RunFilter, type RunStatus, type StatusFilter } from './run-filter.js';
 
 const STATUS: Record<string, RunStatus> = {
   RUNNING: 'running', COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled',
@@ -32,6 +33,11 @@ export type RunListing = {
   durationMs?: number;
   /** A failed or cancelled run's report, as kept in its memo (the list carries memos). */
   report?: RunReport;
+  /**
+   * A running run that waits at the quality gate for `ferry approve|reject|quarantine`: since when,
+   * the deadline and default, and the failing rules with their sample rows (from its memo).
+   */
+  waiting?: GateMemo;
 };
 
 /** Runs newest first (by start time), at most `limit` (default 20). */
@@ -62,7 +68,14 @@ export function listing(wf: Omit<WorkflowExecutionInfo, 'raw'>): RunListing {
     startTime: wf.startTime,
     ...(closeTime ? { closeTime, durationMs: closeTime.getTime() - wf.startTime.getTime() } : {}),
     ...(isReport(wf.memo?.report) ? { report: wf.memo.report } : {}),
+    ...(wf.status.name === 'RUNNING' && sa.get(FERRY_GATE) === 'waiting' ? { waiting: gateMemo(wf.memo?.gate) } : {}),
   };
+}
+
+/** The gate memo (workflows/gate.ts), or what can be said without it. */
+function gateMemo(v: unknown): GateMemo {
+  const m = (v && typeof v === 'object' ? v : {}) as Partial<GateMemo>;
+  return { askedAt: m.askedAt ?? '', default: m.default ?? 'reject', rules: m.rules ?? [], failed: m.failed ?? [], ...(m.deadline ? { deadline: m.deadline } : {}) };
 }
 
 const isReport = (v: unknown): v is RunReport => !!v && typeof v === 'object' && Array.isArray((v as RunReport).sinks) && Array.isArray((v as RunReport).stages);

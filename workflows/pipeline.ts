@@ -16,6 +16,7 @@ import { deliverSink } from './paged.js';
 import { newReport, summary, sinkDelivered, sinkFailed, runCompleted, runFailure, errorType } from './report.js';
 import { runContext, tagRun, keepReport } from './run-context.js';
 import { qualityStage } from './quality.js';
+import { acceptDecisions } from './gate.js';
 
 /** Live progress of a run: the stage, and rows per dataset of every finished activity. */
 export const progressQuery = defineQuery<RunReport>('progress');
@@ -33,6 +34,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
   const run = runContext(plan, workflowInfo());
   const report = newReport(plan, run, now(), workflowInfo().runId);
   setHandler(progressQuery, () => report);
+  acceptDecisions(report); // `ferry approve|reject|quarantine`: refused with a reason until the run waits at the gate
   tagRun(plan, run);
   const recording = patched(GOVERN_PATCH);
   const kept: RunRecord = { staged: [], profiles: {} };

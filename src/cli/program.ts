@@ -22,6 +22,7 @@ import { vizCommand } from './commands/viz.js';
 import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
 import { catalogCommand } from './commands/catalog.js';
+import { decideCommands } from './commands/decide.js';
 
 const ENVIRONMENT = `
 Environment:
@@ -48,6 +49,7 @@ export function buildProgram(cli: Cli, onCommanderError: (err: CommanderError) =
   for (const make of [validateCommand, runCommand, workerCommand, devCommand, scheduleCommand, statusCommand, runsCommand, cancelCommand, terminateCommand, retryCommand, historyCommand, vizCommand, serveCommand, pruneCommand, stateCommand, catalogCommand]) {
     program.addCommand(make(cli));
   }
+  for (const cmd of decideCommands(cli)) program.addCommand(cmd);
   const configure = (cmd: Command) => {
     cmd
       // One line per error: commander puts its "(Did you mean …?)" on a line of its own.

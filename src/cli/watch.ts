@@ -67,6 +67,7 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
   const view = new ProgressView(json ? cli.err : cli.out, cli.isTTY);
   const started = Date.now();
   let warned = false;
+  let askedNoted = false;
   let pickedUp = false;
   let last: RunReport | undefined;
 
@@ -98,6 +99,10 @@ export async function watchRun(cli: Cli, target: WatchTarget, options: WatchOpti
       }
       const progress = !desc || desc.historyLength >= 4 ? await within(handle.query<RunReport>('progress'), queryTimeoutMs) : undefined;
       if (progress) last = progress;
+      if (progress?.status === 'waiting' && !askedNoted) {
+        askedNoted = true; // said once: the run may wait for hours
+        view.note(`${red('!')} waiting for a decision on ${progress.gate?.rules.join(', ') ?? 'the quality rules'}: ferry approve|reject|quarantine ${id} (Ctrl-C stops watching; the run keeps waiting)`);
+      }
       if (!pickedUp && !warned && desc && Date.now() - started >= noWorkerAfterMs) {
         const pollers = await target.pollers(desc.taskQueue).catch(() => undefined);
         if (pollers === 0) {

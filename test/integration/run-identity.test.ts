@@ -79,8 +79,8 @@ test('a namespace without Ferry\'s search attributes: the start fails with how t
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.ok(err instanceof ConfigError, String(err));
-  assert.match(err.message, /^search attribute Ferry(Pipeline|RunDate|Trigger) \(one of Ferry's: FerryPipeline, FerryRunDate, FerryTrigger\) is not registered/);
-  assert.ok(err.message.endsWith(`is not registered in namespace ${namespace}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${namespace} --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword`));
+  assert.match(err.message, /^search attribute Ferry(Pipeline|RunDate|Trigger|Gate) \(one of Ferry's: FerryPipeline, FerryRunDate, FerryTrigger, FerryGate\) is not registered/);
+  assert.ok(err.message.endsWith(`is not registered in namespace ${namespace}: run \`ferry dev\` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace ${namespace} --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword --name FerryGate --type Keyword`));
 });
 
 test('`ferry run --date <day>` of a pipeline with a deployed schedule is that day\'s scheduled run; several runs that day must be picked', async () => {

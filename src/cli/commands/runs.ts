@@ -10,7 +10,7 @@ import type { RunListing } from '../../runs.js';
 
 type Opts = { pipeline?: string; status?: string; since?: string; trigger?: string; limit: number; json?: boolean };
 
-const STATUSES = 'running, completed, failed, cancelled, terminated, timed-out';
+const STATUSES = 'running, waiting, completed, failed, cancelled, terminated, timed-out';
 const TRIGGERS = 'cli, schedule, client, retry';
 
 export function runsCommand(cli: Cli): Command {
@@ -24,7 +24,9 @@ export function runsCommand(cli: Cli): Command {
     .option('--json', 'print the runs as a JSON array')
     .addHelpText('after', `
 The filters are a Temporal visibility query; the same query works in the Temporal UI's search box:
-  FerryPipeline = 'retail' AND FerryTrigger = 'schedule' AND ExecutionStatus = 'Failed'`)
+  FerryPipeline = 'retail' AND FerryTrigger = 'schedule' AND ExecutionStatus = 'Failed'
+--status waiting lists the runs waiting at the quality gate for ferry approve|reject|quarantine,
+each with its failing rules and a few of the rows that broke them.`)
     .action(async (opts: Opts) => {
       const [{ dim, formatMs }, { listRuns, deliveredRows, runsUrl, parseSince, parseStatus, parseTrigger }, { settings }, { UsageError }] = await Promise.all([
         import('../render.js'), import('../../runs.js'), import('../../config.js'), import('../context.js'),
@@ -54,7 +56,7 @@ The filters are a Temporal visibility query; the same query works in the Tempora
       const table = [
         ['workflow id', 'pipeline', 'run date', 'trigger', 'status', 'started', 'duration', 'rows'],
         ...runs.map((r, i) => [
-          r.workflowId, r.pipeline ?? '—', r.runDate ?? '—', r.trigger ?? '—', r.status,
+          r.workflowId, r.pipeline ?? '—', r.runDate ?? '—', r.trigger ?? '—', r.waiting ? 'waiting' : r.status,
           r.startTime.toISOString().replace(/\.\d+Z$/, 'Z'),
           r.durationMs !== undefined ? formatMs(r.durationMs) : r.status === 'running' ? `${formatMs(now - r.startTime.getTime())}…` : '—',
           rows[i] !== undefined ? String(rows[i]) : '—',
@@ -65,6 +67,10 @@ The filters are a Temporal visibility query; the same query works in the Tempora
         // Rows right-aligned (a number), the rest left-aligned; no trailing spaces.
         cli.out(`${row.map((cell, c) => (c === row.length - 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ')}\n`);
       }
+      if (status === 'waiting') {
+        const { waitingLines } = await import('../gate-text.js');
+        for (const r of runs) if (r.waiting) cli.out(`\n${r.workflowId}\n${waitingLines(r.workflowId, r.waiting, r.waiting.failed, now).join('\n')}\n`);
+      }
       const s = settings();
       if (filtered) cli.out(dim(`\nsame filter in the Temporal UI: ${runsUrl(s.uiUrl, s.namespace, filter)}\n`));
     });
@@ -74,5 +80,6 @@ function jsonOf(r: RunListing, rows: number | undefined) {
   return {
     workflowId: r.workflowId, runId: r.runId, pipeline: r.pipeline ?? null, runDate: r.runDate ?? null, trigger: r.trigger ?? null, status: r.status,
     startTime: r.startTime.toISOString(), closeTime: r.closeTime?.toISOString() ?? null, durationMs: r.durationMs ?? null, rowsDelivered: rows ?? null,
+    ...(r.waiting ? { waiting: r.waiting } : {}),
   };
 }

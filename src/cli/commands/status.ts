@@ -17,6 +17,7 @@ export function statusCommand(cli: Cli): Command {
       const [{ bold, dim, red, reportText, progressLines }, { workflowUrl }, { endOf }, { activityLines }, { describeRun, listing, readRun }, { reportFromHistory }] = await Promise.all([
         import('../render.js'), import('../../config.js'), import('../watch.js'), import('../activities-view.js'), import('../../runs.js'), import('../../run-history.js'),
       ]);
+      const { waitingLines } = await import('../gate-text.js');
       const client = await cli.services.connect();
       const handle = client.workflow.getHandle(id);
       const desc = await describeRun(handle);
@@ -26,7 +27,7 @@ export function statusCommand(cli: Cli): Command {
         const date = run.runDate ?? report?.run?.date;
         const trigger = run.trigger ?? report?.run?.trigger;
         const facts = [`started ${run.startTime.toISOString()}`, date && `run date ${date}`, trigger && `trigger ${trigger}`].filter(Boolean).join(' · ');
-        cli.out(`${bold(id)}  ${run.status.toUpperCase()}  ${facts}\n`);
+        cli.out(`${bold(id)}  ${(run.waiting ? 'waiting' : run.status).toUpperCase()}  ${facts}\n`);
       };
 
       if (run.status === 'running') {
@@ -41,6 +42,12 @@ export function statusCommand(cli: Cli): Command {
         if (progress) cli.out(`${progressLines(progress).join('\n')}\n`);
         else if (pickedUp) cli.out(`  ${red(`no worker answers on task queue ${desc.taskQueue}`)}: start one (ferry worker --task-queue ${desc.taskQueue}); a killed worker's activities resume on it\n`);
         else cli.out(`  ${dim(`no worker has picked this run up yet: is one running on its task queue ${desc.taskQueue}? (ferry worker --task-queue ${desc.taskQueue})`)}\n`);
+        // Waiting at the quality gate: why, until when, and how to decide (from the run, else its memo).
+        const gate = progress ? (progress.status === 'waiting' ? progress.gate : undefined) : run.waiting;
+        if (gate) {
+          const failed = run.waiting?.failed ?? (progress?.quality?.outcomes ?? []).filter((o) => gate.rules.includes(o.name));
+          cli.out(`${waitingLines(id, gate, failed).join('\n')}\n`);
+        }
         for (const line of activityLines(desc.raw.pendingActivities)) cli.out(`  ${dim('running')} ${line.text}\n`);
         cli.out(`  ${dim(url)}\n`);
         return;

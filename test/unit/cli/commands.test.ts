@@ -36,6 +36,7 @@ describe('the command list', () => {
       'schedule backfill', 'schedule delete', 'status', 'runs', 'cancel', 'terminate', 'retry', 'history', 'viz', 'serve', 'prune',
       'state', 'state show', 'state set', 'state reset',
       'catalog', 'catalog list', 'catalog versions', 'catalog show', 'catalog diff', 'catalog pin', 'catalog unpin',
+      'approve', 'reject', 'quarantine',
     ]);
   });
 });

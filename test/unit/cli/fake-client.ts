@@ -9,6 +9,8 @@ export type FakeRun = {
   attributes?: Record<string, string>; closeTime?: Date;
   /** The progress query gets no answer (no worker): it ends only at the call's deadline, else after the SDK's 30 s. */
   hangs?: boolean;
+  /** What the run's Updates answer (`ferry approve|reject|quarantine`): a value, or throw to refuse. */
+  update?: (name: string, args: unknown[]) => unknown;
 };
 
 /** Progress queries that have not ended yet (a `hangs` run's query without a deadline stays here ~30 s). */
@@ -49,6 +51,11 @@ export function fakeClient(run: FakeRun | undefined, calls: string[] = [], runs:
     fetchHistory: async () => ({ events: [] }),
     cancel: async () => void calls.push(`cancel ${id} ${runId}`),
     terminate: async (reason?: string) => void calls.push(`terminate ${id} ${runId}: ${reason}`),
+    executeUpdate: async (def: string | { name: string }, options: { args: unknown[] }) => {
+      const name = typeof def === 'string' ? def : def.name;
+      calls.push(`update ${name} ${id} ${runId} ${JSON.stringify(options.args)}`);
+      return run?.update?.(name, options.args);
+    },
   });
   const list = (options: { query: string }) => {
     calls.push(`list ${options.query}`);

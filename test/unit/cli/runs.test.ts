@@ -89,7 +89,7 @@ describe('ferry runs', () => {
 
   const BAD: [string[], string][] = [
     [['--since', 'yesterday'], "error: option '--since <when>' argument 'yesterday' is invalid. expected a duration such as 30m, 2h or 7d, or a date such as 2024-01-05 or 2024-01-05T06:00:00Z\n"],
-    [['--status', 'done'], "error: option '--status <status>' argument 'done' is invalid. expected one of: running, completed, failed, cancelled, terminated, timed-out\n"],
+    [['--status', 'done'], "error: option '--status <status>' argument 'done' is invalid. expected one of: running, waiting, completed, failed, cancelled, terminated, timed-out\n"],
     [['--trigger', 'cron'], "error: option '--trigger <trigger>' argument 'cron' is invalid. expected one of: cli, schedule, client, retry\n"],
   ];
   for (const [argv, err] of BAD) {

@@ -113,7 +113,7 @@ describe('ferry schedule apply', () => {
     await writeFile(file, yaml('nosa', 'every: 1h'));
     const res = await ferry(['schedule', 'apply', file], { connect: async () => fake.asClient });
     assert.equal(res.code, 1);
-    assert.equal(res.err, "error: search attribute FerryPipeline (one of Ferry's: FerryPipeline, FerryRunDate, FerryTrigger) is not registered in namespace default: run `ferry dev` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace default --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword\n");
+    assert.equal(res.err, "error: search attribute FerryPipeline (one of Ferry's: FerryPipeline, FerryRunDate, FerryTrigger, FerryGate) is not registered in namespace default: run `ferry dev` for the local dev server, or once per namespace: temporal operator search-attribute create --namespace default --name FerryPipeline --type Keyword --name FerryRunDate --type Keyword --name FerryTrigger --type Keyword --name FerryGate --type Keyword\n");
   });
 
   it('a schedule of that name that Ferry did not deploy is not overwritten', async () => {
