@@ -81,7 +81,7 @@ test('each activity input is its slice of the plan: no other source\'s or sink\'
   const specs = { ...plan.spec.sources, ...plan.spec.sinks } as Record<string, unknown>;
   const inputs = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []))
     .map((a) => ({ type: a.activityType.name as string, payload: a.input.payloads[0] as { data: string } }));
-  assert.equal(inputs.length, 11); // the stages' activities, then finishRun (the run's record)
+  assert.equal(inputs.length, 12); // the stages' activities (quality included), then finishRun (the run's record)
   let bytes = 0;
   for (const { type, payload } of inputs) {
     const input = decode(payload);

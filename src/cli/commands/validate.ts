@@ -15,7 +15,8 @@ export function validateCommand(cli: Cli): Command {
       const { spec } = loaded;
       const { green, bold, dim } = await import('../render.js');
       cli.out(`${green('✔')} ${loaded.file}: pipeline ${bold(spec.name)} is valid — ${Object.keys(spec.sources).length} sources, ` +
-        `${spec.standardize.length} standardize and ${spec.preprocess.length} preprocess steps, ${Object.keys(spec.sinks).length} sinks\n`);
+        `${spec.standardize.length} standardize and ${spec.preprocess.length} preprocess steps, ` +
+        `${spec.quality?.rules.length ? `${spec.quality.rules.length} quality rule${spec.quality.rules.length === 1 ? '' : 's'}, ` : ''}${Object.keys(spec.sinks).length} sinks\n`);
       // Not an error: secrets are resolved on the workers, whose environment may differ from this one.
       const { missingEnvRefs } = await import('../../pipeline/interpolate.js');
       const unset = missingEnvRefs([loaded.connections, spec.standardize, spec.preprocess]);
