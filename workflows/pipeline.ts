@@ -26,6 +26,8 @@ export const progressQuery = defineQuery<RunReport>('progress');
  * and the catalog); runs recorded before it replay without it.
  */
 export const GOVERN_PATCH = 'govern-record';
+/** A failed or cancelled run's memo report is kept again after the record is written; runs before it replay without it. */
+export const RECORD_MEMO_PATCH = 'govern-record-memo';
 
 /** What a run staged and profiled, kept for the record it writes when it ends (however it ends). */
 type RunRecord = { staged: { stage: StageName; ref: DatasetRef }[]; profiles: Record<string, DatasetProfile> };
@@ -45,7 +47,11 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     return result;
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
-    if (recording) await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
+    if (recording) {
+      await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
+      // Kept again with its record: where report.json lies and the catalog versions (ferry status, viz).
+      if (patched(RECORD_MEMO_PATCH)) keepReport(report);
+    }
     runFinished(report, err);
     throw isCancellation(err) || err instanceof ApplicationFailure ? err : runFailure(err);
   }

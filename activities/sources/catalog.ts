@@ -7,7 +7,7 @@
  *     sales:
  *       type: catalog
  *       dataset: sales_final
- *       pipeline: retail          # optional when only one pipeline has the dataset
+ *       pipeline: retail          # optional when only one other pipeline has the dataset
  *       version: retail-2024-01-05 # a run key (`ferry catalog versions sales_final`), or latest
  *
  * While the run reads it, the version is marked in use (retention leaves it); the mark goes when
@@ -26,7 +26,7 @@ const schema = z.strictObject({
   type: z.literal('catalog'),
   ...adapterCommon,
   dataset: datasetName.describe('the dataset in the catalog (`ferry catalog list`)'),
-  pipeline: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a pipeline name').optional().describe('the pipeline that made it; needed when several pipelines have a dataset of that name'),
+  pipeline: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a pipeline name').optional().describe('the pipeline that made it; needed when several other pipelines have a dataset of that name (the reading pipeline\'s own does not count)'),
   version: z.string().min(1).describe('a version (the run key that made it, `ferry catalog versions <dataset>`), or `latest`: the newest completed version'),
 });
 
@@ -41,7 +41,7 @@ export const catalogSource = {
   schema,
   async read(spec, ctx) {
     const store = ctx.staging;
-    const pipeline = await pipelineOf(store, spec.dataset, spec.pipeline);
+    const pipeline = await pipelineOf(store, spec.dataset, spec.pipeline, ctx.pipeline);
     const entry = await resolveVersion(store, pipeline, spec.dataset, spec.version);
     if (entry.pruned) {
       const alive = (await listEntries(store, pipeline, spec.dataset)).filter((e) => !e.pruned).slice(0, 3).map((e) => e.version);

@@ -75,11 +75,14 @@ export async function listEntries(store: StagingStore, pipeline: string, dataset
 
 /**
  * The pipeline of a dataset named without one: the only pipeline that has it, else a ConfigError
- * listing them (or a NotFoundError listing the datasets there are).
+ * listing them (or a NotFoundError listing the datasets there are). `reader` is the pipeline of a
+ * `type: catalog` source: it records its own dataset of the source's name, so it counts only when
+ * no other pipeline has the dataset (else its second run would need `pipeline:`).
  */
-export async function pipelineOf(store: StagingStore, dataset: string, pipeline?: string): Promise<string> {
+export async function pipelineOf(store: StagingStore, dataset: string, pipeline?: string, reader?: string): Promise<string> {
   const all = await listDatasets(store);
-  const matches = all.filter((d) => d.dataset === dataset && (!pipeline || d.pipeline === pipeline));
+  let matches = all.filter((d) => d.dataset === dataset && (!pipeline || d.pipeline === pipeline));
+  if (!pipeline && reader && matches.some((m) => m.pipeline !== reader)) matches = matches.filter((m) => m.pipeline !== reader);
   if (matches.length === 1) return matches[0]!.pipeline;
   if (matches.length > 1) {
     throw new ConfigError(`dataset ${dataset} is in several pipelines (${matches.map((m) => m.pipeline).join(', ')}): name one with --pipeline`);

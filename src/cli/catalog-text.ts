@@ -22,6 +22,10 @@ const pairs = (rows: [string, string][]): string[] => {
 const short = (sha: string): string => sha.slice(0, 12);
 const num = (v: number | string | null | undefined): string =>
   v === undefined ? '' : v === null ? 'null' : typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(6))) : v;
+/** A recorded value (min, max, a count): printed as it is, never rounded (a rounded max can hide a change). */
+const exact = (v: number | string | null | undefined): string => (v === undefined ? '' : v === null ? 'null' : String(v));
+/** Means and ratios are derived: 6 significant digits say enough. */
+const ROUNDED = new Set(['mean', 'null_ratio']);
 
 export type ListRow = { pipeline: string; dataset: string; versions: number; latest?: CatalogEntry };
 
@@ -68,7 +72,7 @@ export function showText(e: CatalogEntry, notes: VersionNotes, rows: TextRow[] |
     ['COLUMN', 'TYPE', 'NULLS', 'DISTINCT', 'MIN', 'MAX', 'MEAN'],
     e.columns.map((c) => {
       const p = profile.get(c.name);
-      return [c.name, c.type, p?.nulls, p?.distinct, num(p?.min), num(p?.max), num(p?.mean)];
+      return [c.name, c.type, p?.nulls, p?.distinct, exact(p?.min), exact(p?.max), num(p?.mean)];
     }),
   ));
   if (rows) {
@@ -90,7 +94,7 @@ export function diffText(pipeline: string, dataset: string, v1: string, v2: stri
   const delta = d.rows.to - d.rows.from;
   lines.push('', `rows ${d.rows.from} → ${d.rows.to} (${delta >= 0 ? '+' : ''}${delta})`, '', 'statistics');
   if (!d.stats.length) lines.push('  unchanged (of the columns both versions have)');
-  else lines.push(...table(['COLUMN', 'STAT', 'FROM', 'TO'], d.stats.map((s) => [s.column, s.stat, num(s.from), num(s.to)])));
+  else lines.push(...table(['COLUMN', 'STAT', 'FROM', 'TO'], d.stats.map((s) => [s.column, s.stat, ...(ROUNDED.has(s.stat) ? [num(s.from), num(s.to)] : [exact(s.from), exact(s.to)])])));
   lines.push('');
   if (!rows) {
     lines.push('rows by key: not compared (pass --rows --key <column>[,<column>] to list added, removed and changed rows)');

@@ -87,3 +87,15 @@ test('a failed run has its report.json too, with the error', async () => {
   assert.equal(file.audit.pipelineSha256, await sha(join(dir, 'bad.yaml')));
   assert.deepEqual(file.sinks.map((s: { status: string }) => s.status), ['not started']);
 });
+
+test('a failed run\'s kept report has its record: ferry run --wait and status say where report.json is, and the catalog versions', async () => {
+  const id = `${pipeline}-failed-record`;
+  const res = await ferry(['run', join(dir, 'bad.yaml'), '--id', id, '--wait', '--task-queue', h.taskQueue]);
+  assert.equal(res.code, 1, res.stdout + res.stderr);
+  const uri = `${STAGING}/${pipeline}/${id}/report.json`;
+  assert.ok(res.stdout.includes(`\n  report: ${uri}\n`), res.stdout);
+  const memo = (await h.client.workflow.getHandle(id).describe()).memo as { report?: RunReport } | undefined;
+  assert.deepEqual(memo?.report?.record, { reportUri: uri, versions: {} });
+  const status = await ferry(['status', id]);
+  assert.ok(status.stdout.includes(`\n  report: ${uri}\n`), status.stdout);
+});

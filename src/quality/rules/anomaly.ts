@@ -17,6 +17,7 @@ export type Metric = (typeof METRICS)[number];
 
 /** Metrics that are numbers of the column's values: only numeric columns have them as numbers. */
 const VALUE_METRICS = new Set<Metric>(['mean', 'min', 'max']);
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
 
 const anomalySchema = z.strictObject({
   rule: z.literal('anomaly'), ...ruleBase,
@@ -79,7 +80,9 @@ export function metricOf(profile: DatasetProfile, spec: Pick<AnomalySpec, 'metri
   if (spec.metric === 'row_count') return profile.rows;
   const col = profile.columns.find((c) => c.name === spec.column);
   const v = col?.[spec.metric];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  // A numeric min/max a double cannot hold exactly is kept as text (profile.ts): compared as the nearest number.
+  const n = typeof v === 'string' && VALUE_METRICS.has(spec.metric) && NUMERIC_TEXT.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
 /** 1,000 for counts, 12.5% for a null ratio, 4 significant digits otherwise (0.001234, 52.31). */
