@@ -1,6 +1,7 @@
 /**
- * Retention: keep the last N versions of each dataset (`settings.catalog.keep`), applied by a
- * completed run to its own pipeline's datasets when it records itself. Pruning a version deletes
+ * Retention: keep the last N completed versions of each dataset (`settings.catalog.keep`; failed
+ * and cancelled versions newer than the oldest of them stay too), applied by a completed run to its
+ * own pipeline's datasets when it records itself. Pruning a version deletes
  * that version's staged files (every stage's, and only that dataset's: the run's other datasets
  * share its folder), then the run folder if nothing is left in it; the entry stays, marked
  * `pruned`, as history (schema, rows, profile — what anomaly rules and `catalog diff` compare).
@@ -41,7 +42,11 @@ export async function applyRetention(store: StagingStore, pipeline: string, data
     const inUse = await inUseOf(store, pipeline, dataset);
     const latest = entries.find((e) => e.status === 'completed');
     const named = new Set(options.reads.filter((r) => r.dataset === dataset && (!r.pipeline || r.pipeline === pipeline)).map((r) => r.version));
-    for (const entry of entries.slice(keep)) {
+    // `keep` counts completed versions (what a user can compare with or deliver again); a failed or
+    // cancelled version stays while it is newer than the oldest of those, for its post-mortem.
+    const completed = entries.filter((e) => e.status === 'completed');
+    if (completed.length <= keep) continue;
+    for (const entry of entries.slice(entries.indexOf(completed[keep - 1]!) + 1)) {
       if (entry === latest || pins.has(entry.version) || named.has(entry.version) || running.has(entry.version)) continue;
       if (await readByLiveRun(inUse.get(entry.version) ?? [], options.liveRuns)) continue;
       pruned.push({ pipeline, dataset, version: entry.version, files: options.dryRun ? filesOf(entry) : await pruneVersion(store, entry, `retention (keep ${keep}) after ${options.current}`) });

@@ -26,7 +26,7 @@ export const settingsSchema = z.strictObject({
   stall_timeout: durationSchema.default('5m').describe('a source or sink attempt that reports no progress this long fails and is retried (a heartbeat means progress, not a live timer)'),
   activity_timeout: durationSchema.default('2h').describe('longest a single attempt of one activity may run'),
   catalog: z.strictObject({
-    keep: z.number().int().min(1).optional().describe('versions kept per dataset (the newest N by run time); older ones lose their staged files, not their entry. Default: all'),
+    keep: z.number().int().min(1).optional().describe('completed versions kept per dataset (the newest N by run time; failed ones newer than the oldest of them stay too); older ones lose their staged files, not their entry. Default: all'),
   }).optional().describe('the versioned catalog (docs/catalog.md)'),
 });
 

@@ -65,7 +65,20 @@ test('never pruned: a version a catalog source names, a running run\'s, a live r
   assert.deepEqual(pruned.map((p) => p.version), []);
   const stale = { running: async () => [], isRunning: async () => false };
   const second = await applyRetention(store, 'shop', ['sales'], 1, { current: 'v5', reads: [], liveRuns: stale });
-  assert.deepEqual(second.map((p) => p.version), ['v4', 'v3', 'v1'], 'a marker of a run that is no longer running protects nothing');
+  // keep 1 counts completed versions: v2 stays, the failed v3–v5 after it stay for their post-mortem.
+  assert.deepEqual(second.map((p) => p.version), ['v1'], 'a marker of a run that is no longer running protects nothing');
+}));
+
+test('keep counts completed versions: failed runs never push the last good versions out', async () => withStore(async (store) => {
+  await putVersion(store, { version: 'v1', time: times[0]! });
+  await putVersion(store, { version: 'v2', time: times[1]! });
+  await putVersion(store, { version: 'v3', time: times[2]!, status: 'failed' });
+  await putVersion(store, { version: 'v4', time: times[3]! });
+  await putVersion(store, { version: 'v5', time: times[4]!, status: 'cancelled' });
+  const pruned = await applyRetention(store, 'shop', ['sales'], 2, { current: 'v6', reads: [] });
+  // The two newest completed are v4 and v2; the failed v3 between them stays, v1 goes.
+  assert.deepEqual(pruned.map((p) => p.version), ['v1']);
+  assert.deepEqual((await listEntries(store, 'shop', 'sales')).filter((e) => !e.pruned).map((e) => e.version), ['v5', 'v4', 'v3', 'v2']);
 }));
 
 test('ferry prune leaves a run that holds a pinned version and marks the removed runs\' entries pruned', async () => withStore(async (store, root) => {
