@@ -1,14 +1,26 @@
 /**
- * How `ferry catalog` prints: aligned tables and short sections, values as text (NULL as `null`).
+ * How `ferry catalog` prints: aligned tables and short sections, values as text (NULL as `null`,
+ * the text 'null' quoted; tabs and line breaks escaped, so a value never breaks the table).
  * Pure functions over catalog entries and diffs, so the output is tested without a store.
  */
 import type { CatalogEntry } from '../catalog/entry.js';
 import type { RowsDiff, TextRow, VersionDiff } from '../catalog/diff.js';
 import type { ColumnProfile } from '../run.js';
 
+const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
+
+/** A data value as one cell: NULL is `null`; a text that reads like it is quoted; control characters escaped. */
+export const cellText = (v: string | number | null | undefined): string => {
+  if (v === null) return 'null';
+  if (v === undefined) return '';
+  const text = String(v);
+  if (/^'*null'*$/i.test(text)) return `'${text}'`;
+  return [...text].map((c) => ESCAPES[c] ?? (c < ' ' || c === '\u007f' ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
+};
+
 /** Columns left-aligned, two spaces apart, each line indented; no trailing blanks. */
 export function table(header: string[], rows: (string | number | null | undefined)[][], indent = '  '): string[] {
-  const cells = [header, ...rows.map((r) => r.map((v) => (v === null ? 'null' : v === undefined ? '' : String(v))))];
+  const cells = [header, ...rows.map((r) => r.map(cellText))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => `${indent}${r.map((v, i) => (v ?? '').padEnd(widths[i]!)).join('  ')}`.trimEnd());
 }

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { showText, diffText } from '../../../src/cli/catalog-text.js';
+import { showText, diffText, table } from '../../../src/cli/catalog-text.js';
 import type { CatalogEntry } from '../../../src/catalog/entry.js';
 
 const entry: CatalogEntry = {
@@ -40,5 +40,15 @@ test('diff prints a changed max in full, so from and to differ', () => {
     '  COLUMN  STAT  FROM                TO',
     '  amt     max   12345678901234.568  12345678901234.57',
     '  amt     mean  2.12346             2.5',
+  ]);
+});
+
+test('a value never breaks the table: tabs and line breaks escaped, the text null quoted, NULL bare', () => {
+  assert.deepEqual(table(['id', 'note'], [[1, 'a\tb\nc'], [2, 'null'], [3, null], [4, 'C:\\tmp']]), [
+    '  id  note',
+    '  1   a\\tb\\nc',
+    "  2   'null'",
+    '  3   null',
+    '  4   C:\\\\tmp',
   ]);
 });
