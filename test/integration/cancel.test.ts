@@ -71,6 +71,6 @@ test('cancelling a run stops its source within seconds and the report says cance
   const report = await handle.query<RunReport>('progress');
   assert.equal(report.status, 'cancelled');
   assert.equal(report.error, 'cancelled during ingest');
-  assert.deepEqual(report.stages.map((s) => s.status), ['cancelled', 'pending', 'pending', 'pending']);
+  assert.deepEqual(report.stages.map((s) => s.status), ['cancelled', 'pending', 'pending', 'pending', 'pending']);
   assert.deepEqual(report.sinks.map((s) => [s.sink, s.status]), [['out', 'not started']]);
 });

@@ -44,7 +44,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
   const progress = await handle.query<RunReport>('progress');
   assert.equal(progress.status, 'running');
   assert.equal(progress.stage, 'deliver');
-  assert.deepEqual(progress.stages.map((st) => [st.stage, st.status]), [['ingest', 'completed'], ['standardize', 'completed'], ['preprocess', 'completed'], ['deliver', 'running']]);
+  assert.deepEqual(progress.stages.map((st) => [st.stage, st.status]), [['ingest', 'completed'], ['standardize', 'completed'], ['preprocess', 'completed'], ['quality', 'completed'], ['deliver', 'running']]);
   assert.deepEqual(Object.fromEntries(progress.stages[0]!.datasets.map((d) => [d.dataset, d.rows])), { sales: 11, products: 5, transactions: 10, customers: 6, rates: 3 });
 
   first.kill('SIGKILL');

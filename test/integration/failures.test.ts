@@ -68,7 +68,7 @@ test('a malformed CSV row fails the run with the file, line and column, and noth
   const report = await handle.query<RunReport>('progress');
   assert.equal(report.status, 'failed');
   assert.equal(report.error, `ingest: ${cause.message}`);
-  assert.deepEqual(report.stages.map((st) => st.status), ['failed', 'pending', 'pending', 'pending']);
+  assert.deepEqual(report.stages.map((st) => st.status), ['failed', 'pending', 'pending', 'pending', 'pending']);
   assert.deepEqual(report.sinks.map((sk) => [sk.sink, sk.status, sk.target]), [
     ['warehouse', 'not started', 'postgres retail.sales_enriched'],
     ['lake', 'not started', 's3://ferry-demo/curated/sales_enriched.csv'],
