@@ -84,7 +84,7 @@ test('retried: the sink gets a 503 once, its second attempt delivers (recorded a
   const report = (await handle.result()) as RunReport;
   assert.equal(report.status, 'completed');
   assert.deepEqual(report.sinks.map((s) => [s.sink, s.status, s.rows]), [['api', 'delivered', 6]]);
-  assert.deepEqual(await attempts(handle), { ingest: 1, deliver: 2 });
+  assert.deepEqual(await attempts(handle), { ingest: 1, deliver: 2, finishRun: 1 });
   await recordHistory(handle, 'retried', secrets());
 });
 
@@ -159,7 +159,7 @@ sinks:
     const report = (await handle.result()) as RunReport;
     assert.deepEqual(report.sinks.map((s) => [s.sink, s.status, s.rows]), [['out', 'delivered', 30]]);
     assert.deepEqual(report.watermarks, { events: { to: '2024-01-01T00:30:00.000000Z' } });
-    assert.deepEqual(await attempts(handle), { planParts: 1, ingest: 1, combineParts: 1, deliver: 1, commitWatermarks: 1 });
+    assert.deepEqual(await attempts(handle), { planParts: 1, ingest: 1, combineParts: 1, deliver: 1, commitWatermarks: 1, finishRun: 1 });
     await recordHistory(handle, 'fan-out-incremental', secrets());
   } finally {
     await pg.sql(`DROP SCHEMA ${schema} CASCADE`);
