@@ -22,6 +22,17 @@ export function recordedHistories(): RecordedHistory[] {
 }
 
 /**
+ * The workflow id the history was recorded under (its WorkflowExecutionStarted event carries it),
+ * else its name. Replay must run as the same workflow: code that derives values from the id — the
+ * lease ids of a rate-limited connection (workflows/lease.ts), compared with the grants in the
+ * history's signals — would otherwise wait forever for a grant that names another workflow.
+ */
+export function workflowIdOf(h: RecordedHistory): string {
+  const started = h.history.events[0]?.workflowExecutionStartedEventAttributes as { workflowId?: string } | undefined;
+  return started?.workflowId || h.name;
+}
+
+/**
  * A nondeterminism error as one line a developer can act on: which history (its name is the
  * workflow id given to the replayer), which event diverged, and what that event was.
  */

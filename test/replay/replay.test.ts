@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { workflowsPath, installRuntime } from '../../src/worker.js';
-import { recordedHistories, divergence } from './histories.js';
+import { recordedHistories, divergence, workflowIdOf } from './histories.js';
 
 installRuntime('ERROR');
 
@@ -16,15 +16,15 @@ const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 const bundle = bundleWorkflowCode({ workflowsPath, logger: quiet });
 
-test('the suite holds every kind of run: completed, retried, failed, cancelled, scheduled, quarantine, fanned-out incremental, and runs from before the last patch', () => {
+test('the suite holds every kind of run: completed, retried, failed, cancelled, scheduled, quarantine, fanned-out incremental, governed (decided at the gate, timed out), leased, and runs from before the last patch', () => {
   const names = histories.map((h) => h.name);
-  for (const name of ['retail', 'retried', 'failed-bad-csv', 'cancelled', 'scheduled', 'quarantine', 'fan-out-incremental']) assert.ok(names.includes(name), `no recorded history ${name}`);
+  for (const name of ['retail', 'retried', 'failed-bad-csv', 'cancelled', 'scheduled', 'quarantine', 'fan-out-incremental', 'governed', 'gate-timeout', 'rate-limited-lease']) assert.ok(names.includes(name), `no recorded history ${name}`);
   assert.ok(names.some((n) => n.startsWith('before-run-identity/')), 'no history from before the run-identity patch');
 });
 
 for (const h of histories) {
   test(`${h.name} replays against the current workflow code`, async () => {
-    const result = await Worker.runReplayHistory({ workflowBundle: await bundle, replayName: h.name }, h.history, h.name).then(() => undefined, (err: unknown) => err);
+    const result = await Worker.runReplayHistory({ workflowBundle: await bundle, replayName: h.name }, h.history, workflowIdOf(h)).then(() => undefined, (err: unknown) => err);
     if (result) assert.fail(divergence(h, result));
   });
 }
