@@ -10,6 +10,20 @@ import { join } from 'node:path';
 import { ferry } from './support.js';
 import { fakeClient } from './fake-client.js';
 
+/** A staging store in a fresh directory, as FERRY_STAGING, for the length of `fn`. */
+async function withStaging(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'ferry-prune-open-'));
+  const saved = process.env.FERRY_STAGING;
+  process.env.FERRY_STAGING = root;
+  try {
+    await fn(root);
+  } finally {
+    if (saved === undefined) delete process.env.FERRY_STAGING;
+    else process.env.FERRY_STAGING = saved;
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 async function oldRun(root: string, pipeline: string, run: string): Promise<void> {
   await mkdir(join(root, pipeline, run, 'ingest'), { recursive: true });
   const file = join(root, pipeline, run, 'ingest', 'sales.parquet');
@@ -19,44 +33,26 @@ async function oldRun(root: string, pipeline: string, run: string): Promise<void
 }
 
 describe('ferry prune and open runs', () => {
-  it('keeps an old run that is still open (waiting for a decision) and removes a finished one', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'ferry-prune-open-'));
-    const saved = process.env.FERRY_STAGING;
-    process.env.FERRY_STAGING = root;
-    try {
-      await oldRun(root, 'shop', 'shop-waiting');
-      await oldRun(root, 'shop', 'shop-done');
-      const calls: string[] = [];
-      const res = await ferry(['prune'], { connect: fakeClient(undefined, calls, [{ workflowId: 'shop-waiting' }]) });
-      assert.equal(res.code, 0, res.err);
-      assert.deepEqual(calls, ["list WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'"]);
-      assert.match(res.out, /removed shop\/shop-done/);
-      assert.match(res.out, /kept shop\/shop-waiting \(its run is still open in Temporal\)/);
-      assert.deepEqual(await readdir(join(root, 'shop')), ['shop-waiting']);
-    } finally {
-      if (saved === undefined) delete process.env.FERRY_STAGING;
-      else process.env.FERRY_STAGING = saved;
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it('keeps an old run that is still open (waiting for a decision) and removes a finished one', () => withStaging(async (root) => {
+    await oldRun(root, 'shop', 'shop-waiting');
+    await oldRun(root, 'shop', 'shop-done');
+    const calls: string[] = [];
+    const res = await ferry(['prune'], { connect: fakeClient(undefined, calls, [{ workflowId: 'shop-waiting' }]) });
+    assert.equal(res.code, 0, res.err);
+    assert.deepEqual(calls, ["list WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'"]);
+    assert.match(res.out, /removed shop\/shop-done/);
+    assert.match(res.out, /kept shop\/shop-waiting \(its run is still open in Temporal\)/);
+    assert.deepEqual(await readdir(join(root, 'shop')), ['shop-waiting']);
+  }));
 
-  it('removes nothing when Temporal cannot be asked, and says how to prune anyway', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'ferry-prune-offline-'));
-    const saved = process.env.FERRY_STAGING;
-    process.env.FERRY_STAGING = root;
-    try {
-      await oldRun(root, 'shop', 'shop-old');
-      const res = await ferry(['prune']);
-      assert.equal(res.code, 1);
-      assert.match(res.err, /cannot ask Temporal which runs are still open .*nothing was removed — with --offline, prune without asking/);
-      assert.deepEqual(await readdir(join(root, 'shop')), ['shop-old']);
-      const offline = await ferry(['prune', '--offline']);
-      assert.equal(offline.code, 0, offline.err);
-      assert.deepEqual(await readdir(join(root, 'shop')), []);
-    } finally {
-      if (saved === undefined) delete process.env.FERRY_STAGING;
-      else process.env.FERRY_STAGING = saved;
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it('removes nothing when Temporal cannot be asked, and says how to prune anyway', () => withStaging(async (root) => {
+    await oldRun(root, 'shop', 'shop-old');
+    const res = await ferry(['prune']);
+    assert.equal(res.code, 1);
+    assert.match(res.err, /cannot ask Temporal which runs are still open .*nothing was removed — with --offline, prune without asking/);
+    assert.deepEqual(await readdir(join(root, 'shop')), ['shop-old']);
+    const offline = await ferry(['prune', '--offline']);
+    assert.equal(offline.code, 0, offline.err);
+    assert.deepEqual(await readdir(join(root, 'shop')), []);
+  }));
 });

@@ -2,49 +2,19 @@
  * Every declarative step against a real (in-process) DuckDB table engine: specs are parsed by
  * `stepSchema` so defaults apply, run by `applySteps`, and checked row by row.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TableEngine, type Row } from '../../../src/table/engine.js';
+import { TableEngine } from '../../../src/table/engine.js';
 import { applySteps, stepSchema, stepOf, STEPS } from '../../../src/table/steps/index.js';
 import { FerryError } from '../../../src/errors.js';
+import { useStepEngine } from '../../support/step-engine.js';
 
-let dir: string;
-let engine: TableEngine;
+const s = useStepEngine('ferry-steps-test-');
+const { table, step, stepFails, rows, types } = s;
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-steps-test-'));
-  engine = await TableEngine.open(dir);
-});
-
-after(async () => {
-  engine.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** Creates (or replaces) a table from VALUES rows: table('t', 'a, b', "(1, 'x'), (2, 'y')"). */
-async function table(name: string, columns: string, values: string): Promise<void> {
-  await engine.run(`CREATE OR REPLACE TABLE "${name}" AS SELECT * FROM (VALUES ${values}) t(${columns})`);
-}
-
-async function step(raw: unknown, stage = 'standardize'): Promise<void> {
-  await applySteps(engine, stage, [stepSchema.parse(raw)]);
-}
-
-async function stepFails(raw: unknown, stage = 'standardize'): Promise<FerryError> {
-  try {
-    await step(raw, stage);
-  } catch (err) {
-    assert.ok(err instanceof FerryError, `expected a FerryError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the step succeeded but should have failed');
-}
-
-const rows = (sql: string): Promise<Row[]> => engine.rows(sql);
-const types = async (dataset: string): Promise<string[]> => (await engine.columns(dataset)).map((c) => `${c.name} ${c.type}`);
 const day = (iso: string): Date => new Date(`${iso}T00:00:00.000Z`);
 
 describe('registry', () => {
@@ -59,7 +29,7 @@ describe('registry', () => {
   it('onStep is told the index and outputs of each step', async () => {
     await table('cb', 'a', '(1), (2)');
     const seen: [number, string][] = [];
-    await applySteps(engine, 'preprocess', [
+    await applySteps(s.engine, 'preprocess', [
       stepSchema.parse({ type: 'filter', input: 'cb', where: 'a > 1' }),
       stepSchema.parse({ type: 'select', input: 'cb', output: 'cb2', columns: ['a'] }),
     ], (i, [out]) => seen.push([i, out!]));
@@ -134,7 +104,7 @@ describe('cast', () => {
     assert.equal(err.retryable, false);
     assert.equal(err.message, "Conversion Error: Could not convert string 'abc' to DOUBLE when casting from source column amount");
     assert.deepEqual(err.context, { stage: 'standardize', field: 'standardize[0] (cast)', dataset: 'cst_fail' });
-    assert.equal(await engine.exists('cst_fail'), false);
+    assert.equal(await s.engine.exists('cst_fail'), false);
   });
 });
 
@@ -305,7 +275,7 @@ describe('dates', () => {
     assert.equal(err.message, "value '2024-13-45' in row 3 matches none of the formats %Y-%m-%d, %d/%m/%Y, %b %d %Y");
     assert.deepEqual(err.context, { stage: 'standardize', dataset: 'dt_bad', field: 'sale_date' });
     assert.equal(err.describe(), "stage standardize, dataset dt_bad, field sale_date: value '2024-13-45' in row 3 matches none of the formats %Y-%m-%d, %d/%m/%Y, %b %d %Y");
-    assert.equal(await engine.exists('dt_bad_out'), false);
+    assert.equal(await s.engine.exists('dt_bad_out'), false);
   });
 
   it('on_error null: values matching no format become NULL', async () => {
@@ -426,8 +396,8 @@ describe('outliers', () => {
   it('iqr with a larger factor keeps more rows', async () => {
     // factor 40: bounds 10.25 - 100 = -89.75 .. 12.75 + 100 = 112.75: nothing is an outlier.
     await step({ type: 'outliers', input: 'ol', output: 'ol_wide', column: 'x', factor: 40, rejects: 'ol_wide_rejects' }, 'preprocess');
-    assert.equal(await engine.count('ol_wide'), 7);
-    assert.equal(await engine.count('ol_wide_rejects'), 0);
+    assert.equal(await s.engine.count('ol_wide'), 7);
+    assert.equal(await s.engine.count('ol_wide_rejects'), 0);
   });
 
   it('zscore drop / clip / flag', async () => {
@@ -446,7 +416,7 @@ describe('outliers', () => {
 
   it('zscore with the default factor 3 finds nothing here', async () => {
     await step({ type: 'outliers', input: 'oz', output: 'oz_default', column: 'x', method: 'zscore' }, 'preprocess');
-    assert.equal(await engine.count('oz_default'), 6);
+    assert.equal(await s.engine.count('oz_default'), 6);
   });
 
   it('range drop / clip / flag with min and max, or only one of them', async () => {

@@ -1,16 +1,14 @@
 /**
- * The pii step against a real (in-process) DuckDB engine: exact outputs of every method, keys from
+ * The pii step against a real (in-process) DuckDB s.engine: exact outputs of every method, keys from
  * the environment, rotation, tampering, NULL vs empty text, and secrets kept out of every message.
  */
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TableEngine, type Row } from '../../../../src/table/engine.js';
-import { applySteps, stepSchema } from '../../../../src/table/steps/index.js';
-import { FerryError } from '../../../../src/errors.js';
+import { useStepEngine } from '../../../support/step-engine.js';
+import { stepSchema } from '../../../../src/table/steps/index.js';
 import { maskSecrets } from '../../../../src/pipeline/interpolate.js';
 import { loadPipeline, SpecError } from '../../../../src/pipeline/load.js';
 import { checkSteps } from '../../../../activities/slice.js';
@@ -20,36 +18,16 @@ const K2024 = randomBytes(32).toString('base64');
 const K2025 = randomBytes(32).toString('hex');
 const ENV = { PII_TEST_HASH: HASH_KEY, PII_TEST_K2024: K2024, PII_TEST_K2025: K2025 };
 
-let dir: string;
-let engine: TableEngine;
+const s = useStepEngine('ferry-pii-test-');
+const { table, step, stepFails, rows, types } = s;
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-pii-test-'));
-  engine = await TableEngine.open(dir);
+before(() => {
   Object.assign(process.env, ENV);
 });
-
-after(async () => {
-  engine.close();
-  await rm(dir, { recursive: true, force: true });
+after(() => {
   for (const k of Object.keys(ENV)) delete process.env[k];
 });
 
-async function table(name: string, columns: string, values: string): Promise<void> {
-  await engine.run(`CREATE OR REPLACE TABLE "${name}" AS SELECT * FROM (VALUES ${values}) t(${columns})`);
-}
-const step = async (raw: unknown): Promise<void> => applySteps(engine, 'standardize', [stepSchema.parse(raw)]);
-async function stepFails(raw: unknown): Promise<FerryError> {
-  try {
-    await step(raw);
-  } catch (err) {
-    assert.ok(err instanceof FerryError, `expected a FerryError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the step succeeded but should have failed');
-}
-const rows = (sql: string): Promise<Row[]> => engine.rows(sql);
-const types = async (dataset: string): Promise<string[]> => (await engine.columns(dataset)).map((c) => `${c.name} ${c.type}`);
 const hmac = (v: string, key = HASH_KEY): string => createHmac('sha256', key).update(v, 'utf8').digest('hex');
 /** No key, and no text derived from one, in what a user or the history sees. */
 function assertNoSecrets(text: string): void {
@@ -121,7 +99,7 @@ describe('pii: drop and mask', () => {
 
 describe('pii: generalize', () => {
   before(async () => {
-    await engine.run(`CREATE OR REPLACE TABLE emp AS SELECT * FROM (VALUES
+    await s.engine.run(`CREATE OR REPLACE TABLE emp AS SELECT * FROM (VALUES
       (1, DATE '1984-07-23', TIMESTAMPTZ '2024-03-10 23:30:00+00', 54321, 54321.5::DOUBLE),
       (2, DATE '1990-01-01', TIMESTAMPTZ '2024-12-31 23:59:59+00', -1, -0.5::DOUBLE),
       (3, NULL, NULL, NULL, NULL),
@@ -186,7 +164,7 @@ describe('pii: encrypt and decrypt', () => {
     await step({ type: 'pii', input: 'notes', output: 'old', keys: { k2024: keys.k2024 }, columns: { note: 'encrypt' } });
     assert.match(String((await rows('SELECT note FROM old WHERE id = 1'))[0]!.note), /^ferry:v1:k2024:/);
     await step({ type: 'pii', input: 'notes', output: 'new', keys, encrypt_with: 'k2025', columns: { note: 'encrypt' } });
-    await engine.run('CREATE OR REPLACE TABLE mixed AS SELECT * FROM old WHERE id <= 2 UNION ALL SELECT * FROM new WHERE id > 2');
+    await s.engine.run('CREATE OR REPLACE TABLE mixed AS SELECT * FROM old WHERE id <= 2 UNION ALL SELECT * FROM new WHERE id > 2');
     await step({ type: 'pii', input: 'mixed', output: 'mixed_dec', keys, encrypt_with: 'k2025', columns: { note: 'decrypt' } });
     assert.deepEqual((await rows('SELECT note FROM mixed_dec ORDER BY id')).map((r) => r.note), ['call after 6pm', null, '', 'Zoë 😀']);
   });
@@ -204,7 +182,7 @@ describe('pii: encrypt and decrypt', () => {
     const [r] = await rows('SELECT note FROM tam WHERE id = 4');
     const raw = Buffer.from(String(r!.note).slice('ferry:v1:k2025:'.length), 'base64');
     raw[14] = raw[14]! ^ 1;
-    await engine.run(`UPDATE tam SET note = 'ferry:v1:k2025:${raw.toString('base64')}' WHERE id = 4`);
+    await s.engine.run(`UPDATE tam SET note = 'ferry:v1:k2025:${raw.toString('base64')}' WHERE id = 4`);
     const err = await stepFails({ type: 'pii', input: 'tam', output: 'tam_dec', keys, columns: { note: 'decrypt' } });
     assert.equal(err.code, 'DATA');
     assert.equal(err.message, "cannot decrypt column note, row 4: the value does not authenticate under key 'k2025': wrong key, or the value was altered");
@@ -288,10 +266,10 @@ describe('pii: keys are secrets', () => {
 describe('pii: validate', () => {
   const source = 'name: p\nsources:\n  people:\n    type: file\n    path: people.csv\n';
   const load = async (yaml: string) => {
-    const file = join(dir, `p-${randomBytes(4).toString('hex')}.yaml`);
+    const file = join(s.dir, `p-${randomBytes(4).toString('hex')}.yaml`);
     await writeFile(file, yaml);
-    await writeFile(join(dir, 'connections.yaml'), '{}\n');
-    return loadPipeline(file, { connectionsFile: join(dir, 'connections.yaml') });
+    await writeFile(join(s.dir, 'connections.yaml'), '{}\n');
+    return loadPipeline(file, { connectionsFile: join(s.dir, 'connections.yaml') });
   };
   const issuesOf = async (yaml: string) => {
     try {
