@@ -119,6 +119,7 @@ test('--log-format json: every line is JSON; each attempt has its run, stage, ac
     { level: 'warn', msg: 'ingest flaky: attempt 1 failed, will retry', ...run, stage: 'ingest', activity: 'ingest', dataset: 'flaky', attempt: 1, outcome: 'retrying', error: ERROR_503(), errorType: 'TRANSIENT' },
     { level: 'info', msg: 'ingest flaky: 2 rows from GET /flaky (1 page)', ...run, stage: 'ingest', activity: 'ingest', dataset: 'flaky', attempt: 2, outcome: 'completed', rows: 2 },
     { level: 'info', msg: `deliver out: 2 rows → ${dir}/out.csv (csv)`, ...run, stage: 'deliver', activity: 'deliver', dataset: 'flaky', sink: 'out', attempt: 1, outcome: 'completed', rows: 2 },
+    { level: 'info', msg: `finish: .ferry/test-staging/logs_demo/${workflowId}/report.json`, ...run, stage: 'finish', activity: 'finishRun', attempt: 1, outcome: 'completed' },
   ]);
   // The worker's own lines and the SDK's (at FERRY_LOG_LEVEL=INFO) are JSON too.
   assert.ok(lines.some((l) => l.msg === 'worker stopped'));
@@ -129,7 +130,7 @@ test('FERRY_LOG_FORMAT=json does the same; the text format is one line per attem
   const json = await runThroughWorker([], { FERRY_LOG_FORMAT: 'json', FERRY_LOG_LEVEL: 'WARN' });
   const stdout = json.stdout.split('\n').filter(Boolean);
   assert.ok(stdout.every((l) => l.startsWith('{"ts":')), json.stdout);
-  assert.equal(stdout.filter((l) => l.includes('"outcome"')).length, 3);
+  assert.equal(stdout.filter((l) => l.includes('"outcome"')).length, 4); // ingest twice, deliver, finishRun
 
   const text = await runThroughWorker(['--log-format', 'text'], { FERRY_LOG_FORMAT: 'json', FERRY_LOG_LEVEL: 'WARN' });
   assert.equal(text.code, 0, text.stderr);
@@ -140,6 +141,7 @@ test('FERRY_LOG_FORMAT=json does the same; the text format is one line per attem
   assert.equal(lines[1]!.slice(11), `${id} ingest flaky: ${ERROR_503()} — will retry`);
   assert.match(lines[2]!, new RegExp(`^✔ \\d\\d:\\d\\d:\\d\\d ${id} ingest flaky \\(attempt 2\\): 2 rows from GET /flaky \\(1 page\\) [\\d.]+m?s$`));
   assert.match(lines[3]!, new RegExp(`^✔ \\d\\d:\\d\\d:\\d\\d ${id} deliver out: 2 rows → ${dir}/out\\.csv \\(csv\\) [\\d.]+m?s$`));
-  assert.deepEqual(lines.slice(4), ['worker stopped']);
+  assert.match(lines[4]!, new RegExp(`^✔ \\d\\d:\\d\\d:\\d\\d ${id} finish: \\.ferry/test-staging/logs_demo/${id}/report\\.json [\\d.]+m?s$`));
+  assert.deepEqual(lines.slice(5), ['worker stopped']);
   assert.ok(!`${text.stdout}${text.stderr}`.includes(TOKEN));
 });

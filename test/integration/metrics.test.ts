@@ -181,6 +181,8 @@ async function expectedAttempts(): Promise<Map<string, number>> {
       const labels = type === 'ingest' ? { stage: 'ingest', dataset: input.dataset }
         : type === 'transform' ? { stage: input.stage }
         : type === 'deliver' ? { stage: 'deliver', dataset: input.input?.dataset, sink: input.sink }
+        : type === 'quality' ? { stage: 'quality' }
+        : type === 'finishRun' ? { stage: 'finish' }
         : { stage: 'verify' };
       const at = { pipeline: type === 'verifyStaged' ? undefined : report.pipeline, ...labels };
       const retries = (started.attempt ?? 1) - 1;
