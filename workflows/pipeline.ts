@@ -27,6 +27,12 @@ export const progressQuery = defineQuery<RunReport>('progress');
  */
 export const GOVERN_PATCH = 'govern-record';
 
+/**
+ * The version marker of keeping a failed or cancelled run's report again once finishRun has said
+ * where report.json is (`ferry status` reads that report from the memo); runs before it replay without.
+ */
+export const KEPT_RECORD_PATCH = 'govern-kept-record';
+
 /** What a run staged and profiled, kept for the record it writes when it ends (however it ends). */
 type RunRecord = { staged: { stage: StageName; ref: DatasetRef }[]; profiles: Record<string, DatasetProfile> };
 
@@ -45,7 +51,10 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
     return result;
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
-    if (recording) await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
+    if (recording) {
+      await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
+      if (patched(KEPT_RECORD_PATCH)) keepReport(report);
+    }
     runFinished(report, err);
     throw isCancellation(err) || err instanceof ApplicationFailure ? err : runFailure(err);
   }
