@@ -155,6 +155,15 @@ describe('type', () => {
     const o = await outcome(engine, { rule: 'type', dataset: 'ty_d', column: 'v', type: 'DATE' });
     assert.deepEqual(o.samples!.map((s) => s.v), ['2024-02-30', '2024-01-05 10:00']);
   });
+  it('timestamps: digits beyond the type\'s precision (they would be cut) are not exact; trailing zeros are', async () => {
+    await table(engine, 'ty_ts', 'v', "('2024-01-05 10:00:00'), ('2024-01-05 10:00:00.123456'), ('2024-01-05 10:00:00.123456789'), ('2024-01-05 10:00:00.1234560'), ('2024-01-05 10:00:00.1234567+02'), ('2024-01-05 10:00:00.5+02')");
+    const ts = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMP' });
+    assert.deepEqual(ts.samples!.map((s) => s.v), ['2024-01-05 10:00:00.123456789', '2024-01-05 10:00:00.1234567+02']);
+    const tz = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMPTZ' });
+    assert.deepEqual(tz.samples!.map((s) => s.v), ['2024-01-05 10:00:00.123456789', '2024-01-05 10:00:00.1234567+02']);
+    const ms = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMP_MS' });
+    assert.equal(ms.failed, 4);
+  });
   it('an unknown type is a config error', async () => {
     const e = await checkFails(engine, { rule: 'type', dataset: 'ty_d', column: 'v', type: 'INTEGR' });
     assert.deepEqual([e.code, e.context.field], ['CONFIG', 'type']);
