@@ -1,12 +1,12 @@
 /**
  * What `ferry validate` checks in the `quality:` section beyond zod: every rule's dataset (and a
  * referential rule's other dataset) exists after preprocess; thresholds and `on_fail: quarantine`
- * only on row rules, and not both `mostly` and `max_failures`; and each `<dataset>_rejects` the
+ * only on row rules, and not both `mostly` and `max_failures`; rule names are unique; and each `<dataset>_rejects` the
  * stage will write is a new name. The rejects datasets are added to `known`, so sinks may read them.
  * Columns, regular expressions and types are checked when the run has the data (the activity).
  */
 import type { RuleSpec } from '../quality/rules/index.js';
-import { RULES } from '../quality/rules/index.js';
+import { RULES, ruleName } from '../quality/rules/index.js';
 import type { OnFail } from '../quality/rule.js';
 import { splitDatasets } from '../quality/policy.js';
 import { rejectsOf } from '../table/formats.js';
@@ -19,10 +19,16 @@ export function checkQuality(quality: QualityGraph | undefined, known: Set<strin
   if (!quality) return [];
   const issues: GraphIssue[] = [];
   const list = () => [...known].join(', ');
+  const named = new Map<string, number>();
   quality.rules.forEach((rule, i) => {
     if (!rule) return;
     const at = (...path: (string | number)[]) => ['quality', 'rules', i, ...path];
     const r = RULES[rule.rule];
+    // The report, the gate and `_rule` tell rules apart by name: two sql rules of a dataset share the default one.
+    const name = ruleName(rule);
+    const first = named.get(name);
+    if (first !== undefined) issues.push({ path: rule.name !== undefined ? at('name') : at(), message: `rules[${first}] is called ${name} too: give one of them ${rule.name !== undefined ? 'another' : 'a'} name (name: …), so the report and _rule can tell them apart` });
+    else named.set(name, i);
     if (complete && !known.has(rule.dataset)) issues.push({ path: at('dataset'), message: `unknown dataset '${rule.dataset}'; known after preprocess: ${list()}` });
     for (const other of r.reads?.(rule as never) ?? []) {
       if (complete && !known.has(other)) issues.push({ path: at('references', 'dataset'), message: `unknown dataset '${other}'; known after preprocess: ${list()}` });

@@ -44,7 +44,8 @@ export const TEMPORAL_TYPES = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTA
  * `text` (an SQL text expression) as `type`, exactly, else NULL. DuckDB's TRY_CAST is lenient —
  * '12.5' becomes INTEGER 13, '12.345' DECIMAL(12,2) 12.35, '2024-01-05 10:00' a DATE — so a value
  * must also look exact: integers are digits (a `.0…` tail allowed), decimals have at most `s`
- * significant fraction digits, a date has no time of day.
+ * significant fraction digits, a date has no time of day, a timestamp no finer fraction of a second
+ * than its type keeps (microseconds; TIMESTAMP_MS milliseconds).
  */
 export function exactCast(text: string, type: string): string {
   const cast = `TRY_CAST(${text} AS ${type})`;
@@ -56,8 +57,15 @@ export function exactCast(text: string, type: string): string {
     const frac = s === 0 ? '(\\.0*)?' : `(\\.[0-9]{0,${s}}0*)?`;
     shape = `regexp_full_match(trim(${text}), '[+-]?([0-9]+${frac}${s === 0 ? '' : `|\\.[0-9]{1,${s}}0*`})')`;
   } else if (type === 'DATE') shape = `TRY_CAST(${text} AS TIMESTAMP) = CAST(${cast} AS TIMESTAMP)`;
+  else if (type in FRACTION_DIGITS) {
+    // A second's fraction finer than the type holds would be cut: a nonzero digit past them is not exact.
+    shape = `NOT regexp_matches(${text}, ':[0-9]{2}\\.[0-9]{${FRACTION_DIGITS[type]}}[0-9]*[1-9]')`;
+  }
   return shape ? `CASE WHEN ${shape} THEN ${cast} END` : cast;
 }
+
+/** How many digits of a second each timestamp type keeps. */
+const FRACTION_DIGITS: Record<string, number> = { 'TIMESTAMP': 6, 'TIMESTAMP WITH TIME ZONE': 6, 'TIMESTAMP_MS': 3, 'TIMESTAMP_S': 0 };
 
 /** A literal from YAML (number, text, boolean) as its text form, for exactCast. */
 export const yamlText = (v: string | number | boolean): string => lit(String(v));

@@ -8,6 +8,16 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 /** A share as a percentage with two decimals: 0.003 → 0.30%. */
 export const percent = (share: number): string => `${(share * 100).toFixed(2)}%`;
 
+/**
+ * The share `mostly` allows as a percentage, with two decimals or as many as it has (mostly 0.99761
+ * → 0.239%): rounded to two, a failed rule would read "0.24%; allowed 0.24%".
+ */
+export function allowedPercent(mostly: number): string {
+  const share = Number(((1 - mostly) * 100).toPrecision(10)); // 1 - 0.995 is 0.005000000000000004
+  const decimals = /\.(\d+)$/.exec(String(share))?.[1]?.length ?? 0;
+  return `${share.toFixed(Math.min(Math.max(decimals, 2), 8))}%`;
+}
+
 export type Threshold = { mostly?: number; max_failures?: number };
 
 /** The threshold in words, as reports show it: "mostly 0.995", "at most 10 rows", "none". */
@@ -33,6 +43,6 @@ export function rowMessage(failed: number, checked: number, what: string, t: Thr
   const head = `${count(failed)} of ${count(checked)} row${checked === 1 ? '' : 's'} ${what}`;
   if (failed === 0 && t.mostly === undefined && t.max_failures === undefined) return head;
   const share = checked ? failed / checked : 0;
-  const allowed = t.mostly !== undefined ? percent(1 - t.mostly) : t.max_failures !== undefined ? `${count(t.max_failures)} row${t.max_failures === 1 ? '' : 's'}` : 'none';
+  const allowed = t.mostly !== undefined ? allowedPercent(t.mostly) : t.max_failures !== undefined ? `${count(t.max_failures)} row${t.max_failures === 1 ? '' : 's'}` : 'none';
   return `${head} (${percent(share)}; allowed ${allowed})`;
 }

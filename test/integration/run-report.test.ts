@@ -86,6 +86,14 @@ test('a failed run has its report.json too, with the error', async () => {
   assert.match(file.error, /^ingest: .*404/);
   assert.equal(file.audit.pipelineSha256, await sha(join(dir, 'bad.yaml')));
   assert.deepEqual(file.sinks.map((s: { status: string }) => s.status), ['not started']);
+  // Where the report is, for the run that failed as for one that completed: the run's own view and ferry status.
+  const uri = `${STAGING}/${pipeline}/${id}/report.json`;
+  assert.deepEqual(file.record, { reportUri: uri, history: [] });
+  assert.ok(res.stdout.includes(`\n  report: ${uri}\n`), res.stdout);
+  const status = await ferry(['status', id]);
+  assert.ok(status.stdout.includes(`\n  report: ${uri}\n`), status.stdout);
+  const json = await ferry(['status', id, '--json']);
+  assert.deepEqual(JSON.parse(json.stdout).record, file.record);
 });
 
 test('a failed run\'s kept report has its record: ferry run --wait and status say where report.json is, and the catalog versions', async () => {

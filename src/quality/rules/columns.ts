@@ -11,7 +11,14 @@ import { col, exactCast, requireColumns, requireRegex, resolveType, shown, textO
 
 const column = z.string().describe('the column checked');
 const columns = z.array(z.string()).min(1).describe('the columns checked');
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/**
+ * A number as YAML gives it: an integer beyond 2^53 written in digits was already rounded when the
+ * file was read (9007199254740993 → …992), so it must be quoted and is then converted exactly.
+ */
+const exactNumber = z.number().refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n) || Math.abs(n) >= 1e21, {
+  error: (issue) => `an integer beyond 2^53 is rounded when the YAML is read (this one became ${String(issue.input)}): write it quoted, as text`,
+});
+const scalar = z.union([z.string(), exactNumber, z.boolean()]);
 
 const orList = (names: string[]): string => (names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
 
@@ -52,10 +59,13 @@ export const unique: RowRule<z.infer<typeof uniqueSchema>> = {
 
 const rangeSchema = z.strictObject({
   rule: z.literal('range'), ...ruleBase, column,
-  min: z.union([z.number(), z.string()]).optional().describe('smallest allowed value (a number, or a date/timestamp as text)'),
-  max: z.union([z.number(), z.string()]).optional().describe('largest allowed value'),
+  min: z.union([exactNumber, z.string()]).optional().describe('smallest allowed value (a number, or a date/timestamp as text)'),
+  max: z.union([exactNumber, z.string()]).optional().describe('largest allowed value'),
   exclusive: z.boolean().default(false).describe('min and max themselves are not allowed'),
 }).refine((s) => s.min !== undefined || s.max !== undefined, { message: 'range needs min, max or both' });
+
+/** Holds every BIGINT and 18 fraction digits: numeric bounds the column's own type cannot hold. */
+const WIDE_DECIMAL = 'DECIMAL(38,18)';
 
 /** A bound as a literal of the column's type: numbers for numeric columns, dates and timestamps as text. */
 async function bound(ctx: RuleContext, type: string, value: number | string, field: string): Promise<string> {
@@ -64,8 +74,14 @@ async function bound(ctx: RuleContext, type: string, value: number | string, fie
     throw new ConfigError(`range needs a numeric, date or timestamp column; the column is ${type} (convert it in preprocess, or check it with the type rule)`, { dataset: ctx.dataset, field: 'column' });
   }
   const expr = numeric ? `TRY_CAST(${yamlText(value)} AS DOUBLE)` : `TRY_CAST(${yamlText(value)} AS ${type})`;
-  const [row] = await ctx.table.rows(`SELECT ${expr} IS NOT NULL AS ok`);
+  // A numeric bound is compared exactly where it can be: in the column's type, else as a wide DECIMAL
+  // (12.5 against a BIGINT). Through DOUBLE, BIGINTs beyond 2^53 and wide DECIMALs would round, and
+  // 9007199254740995 would not be below …996.
+  const exact = numeric ? [type, WIDE_DECIMAL] : [];
+  const [row] = await ctx.table.rows(`SELECT ${[`${expr} IS NOT NULL AS ok`, ...exact.map((t, i) => `${exactCast(yamlText(value), t)} IS NOT NULL AS exact${i}`)].join(', ')}`);
   if (row?.ok !== true) throw new ConfigError(`${JSON.stringify(value)} is not a ${numeric ? 'number' : type} like the column`, { dataset: ctx.dataset, field });
+  const as = exact.find((_, i) => row[`exact${i}`] === true);
+  if (as) return `CAST(${yamlText(value)} AS ${as})`;
   return numeric ? (typeof value === 'number' ? String(value) : `CAST(${lit(value)} AS DOUBLE)`) : `CAST(${lit(value)} AS ${type})`;
 }
 

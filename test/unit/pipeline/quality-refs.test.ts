@@ -86,14 +86,28 @@ sinks:
     ]);
   });
 
+  it('two rules of the same name (two sql rules of a dataset) would be one in the report and in _rule', async () => {
+    assert.deepEqual(await problems(`${HEAD}quality:
+  on_fail: quarantine
+  rules:
+    - { rule: sql, dataset: customers, description: no id, query: 'SELECT * FROM customers WHERE id IS NULL' }
+    - { rule: sql, dataset: customers, description: test rows, query: 'SELECT * FROM customers WHERE id < 0' }
+    - { rule: sql, dataset: customers, name: sql_third, query: 'SELECT * FROM customers WHERE id = 0' }
+    - { rule: row_count, dataset: customers, min: 1, name: sql_third }
+`), [
+      "  p3.yaml:14:7  quality.rules[1]: rules[0] is called sql:customers.sql too: give one of them a name (name: …), so the report and _rule can tell them apart",
+      "  p3.yaml:16:60  quality.rules[3].name: rules[2] is called sql_third too: give one of them another name (name: …), so the report and _rule can tell them apart",
+    ]);
+  });
+
   it('checks the datasets even when a rule is invalid', async () => {
     assert.deepEqual(await problems(`${HEAD}quality:
   rules:
     - { rule: not_nul, dataset: customers, columns: [id] }
     - { rule: row_count, dataset: ghost, min: 1 }
 `), [
-      '  p3.yaml:12:15  quality.rules[0].rule: expected one of: not_null, unique, range, pattern, accepted_values, type, max_length, row_count, freshness, referential, sql, anomaly, pii_detect (got "not_nul")',
-      "  p3.yaml:13:35  quality.rules[1].dataset: unknown dataset 'ghost'; known after preprocess: sales, customers, sales_rejects",
+      '  p4.yaml:12:15  quality.rules[0].rule: expected one of: not_null, unique, range, pattern, accepted_values, type, max_length, row_count, freshness, referential, sql, anomaly, pii_detect (got "not_nul")',
+      "  p4.yaml:13:35  quality.rules[1].dataset: unknown dataset 'ghost'; known after preprocess: sales, customers, sales_rejects",
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TableEngine } from '../../../src/table/engine.js';
 import { openEngine, table, outcome, checkFails } from './support.js';
+import { qualitySchema } from '../../../src/quality/schema.js';
 
 let engine: TableEngine;
 let close: () => Promise<void>;
@@ -72,6 +73,22 @@ describe('range', () => {
     const t = await checkFails(engine, { rule: 'range', dataset: 'r_bad', column: 'name', min: 0 });
     assert.match(t.message, /range needs a numeric, date or timestamp column; the column is VARCHAR/);
   });
+  it('BIGINT beyond 2^53: a bound given as text is compared exactly, in the column\'s type', async () => {
+    await table(engine, 'r_big', 'big', '(9007199254740995::BIGINT), (9007199254740996::BIGINT), (9007199254740997::BIGINT), (NULL)');
+    const lo = await outcome(engine, { rule: 'range', dataset: 'r_big', column: 'big', min: '9007199254740996' });
+    assert.deepEqual([lo.failed, lo.samples!.map((x) => x._reason)], [1, ["big '9007199254740995' is below 9007199254740996"]]);
+    const hi = await outcome(engine, { rule: 'range', dataset: 'r_big', column: 'big', max: '9007199254740996', exclusive: true });
+    assert.deepEqual([hi.failed, hi.samples!.map((x) => x.big)], [2, ['9007199254740996', '9007199254740997']]);
+    // A bound the type cannot hold exactly is still compared as a number.
+    const frac = await outcome(engine, { rule: 'range', dataset: 'r_big', column: 'big', max: '9007199254740995.5' });
+    assert.equal(frac.failed, 2);
+  });
+  it('an integer written beyond 2^53 would be rounded by YAML: it must be quoted', () => {
+    const r = qualitySchema.safeParse({ rules: [{ rule: 'range', dataset: 'x', column: 'big', min: Number('9007199254740995') }] });
+    assert.equal(r.success, false);
+    assert.deepEqual(r.error!.issues.map((i) => [i.path.join('.'), i.message]), [['rules.0.min', 'an integer beyond 2^53 is rounded when the YAML is read (this one became 9007199254740996): write it quoted, as text']]);
+    assert.equal(qualitySchema.safeParse({ rules: [{ rule: 'range', dataset: 'x', column: 'big', min: 9007199254740991, max: 1.5e300 }] }).success, true);
+  });
 });
 
 describe('pattern', () => {
@@ -105,6 +122,13 @@ describe('accepted_values', () => {
     const x = await checkFails(engine, { rule: 'accepted_values', dataset: 'av', column: 'n', values: ['one'] });
     assert.equal(x.context.field, 'values[0]');
   });
+  it('BIGINT beyond 2^53: a quoted value is exact; an unquoted one is refused (YAML rounds it)', async () => {
+    await table(engine, 'av_big', 'big', '(9007199254740993::BIGINT), (9007199254740992::BIGINT)');
+    const o = await outcome(engine, { rule: 'accepted_values', dataset: 'av_big', column: 'big', values: ['9007199254740993'] });
+    assert.deepEqual([o.failed, o.samples!.map((x) => x.big)], [1, ['9007199254740992']]);
+    const r = qualitySchema.safeParse({ rules: [{ rule: 'accepted_values', dataset: 'av_big', column: 'big', values: [1, Number('9007199254740993')] }] });
+    assert.deepEqual(r.error?.issues.map((i) => i.path.join('.')), ['rules.0.values.1']);
+  });
 });
 
 describe('type', () => {
@@ -130,6 +154,15 @@ describe('type', () => {
     await table(engine, 'ty_d', 'v', "('2024-01-05'), ('2024-02-30'), ('2024-01-05 10:00')");
     const o = await outcome(engine, { rule: 'type', dataset: 'ty_d', column: 'v', type: 'DATE' });
     assert.deepEqual(o.samples!.map((s) => s.v), ['2024-02-30', '2024-01-05 10:00']);
+  });
+  it('timestamps: digits beyond the type\'s precision (they would be cut) are not exact; trailing zeros are', async () => {
+    await table(engine, 'ty_ts', 'v', "('2024-01-05 10:00:00'), ('2024-01-05 10:00:00.123456'), ('2024-01-05 10:00:00.123456789'), ('2024-01-05 10:00:00.1234560'), ('2024-01-05 10:00:00.1234567+02'), ('2024-01-05 10:00:00.5+02')");
+    const ts = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMP' });
+    assert.deepEqual(ts.samples!.map((s) => s.v), ['2024-01-05 10:00:00.123456789', '2024-01-05 10:00:00.1234567+02']);
+    const tz = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMPTZ' });
+    assert.deepEqual(tz.samples!.map((s) => s.v), ['2024-01-05 10:00:00.123456789', '2024-01-05 10:00:00.1234567+02']);
+    const ms = await outcome(engine, { rule: 'type', dataset: 'ty_ts', column: 'v', type: 'TIMESTAMP_MS' });
+    assert.equal(ms.failed, 4);
   });
   it('an unknown type is a config error', async () => {
     const e = await checkFails(engine, { rule: 'type', dataset: 'ty_d', column: 'v', type: 'INTEGR' });

@@ -28,6 +28,11 @@ describe('mostly', () => {
     const over = await outcome(engine, { rule: 'not_null', dataset: 'm6', columns: ['amount'], mostly: 0.995 });
     assert.deepEqual([over.status, over.message], ['failed', '6 of 1,000 rows have NULL in amount (0.60%; allowed 0.50%)']);
   });
+  it('a failed rule never reads as within its allowance: the allowed share has the digits mostly has', async () => {
+    await table(engine, 'm12', 'amount', Array.from({ length: 5000 }, (_, i) => (i < 12 ? '(NULL)' : `(${i})`)).join(', '));
+    const o = await outcome(engine, { rule: 'not_null', dataset: 'm12', columns: ['amount'], mostly: 0.99761 });
+    assert.deepEqual([o.status, o.message], ['failed', '12 of 5,000 rows have NULL in amount (0.24%; allowed 0.239%)']);
+  });
   it('is exact at boundaries floating point gets wrong', () => {
     // 0.7 * 10 is 7.000000000000001 in floating point: 7 passing of 10 must still pass.
     assert.equal(withinThreshold(3, 10, { mostly: 0.7 }), true);
