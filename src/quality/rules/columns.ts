@@ -164,8 +164,8 @@ export const type: RowRule<z.infer<typeof typeSchema>> = {
     const v = col(s.column);
     return {
       violates: `${v} IS NOT NULL AND ${exactCast(textOf(v), target)} IS NULL`,
-      reason: `${lit(`${s.column} `)} || ${shown(v)} || ${lit(` is not a ${target}`)}`,
-      what: `have ${s.column} that is not a ${target}`,
+      reason: `${lit(`${s.column} `)} || ${shown(v)} || ${lit(` is not of type ${target}`)}`,
+      what: `have ${s.column} that is not of type ${target}`,
     };
   },
 };

@@ -136,7 +136,7 @@ describe('type', () => {
     await table(engine, 'ty', 'v', "('12.34'), ('12.345'), ('12.3'), ('12.340'), ('abc'), (''), (NULL), ('1234567890.12'), ('12345678901.12')");
     const o = await outcome(engine, { rule: 'type', dataset: 'ty', column: 'v', type: 'decimal(12, 2)' });
     assert.deepEqual(o.samples!.map((s) => s.v), ['12.345', 'abc', '', '12345678901.12']);
-    assert.equal(o.message, '4 of 9 rows have v that is not a DECIMAL(12,2) (44.44%; allowed none)');
+    assert.equal(o.message, '4 of 9 rows have v that is not of type DECIMAL(12,2) (44.44%; allowed none)');
   });
   it('integers: bigint beyond 2^53 is exact; beyond BIGINT, fractions, exponents and empty text are not', async () => {
     await table(engine, 'ty_i', 'v', "('9007199254740993'), ('9223372036854775807'), ('9223372036854775808'), ('12.5'), ('12.0'), ('1e3'), (''), (' 7 ')");
@@ -147,7 +147,7 @@ describe('type', () => {
   it('typed columns are checked by their text form: a BIGINT value beyond INTEGER fails', async () => {
     await table(engine, 'ty_b', 'v', '(CAST(9007199254740993 AS BIGINT)), (CAST(5 AS BIGINT))');
     const o = await outcome(engine, { rule: 'type', dataset: 'ty_b', column: 'v', type: 'INTEGER' });
-    assert.deepEqual([o.failed, o.samples], [1, [{ v: '9007199254740993', _reason: "v '9007199254740993' is not a INTEGER" }]]);
+    assert.deepEqual([o.failed, o.samples], [1, [{ v: '9007199254740993', _reason: "v '9007199254740993' is not of type INTEGER" }]]);
     assert.equal((await outcome(engine, { rule: 'type', dataset: 'ty_b', column: 'v', type: 'BIGINT' })).status, 'passed');
   });
   it('dates: a date with a time of day is not a DATE', async () => {
