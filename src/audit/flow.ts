@@ -24,7 +24,9 @@ export function stageFlow(report: RunReport): StageFlow[] {
   const flows: StageFlow[] = [];
   for (const s of report.stages) {
     const base = { stage: s.stage, status: s.status, ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}) };
-    if (s.status === 'pending' || s.status === 'skipped') {
+    // Nothing staged by a stage that stopped (failed, cancelled, terminated before a dataset): rows unknown, not 0.
+    const stoppedEmpty = s.stage !== 'deliver' && s.stage !== 'quality' && s.datasets.length === 0 && s.status !== 'completed' && s.status !== 'reused';
+    if (s.status === 'pending' || s.status === 'skipped' || stoppedEmpty) {
       flows.push({ ...base, datasets: [] });
       continue;
     }

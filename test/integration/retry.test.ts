@@ -97,10 +97,10 @@ test('a failed sink is reported by name and target; retryRun delivers only what 
   assert.deepEqual(receiver.received.map((b) => b.key), [1, 2, 3].map((n) => `${id}-api-${n}`));
   assert.deepEqual(receiver.received.flatMap((b) => b.records.map((r) => r.sale_id)), ['S1', 'S2', 'S3', 'S4', 'S5']);
 
-  // The retry computed nothing again: it verified the staged data and delivered one sink.
+  // The retry computed nothing again: it verified the staged data, delivered one sink and recorded the run.
   const events = (await second.fetchHistory()).events ?? [];
   const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
-  assert.deepEqual(scheduled, ['verifyStaged', 'deliver']);
+  assert.deepEqual(scheduled, ['verifyStaged', 'deliver', 'finishRun']);
 
   // A completed run is not retried (that would deliver it again).
   await assert.rejects(retryRun(h.client, id), /completed; only a failed or cancelled run can be retried/);
