@@ -49,8 +49,8 @@ test('the run and every activity of the retail example carry a summary the UI sh
   const scheduled = history.filter((e) => e.activityTaskScheduledEventAttributes);
   assert.deepEqual(scheduled.map((e) => text(e.userMetadata?.summary)), [
     'ingest sales', 'ingest products', 'ingest transactions', 'ingest customers', 'ingest rates',
-    'standardize: 7 steps', 'preprocess: 6 steps',
-    'deliver warehouse → postgres retail.sales_enriched', 'deliver lake → s3://ferry-demo/curated/sales_enriched.csv', 'deliver api → http demo_api /ingest',
+    'standardize: 7 steps', 'preprocess: 6 steps', 'quality: 6 rules',
+    'deliver warehouse → postgres retail.sales_enriched', 'deliver lake → s3://ferry-demo/curated/sales_enriched.csv', 'deliver api → http demo_api /ingest', 'record the run of retail',
   ]);
 });
 

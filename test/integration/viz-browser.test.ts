@@ -83,11 +83,11 @@ test('`ferry viz`: the retail page from file:// — nodes, edges, row counts, a 
   const file = join(dir, 'retail.html');
   const res = await ferry(['viz', RETAIL, '--run', runId, '--out', file]);
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(res.stdout, `wrote ${file}: 28 nodes, 27 edges, run ${runId} (completed)\n`);
+  assert.equal(res.stdout, `wrote ${file}: 29 nodes, 28 edges, run ${runId} (completed)\n`);
 
   const { page, requests, errors } = await open(pathToFileURL(file).href);
   try {
-    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.deepEqual(await Promise.all(['source', 'step', 'dataset', 'sink'].map((k) => count(page, `#graph [data-kind="${k}"]`))), [5, 13, 7, 3]);
     assert.equal(await count(page, '#graph path.edge'), 27);
     for (const edge of ['source:sales->step:standardize:0', 'step:standardize:6->dataset:enriched@standardize', 'step:preprocess:3->dataset:abnormal_sales@preprocess', 'dataset:sales_final@preprocess->sink:api']) {
@@ -165,10 +165,10 @@ test('`ferry viz` without Temporal: the page says so and still draws the graph',
   const file = join(dir, 'offline.html');
   const res = await ferry(['viz', RETAIL, '--out', file], { TEMPORAL_ADDRESS: '127.0.0.1:9' });
   assert.equal(res.code, 0, res.stderr);
-  assert.match(res.stdout, new RegExp(`^wrote ${file}: 28 nodes, 27 edges, no run\nTemporal is not reachable at 127\\.0\\.0\\.1:9 \\(.+\\): the graph without a run\\.\n$`));
+  assert.match(res.stdout, new RegExp(`^wrote ${file}: 29 nodes, 28 edges, no run\nTemporal is not reachable at 127\\.0\\.0\\.1:9 \\(.+\\): the graph without a run\\.\n$`));
   const { page, errors } = await open(pathToFileURL(file).href);
   try {
-    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.match(await page.textContent('#notice') ?? '', /^Temporal is not reachable at 127\.0\.0\.1:9/);
     assert.equal(await page.isHidden('#run'), true);
     await page.click('#graph [data-node="source:sales"]');
@@ -231,11 +231,11 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
     assert.equal(await count(page, `[data-run="${runId}"]`), 1);
     await page.click(`[data-run="${runId}"] a`);
     await page.waitForURL(`${server.url}/runs/${runId}`);
-    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.equal(await attr(page, 'sink:lake', 'data-rows'), '9');
     await page.click('.crumbs a[href="/pipelines/retail"]');
     await page.waitForURL(`${server.url}/pipelines/retail`);
-    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.ok(await count(page, '#runs [data-run]') >= 1, "the pipeline's run list");
     assert.deepEqual(errors, []);
     await page.close();
@@ -277,7 +277,7 @@ test('`ferry serve`: a run page draws the pipeline the run got (its plan), even 
     assert.deepEqual(await (await fetch(`${server.url}/api/pipelines`)).json(), { pipelines: [] });
     const { page, errors } = await open(`${server.url}/runs/${runId}`);
     assert.equal(await page.textContent('h1'), `retail · ${runId}`);
-    assert.equal(await count(page, '#graph [data-node]'), 28);
+    assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.equal(await attr(page, 'sink:api', 'data-rows'), '9');
     assert.deepEqual(errors, []);
     await page.close();
