@@ -166,7 +166,7 @@ describe('pii: encrypt and decrypt', () => {
   });
 
   it('no two values share an IV, even the same text in one query', async () => {
-    await engine.run("CREATE OR REPLACE TABLE same AS SELECT 'same text' AS note FROM range(3)");
+    await s.engine.run("CREATE OR REPLACE TABLE same AS SELECT 'same text' AS note FROM range(3)");
     await step({ type: 'pii', input: 'same', output: 'same_enc', keys, encrypt_with: 'k2025', columns: { note: 'encrypt' } });
     const ivs = (await rows('SELECT note FROM same_enc')).map((r) => Buffer.from(String(r.note).slice('ferry:v1:k2025:'.length), 'base64').subarray(0, 12).toString('hex'));
     assert.equal(new Set(ivs).size, 3, `IVs: ${ivs.join(', ')}`);
