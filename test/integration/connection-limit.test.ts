@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startRun } from '../../src/client.js';
@@ -45,6 +46,8 @@ let peak = 0;
 const calls: { workflowId: string; start: number; end?: number }[] = [];
 /** Calls of these workflows hang until their run is gone (the holder that is terminated mid-call). */
 const hang = new Set<string>();
+/** Calls of these workflows fail for good (a run that fails while it holds the lease). */
+const fail = new Set<string>();
 
 const activities = {
   async ingest(input: IngestInput): Promise<IngestOutput> {
@@ -54,6 +57,10 @@ const activities = {
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
     const call = { workflowId, start: performance.now() } as (typeof calls)[number];
     calls.push(call);
+    if (fail.has(workflowId)) {
+      call.end = performance.now();
+      throw ApplicationFailure.create({ message: 'the API refused the batch', type: 'DATA', nonRetryable: true });
+    }
     peak = Math.max(peak, ++inFlight);
     try {
       // Like Ferry's activities, a hanging call heartbeats: when its run is gone, it is cancelled.
@@ -84,7 +91,8 @@ before(async () => {
   process.env.FERRY_FILE_ROOTS = dir;
   await writeFile(join(dir, 'items.ndjson'), '{"id":1}\n');
   await writeFile(join(dir, 'connections.yaml'), 'api:\n  type: http\n  base_url: http://127.0.0.1:9\n  rate_limit: { requests_per_second: 100, concurrency: 2 }\nsolo:\n  type: http\n  base_url: http://127.0.0.1:9\n  rate_limit: { requests_per_second: 100, concurrency: 1 }\n');
-  for (const [name, conn, settings] of [['leased', 'api', ''], ['expiring', 'solo', 'settings: { heartbeat_timeout: 2s }\n']] as const) {
+  // `failing`: a heartbeat_timeout far beyond the test, so only a release (not the holder check) frees its lease.
+  for (const [name, conn, settings] of [['leased', 'api', ''], ['expiring', 'solo', 'settings: { heartbeat_timeout: 2s }\n'], ['failing', 'solo', 'settings: { heartbeat_timeout: 10m }\n']] as const) {
     await writeFile(join(dir, `${name}.yaml`), `name: ${name}\n${settings}sources:\n  items: { type: file, path: ${join(dir, 'items.ndjson')} }\nsinks:\n  out: { type: http, connection: ${conn}, input: items, path: /items }\n`);
   }
   workers.push(await Worker.create({ connection, taskQueue: queue, workflowsPath, activities }));
@@ -163,4 +171,23 @@ test('a holder terminated mid-call loses its lease after its heartbeat_timeout; 
   console.log(`lease of the terminated holder freed ${waited.toFixed(2)} s after terminate (heartbeat_timeout 2 s)`);
   // The grant is checked every heartbeat_timeout (2 s) after it was made; the holder was granted >1.5 s earlier.
   assert.ok(waited >= 0 && waited < 4, `the waiter got the slot within one check interval, waited ${waited.toFixed(2)} s`);
+});
+
+test('a run whose call fails gives its lease back on the way out: the next run on the connection proceeds at once', async () => {
+  const failedId = `failing-${randomId()}`;
+  fail.add(failedId);
+  const failed = await start('failing', failedId);
+  await assert.rejects(failed.result());
+  const ended = performance.now();
+  const next = await start('failing', `failing-next-${randomId()}`);
+  try {
+    const report = await Promise.race([next.result() as Promise<RunReport>, sleep(20_000).then(() => assert.fail('the next run still waits for the lease after 20 s'))]);
+    assert.equal(report.status, 'completed');
+  } finally {
+    await next.terminate('test over').catch(() => undefined); // a run left waiting for a lease on the shared server
+  }
+  const first = calls.find((c) => c.workflowId === next.workflowId)!;
+  const waited = (first.start - ended) / 1000;
+  // Without the release the lease would stay held until the holder check, heartbeat_timeout (10 min) after the grant.
+  assert.ok(waited < 10, `the next run got the lease ${waited.toFixed(2)} s after the failed run ended`);
 });

@@ -24,3 +24,9 @@ test('an approved run keeps every row (its rejects are listed, not taken out); a
   failed.sinks = failed.sinks.map((s) => ({ sink: s.sink, type: s.type, status: 'not started', target: s.target }));
   assert.deepEqual(stageFlow(failed)[4], { stage: 'deliver', status: 'pending', datasets: [] });
 });
+
+test('a run the gate rejected (or still waiting): quality shows the rows in, and no rows out', () => {
+  const rejected = qualityReport();
+  rejected.stages[3] = { stage: 'quality', status: 'failed', durationMs: 800, datasets: [] };
+  assert.deepEqual(stageFlow(rejected)[3], { stage: 'quality', status: 'failed', durationMs: 800, in: 990, datasets: [{ dataset: 'sales', in: 990 }] });
+});

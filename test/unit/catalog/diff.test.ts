@@ -37,6 +37,11 @@ test('rows by key: exact added, removed, changed and unchanged, with examples; a
     await t.run(`CREATE TABLE c AS SELECT * FROM (VALUES (1, 'x'), (1, 'y')) v(id, name)`);
     await assert.rejects(diffRows(t, 'a', 'c', ['id'], 5, { c: 'run-3' }), /key id is not unique in version run-3: 1 key value repeat/);
     await assert.rejects(diffRows(t, 'a', 'b', ['nope'], 5), /key column nope is not in both versions/);
+    // A retyped numeric column compares as values (4.00 → 4.0 is no change); a number against text compares as text.
+    await t.run(`CREATE TABLE n1 AS SELECT * FROM (VALUES (1, 4.00::DECIMAL(4,2), 7), (2, 2.25::DECIMAL(4,2), 8)) v(id, amount, code)`);
+    await t.run(`CREATE TABLE n2 AS SELECT * FROM (VALUES (1, 4.0::DECIMAL(3,1), '7'), (2, 2.5::DECIMAL(3,1), '08')) v(id, amount, code)`);
+    const n = await diffRows(t, 'n1', 'n2', ['id'], 5);
+    assert.deepEqual([n.changed, n.unchanged, n.examples.changed], [1, 1, [{ key: { id: '2' }, changes: [{ column: 'amount', before: '2.25', after: '2.5' }, { column: 'code', before: '8', after: '08' }] }]]);
   } finally {
     t.close();
     await rm(dir, { recursive: true, force: true });

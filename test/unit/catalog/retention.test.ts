@@ -87,11 +87,12 @@ test('ferry prune leaves a run that holds a pinned version and marks the removed
   await pinVersion(store, (await readEntry(store, 'shop', 'sales', 'v1'))!, 'ada');
   await mkdir(join(root, '_state/shop'), { recursive: true });
   await writeFile(join(root, '_state/shop/sales.json'), '{}');
+  await markInUse(store, (await putVersion(store, { version: 'v0', time: times[0]! })), { pipeline: 'other', key: 'reader-1' });
   const protect = await protectedRuns(store);
-  assert.deepEqual([...protect], [['shop/v1', 'sales v1 is pinned']]);
+  assert.deepEqual([...protect], [['shop/v0', 'sales v0 is in use by a running run'], ['shop/v1', 'sales v1 is pinned']]);
   const { removed, kept } = await pruneStagingWithKept(store, 0, { protect, now: Date.now() + 1000 });
   assert.deepEqual(removed.map((r) => r.run), ['shop/v2'], '_catalog and _state are not runs');
-  assert.deepEqual(kept.map((r) => r.run), ['shop/v1']);
+  assert.deepEqual(kept.map((r) => r.run), ['shop/v0', 'shop/v1']);
   assert.equal(await markRunPruned(store, 'shop/v2', 'ferry prune'), 1);
   assert.equal((await readEntry(store, 'shop', 'sales', 'v2'))!.pruned?.by, 'ferry prune');
   assert.equal(await exists(join(root, '_catalog/shop/sales/versions/v2.json')), true);

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ferry } from './support.js';
 import { fakeClient } from './fake-client.js';
+import { LocalStagingStore } from '../../../src/staging/store.js';
+import { readEntry } from '../../../src/catalog/store.js';
+import { putVersion } from '../catalog/fixtures.js';
 
 /** A staging store in a fresh directory, as FERRY_STAGING, for the length of `fn`. */
 async function withStaging(fn: (root: string) => Promise<void>): Promise<void> {
@@ -54,5 +57,28 @@ describe('ferry prune and open runs', () => {
     const offline = await ferry(['prune', '--offline']);
     assert.equal(offline.code, 0, offline.err);
     assert.deepEqual(await readdir(join(root, 'shop')), []);
+  }));
+
+  it('matches an open run to its folder by the id made one path segment (a run id with : or /)', () => withStaging(async (root) => {
+    await oldRun(root, 'shop', 'shop_2024-01-05T00_00');
+    const res = await ferry(['prune'], { connect: fakeClient(undefined, [], [{ workflowId: 'shop/2024-01-05T00:00' }]) });
+    assert.equal(res.code, 0, res.err);
+    assert.match(res.out, /kept shop\/shop_2024-01-05T00_00 \(its run is still open in Temporal\)/);
+    assert.deepEqual(await readdir(join(root, 'shop')), ['shop_2024-01-05T00_00']);
+  }));
+
+  it('--dry-run removes nothing and leaves the catalog entries as they were (not marked pruned)', () => withStaging(async (root) => {
+    const store = new LocalStagingStore(root);
+    const entry = await putVersion(store, { version: 'v1', time: '2024-01-01T00:00:00Z', stages: ['ingest'] });
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    await utimes(entry.uri, old, old);
+    const dry = await ferry(['prune', '--dry-run', '--offline']);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, /would remove shop\/v1/);
+    assert.deepEqual(await readdir(join(root, 'shop', 'v1', 'ingest')), ['sales.parquet']);
+    assert.equal((await readEntry(store, 'shop', 'sales', 'v1'))!.pruned, undefined);
+    const real = await ferry(['prune', '--offline']);
+    assert.equal(real.code, 0, real.err);
+    assert.equal((await readEntry(store, 'shop', 'sales', 'v1'))!.pruned?.by, 'ferry prune --older-than 7d');
   }));
 });

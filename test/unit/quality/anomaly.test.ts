@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anomaly, type AnomalySpec } from '../../../src/quality/rules/anomaly.js';
-import { median, mad, usualRange } from '../../../src/quality/mad.js';
+import { median, mad, usualRange, outside } from '../../../src/quality/mad.js';
 import type { RuleContext, HistoricProfile } from '../../../src/quality/rule.js';
 import type { DatasetProfile } from '../../../src/run.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -54,6 +54,9 @@ test('MAD: median, median absolute deviation, and the usual range', () => {
   assert.deepEqual([r.median, r.scaledMad, r.low, r.high], [10, 0, 9.9, 10.1]); // flat: ±1% of the median
   const zero = usualRange([0, 0, 0, 0, 0], 3);
   assert.deepEqual([zero.low, zero.high], [0, 0]);
+  // The bounds themselves are usual (the message prints them as the expected range).
+  assert.deepEqual([outside(r.low, r), outside(r.high, r), outside(9.89, r), outside(10.11, r)], [undefined, undefined, 'below', 'above']);
+  assert.equal(outside(0, zero), undefined);
 });
 
 test('a planted spike is an anomaly, with the usual value and range in the message', async () => {

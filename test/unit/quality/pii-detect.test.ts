@@ -73,6 +73,13 @@ describe('pii_detect', () => {
     assert.deepEqual(ignored, { passed: true, message: 'no column looks personal (2 columns checked by name, 1 text columns by value)', value: 0, columns: [] });
   });
 
+  it('a share exactly at min_share is flagged ("at least")', async () => {
+    await engine.run("CREATE TABLE halves AS SELECT * FROM (VALUES ('ana@example.com'), ('bo@example.org'), ('n/a'), ('unknown')) v(v)");
+    const half = await check('halves', { min_share: 0.5, by_name: false });
+    assert.deepEqual([half.columns, half.message], [['v'], 'v looks like e-mail addresses (50% of 4 sampled values)']);
+    assert.equal((await check('halves', { min_share: 0.51, by_name: false })).passed, true);
+  });
+
   it('does not flag ids, order numbers, prices, dates (as numbers or as text)', async () => {
     const got = await check('orders');
     assert.deepEqual(got, { passed: true, message: 'no column looks personal (9 columns checked by name, 7 text columns by value)', value: 0, columns: [] });

@@ -1,7 +1,8 @@
 /**
  * A profile's min/max are exact: a BIGINT beyond 2^53 or a DECIMAL with more digits than a double
  * holds is kept as its exact text (the catalog shows and diffs it), others as numbers; anomaly
- * rules read either.
+ * rules read either. And the whole profile of a small table: rows, NULLs and their share, distinct
+ * values, mean/min/max (dates and text as text, nested values counted only).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,4 +32,34 @@ test('min and max a double cannot hold exactly are kept as exact text', async ()
   } finally {
     await close();
   }
+});
+
+test('rows, NULLs and their share, distinct values, mean/min/max per column', async (t) => {
+  const { engine, close } = await openEngine();
+  t.after(close);
+  await engine.run(`CREATE TABLE prof AS SELECT * FROM (VALUES
+    (1, 'b', DATE '2024-01-02', [1]), (2, NULL, DATE '2024-01-01', [2]), (3, 'a', NULL, NULL), (NULL, 'a', DATE '2024-01-03', [3])
+  ) v(n, s, d, l)`);
+  assert.deepEqual(await profileOf(engine, 'prof'), {
+    rows: 4,
+    columns: [
+      { name: 'n', type: 'INTEGER', nulls: 1, null_ratio: 0.25, distinct: 3, mean: 2, min: 1, max: 3 },
+      { name: 's', type: 'VARCHAR', nulls: 1, null_ratio: 0.25, distinct: 2, min: 'a', max: 'b' },
+      { name: 'd', type: 'DATE', nulls: 1, null_ratio: 0.25, distinct: 3, min: '2024-01-01', max: '2024-01-03' },
+      { name: 'l', type: 'INTEGER[]', nulls: 1, null_ratio: 0.25, distinct: 0 },
+    ],
+  });
+});
+
+test('an empty table: no rows, a NULL share of 0 (not NaN)', async (t) => {
+  const { engine, close } = await openEngine();
+  t.after(close);
+  await engine.run('CREATE TABLE prof_empty (n INTEGER, s VARCHAR)');
+  assert.deepEqual(await profileOf(engine, 'prof_empty'), {
+    rows: 0,
+    columns: [
+      { name: 'n', type: 'INTEGER', nulls: 0, null_ratio: 0, distinct: 0 },
+      { name: 's', type: 'VARCHAR', nulls: 0, null_ratio: 0, distinct: 0 },
+    ],
+  });
 });

@@ -45,6 +45,11 @@ describe('unique', () => {
     assert.equal(o.message, '3 of 5 rows repeat a value of (a, b) (60.00%; allowed none)');
     assert.deepEqual(o.samples, [{ a: '1', b: 'x', _reason: "(a, b) ('1', 'x') occurs 3 times" }, { a: '1', b: 'x', _reason: "(a, b) ('1', 'x') occurs 3 times" }]);
   });
+  it('a value that occurs exactly twice flags both rows', async () => {
+    await table(engine, 'u_pair', 'id', '(1), (2), (2), (3)');
+    const o = await outcome(engine, { rule: 'unique', dataset: 'u_pair', columns: ['id'] });
+    assert.deepEqual([o.status, o.failed, o.samples!.map((s) => s._reason)], ['failed', 2, ["id '2' occurs 2 times", "id '2' occurs 2 times"]]);
+  });
 });
 
 describe('range', () => {
@@ -187,6 +192,9 @@ describe('row_count', () => {
     await table(engine, 'rc', 'a', '(1), (2), (3)');
     const ok = await outcome(engine, { rule: 'row_count', dataset: 'rc', min: 1, max: 3 });
     assert.deepEqual([ok.kind, ok.status, ok.value, ok.expected, ok.message], ['table', 'passed', 3, 'between 1 and 3', '3 rows (expected between 1 and 3)']);
+    // Both bounds are inclusive: exactly min rows pass, one fewer fails.
+    assert.equal((await outcome(engine, { rule: 'row_count', dataset: 'rc', min: 3 })).status, 'passed');
+    assert.equal((await outcome(engine, { rule: 'row_count', dataset: 'rc', min: 4 })).status, 'failed');
     const low = await outcome(engine, { rule: 'row_count', dataset: 'rc', min: 1000 });
     assert.deepEqual([low.status, low.message], ['failed', '3 rows (expected at least 1,000)']);
   });

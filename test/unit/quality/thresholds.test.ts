@@ -39,6 +39,9 @@ describe('mostly', () => {
     assert.equal(withinThreshold(4, 10, { mostly: 0.7 }), false);
     assert.equal(withinThreshold(29, 100, { mostly: 0.71 }), true);
     assert.equal(withinThreshold(0, 0, { mostly: 1 }), true);
+    // 0.28 * 100 is 28.000000000000004: 28 passing of 100 is exactly mostly 0.28 and passes.
+    assert.equal(withinThreshold(72, 100, { mostly: 0.28 }), true);
+    assert.equal(withinThreshold(73, 100, { mostly: 0.28 }), false);
   });
 });
 

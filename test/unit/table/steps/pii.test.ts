@@ -55,6 +55,11 @@ describe('pii: hash', () => {
     assert.deepEqual((await rows('SELECT email FROM p_norm WHERE id IN (1, 4) ORDER BY id')).map((r) => r.email), [hmac('ana@example.com'), hmac('ana@example.com')]);
   });
 
+  it('with both key and hash_key, hash uses hash_key (key is the encryption key)', async () => {
+    await step({ type: 'pii', input: 'people', output: 'p_both', key: '${env:PII_TEST_K2024}', hash_key: '${env:PII_TEST_HASH}', columns: { email: 'hash' } });
+    assert.equal((await rows('SELECT email FROM p_both WHERE id = 1'))[0]!.email, hmac('ana@example.com'));
+  });
+
   it('hashes with long keys and multi-byte text exactly (64-byte key, UTF-8)', async () => {
     const key = 'ü'.repeat(32); // 64 bytes
     process.env.PII_TEST_LONG = key;
@@ -160,6 +165,13 @@ describe('pii: encrypt and decrypt', () => {
     ]);
   });
 
+  it('no two values share an IV, even the same text in one query', async () => {
+    await s.engine.run("CREATE OR REPLACE TABLE same AS SELECT 'same text' AS note FROM range(3)");
+    await step({ type: 'pii', input: 'same', output: 'same_enc', keys, encrypt_with: 'k2025', columns: { note: 'encrypt' } });
+    const ivs = (await rows('SELECT note FROM same_enc')).map((r) => Buffer.from(String(r.note).slice('ferry:v1:k2025:'.length), 'base64').subarray(0, 12).toString('hex'));
+    assert.equal(new Set(ivs).size, 3, `IVs: ${ivs.join(', ')}`);
+  });
+
   it('rotation: a value encrypted under k2024 decrypts after encrypt_with moved to k2025', async () => {
     await step({ type: 'pii', input: 'notes', output: 'old', keys: { k2024: keys.k2024 }, columns: { note: 'encrypt' } });
     assert.match(String((await rows('SELECT note FROM old WHERE id = 1'))[0]!.note), /^ferry:v1:k2024:/);
@@ -200,6 +212,10 @@ describe('pii: encrypt and decrypt', () => {
 
     const plain = await stepFails({ type: 'pii', input: 'notes', output: 'w4', keys, columns: { note: 'decrypt' } });
     assert.equal(plain.message, 'cannot decrypt column note, row 1: not an encrypted value (expected ferry:v1:<key id>:…)');
+
+    await table('short', 'note', "('ferry:v1:k2025:AAAAAAAA')");
+    const short = await stepFails({ type: 'pii', input: 'short', output: 'w5', keys, columns: { note: 'decrypt' } });
+    assert.equal(short.message, 'cannot decrypt column note, row 1: the encrypted value is truncated');
     delete process.env.PII_TEST_WRONG;
   });
 });
