@@ -89,8 +89,8 @@ test('`ferry viz`: the retail page from file:// — nodes, edges, row counts, a 
   try {
     assert.equal(await count(page, '#graph [data-node]'), 29);
     assert.deepEqual(await Promise.all(['source', 'step', 'dataset', 'sink'].map((k) => count(page, `#graph [data-kind="${k}"]`))), [5, 13, 7, 3]);
-    assert.equal(await count(page, '#graph path.edge'), 27);
-    for (const edge of ['source:sales->step:standardize:0', 'step:standardize:6->dataset:enriched@standardize', 'step:preprocess:3->dataset:abnormal_sales@preprocess', 'dataset:sales_final@preprocess->sink:api']) {
+    assert.equal(await count(page, '#graph path.edge'), 28);
+    for (const edge of ['source:sales->step:standardize:0', 'step:standardize:6->dataset:enriched@standardize', 'step:preprocess:3->dataset:abnormal_sales@preprocess', 'dataset:sales_final@preprocess->quality:sales_final', 'quality:sales_final->sink:api']) {
       assert.equal(await count(page, `#graph [data-edge="${edge}"]`), 1, edge);
     }
 
@@ -119,7 +119,7 @@ test('`ferry viz`: the retail page from file:// — nodes, edges, row counts, a 
     assert.deepEqual(Object.fromEntries(columns.filter((c) => ['sale_id', 'sale_date', 'quantity', 'amount_usd'].includes(c[0]!)).map((c) => [c[0], c[1]])),
       { sale_id: 'VARCHAR', sale_date: 'DATE', quantity: 'INTEGER', amount_usd: 'DECIMAL(12,2)' });
     assert.equal(await page.textContent('#details [data-detail="rows"]'), '9');
-    assert.equal(await count(page, '#graph path.edge.hot'), 4, 'its edge in and three out are highlighted');
+    assert.equal(await count(page, '#graph path.edge.hot'), 2, 'its edge in and its edge out (to the quality rules) are highlighted');
 
     // A source: its config as written, its connection with references only.
     await page.click('#graph [data-node="source:customers"]');
@@ -249,11 +249,11 @@ test('`ferry serve`: the index lists pipelines and runs, the JSON API answers wi
     const pipelines = await json('/api/pipelines');
     assert.deepEqual(pipelines.body, { pipelines: [
       { name: 'daily-sales', file: 'config/pipelines/daily-sales.yaml', description: 'The run date\'s sales, one CSV per day', nodes: 8, edges: 7 },
-      { name: 'retail', file: 'config/pipelines/retail.yaml', description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 28, edges: 27 },
+      { name: 'retail', file: 'config/pipelines/retail.yaml', description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 29, edges: 28 },
     ] });
     assert.equal(pipelines.type, 'application/json; charset=utf-8');
     const graph = (await json('/api/pipelines/retail')).body as { nodes: { id: string }[]; edges: unknown[] };
-    assert.deepEqual([graph.nodes.length, graph.edges.length, graph.nodes[0]!.id], [28, 27, 'source:sales']);
+    assert.deepEqual([graph.nodes.length, graph.edges.length, graph.nodes[0]!.id], [29, 28, 'source:sales']);
     const runs = (await json('/api/runs?pipeline=retail&status=completed&limit=100')).body as { runs: { workflowId: string; status: string; pipeline: string }[] };
     assert.ok(runs.runs.some((r) => r.workflowId === runId));
     assert.ok(runs.runs.every((r) => r.status === 'completed' && r.pipeline === 'retail'));
