@@ -33,6 +33,9 @@ const delivered = new Map<string, DatasetRef>();
 /** Ingest of a pipeline named `…_slow` waits for this (a run that has not reached the gate yet). */
 let releaseSlow: () => void = () => undefined;
 const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+/** Deliver of a pipeline named `…_slowdeliver` waits for this (a decided run still delivering). */
+let releaseDeliver: () => void = () => undefined;
+const slowDeliver = new Promise<void>((resolve) => (releaseDeliver = resolve));
 
 const ref = (input: IngestInput): DatasetRef => ({ dataset: input.dataset, stage: 'ingest', uri: `mem://${input.dataset}`, rows: 6, bytes: 100, sha256: 'in', columns: [{ name: 'product_id', type: 'VARCHAR' }, { name: 'category', type: 'VARCHAR' }] });
 
@@ -58,6 +61,7 @@ before(async () => {
       },
       quality: (input: QualityInput) => fakeQuality(input.pipeline.includes('_table') ? 'table' : 'row')(input),
       deliver: async (input: DeliverInput) => {
+        if (input.pipeline.endsWith('_slowdeliver')) await slowDeliver;
         delivered.set(input.run.key, input.input);
         return { sink: input.sink, type: 'file', target: 'file out', rows: input.input.rows };
       },
@@ -69,6 +73,7 @@ before(async () => {
 
 after(async () => {
   releaseSlow();
+  releaseDeliver();
   worker?.shutdown();
   await running;
   await env?.teardown();
@@ -198,4 +203,18 @@ test('a waiting run cancelled: the run ends cancelled in quality, FerryGate says
   assert.deepEqual([desc.status.name, report.status, report.error, report.decision], ['CANCELLED', 'cancelled', 'cancelled during quality', undefined]);
   assert.deepEqual(desc.searchAttributes.FerryGate, ['cancelled']);
   assert.equal(delivered.has(handle.workflowId), false);
+});
+
+test('a decided run is running again while it delivers (not still waiting)', async () => {
+  const handle = await start('gate_slowdeliver');
+  await untilWaiting(handle);
+  await decide(handle, 'approve');
+  let report = await handle.query<RunReport>('progress');
+  for (let i = 0; i < 300 && report.stage !== 'deliver'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    report = await handle.query<RunReport>('progress');
+  }
+  assert.deepEqual([report.status, report.stage, report.decision?.decision], ['running', 'deliver', 'approve']);
+  releaseDeliver();
+  assert.equal(((await handle.result()) as RunReport).status, 'completed');
 });
