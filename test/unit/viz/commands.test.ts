@@ -16,9 +16,9 @@ test('`ferry viz` without Temporal writes the graph and says why there is no run
     const out = join(dir, 'r.html');
     const res = await ferry(['viz', 'config/pipelines/retail.yaml', '--out', out], unreachable);
     assert.equal(res.code, 0, res.err);
-    assert.equal(res.out, `wrote ${out}: 28 nodes, 27 edges, no run\nTemporal is not reachable at ${settings().temporalAddress} (connect ECONNREFUSED): the graph without a run.\n`);
+    assert.equal(res.out, `wrote ${out}: 29 nodes, 28 edges, no run\nTemporal is not reachable at ${settings().temporalAddress} (connect ECONNREFUSED): the graph without a run.\n`);
     const html = await readFile(out, 'utf8');
-    assert.equal(html.match(/<g class="node /g)?.length, 28);
+    assert.equal(html.match(/<g class="node /g)?.length, 29);
     assert.ok(html.includes('<p class="notice" id="notice">Temporal is not reachable at'));
   } finally {
     await rm(dir, { recursive: true, force: true });

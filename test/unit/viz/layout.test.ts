@@ -1,11 +1,11 @@
 /** The layered layout: exact layers for the retail example, no overlaps, edges left to right, chains straight. */
+import { loadRetailPlain } from '../../support/retail-plain.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPipeline } from '../../../src/pipeline/load.js';
 import { pipelineGraph, type VizGraph } from '../../../src/viz/model.js';
 import { layoutGraph, layersOf, NODE_W, NODE_H } from '../../../src/viz/layout.js';
 
-const retail = async () => pipelineGraph(await loadPipeline('config/pipelines/retail.yaml'));
+const retail = async () => pipelineGraph(await loadRetailPlain());
 
 test('retail: each node sits one layer right of its furthest input', async () => {
   const layers = layersOf(await retail());

@@ -2,6 +2,7 @@
  * The retail example as a graph: exactly these nodes (sources, steps, staged datasets, sinks) and
  * these edges; configs shown as written, with secrets reduced to their `${env:…}` references.
  */
+import { loadRetailPlain } from '../../support/retail-plain.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { pipelineGraph, masked, maskSecretText, summarize } from '../../../src/v
 import { connectionSchema } from '../../../src/connect/connections.js';
 import { sourceSchema } from '../../../activities/sources/index.js';
 
-const retail = async () => pipelineGraph(await loadPipeline('config/pipelines/retail.yaml'));
+const retail = async () => pipelineGraph(await loadRetailPlain());
 
 test('retail: every source, step, staged dataset and sink is a node, in run order', async () => {
   const g = await retail();

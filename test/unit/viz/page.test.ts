@@ -2,6 +2,7 @@
  * The page is self-contained and injection-proof: every text from a pipeline or a run is escaped,
  * the data travels as inert JSON, only the page's own script may run, and nothing is loaded.
  */
+import { loadRetailPlain } from '../../support/retail-plain.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -69,7 +70,7 @@ test('a pipeline and a run with markup in every text: the page holds it as text 
 });
 
 test('self-contained: no external resource, and a CSP that runs only the page script (by hash)', async () => {
-  const graph = pipelineGraph(await loadPipeline('config/pipelines/retail.yaml'));
+  const graph = pipelineGraph(await loadRetailPlain());
   const html = vizPage({ title: 'retail', graph, layout: layoutGraph(graph) });
   assert.ok(!/<link|<img|<iframe|\ssrc=|@import|url\(http/i.test(html), 'nothing to fetch');
   assert.ok(!/https?:\/\/(?!127\.0\.0\.1|www\.w3\.org\/2000\/svg)/.test(html.replace(/"\$\{env:[^"]*"/g, '')), 'no URL other than the SVG namespace and the config as written');

@@ -4,13 +4,13 @@
  * waiting at the gate, the decision and who made it, the catalog version on each dataset; a report
  * from before the quality stage still draws. A `pii` step shows its column methods.
  */
+import { loadRetailPlain } from '../../support/retail-plain.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pipelineGraph, stepSummary } from '../../../src/viz/model.js';
 import { runState } from '../../../src/viz/run-state.js';
 import { layoutGraph } from '../../../src/viz/layout.js';
 import { vizPage } from '../../../src/viz/page.js';
-import { loadPipeline } from '../../../src/pipeline/load.js';
 import { shopPipeline, shopListing, waitingReport, decidedReport, oldReport, SHOP_ID, OUTCOMES } from '../../support/viz-govern.js';
 
 const graph = () => pipelineGraph(shopPipeline());
@@ -56,7 +56,7 @@ test('the quality rules are a node per checked dataset between the last transfor
 });
 
 test('a pipeline without rules has no quality node (the retail example draws as before)', async () => {
-  const g = pipelineGraph(await loadPipeline('config/pipelines/retail.yaml'));
+  const g = pipelineGraph(await loadRetailPlain());
   assert.equal(g.nodes.filter((n) => n.kind === 'quality' || n.stage === 'quality').length, 0);
   assert.equal(g.nodes.length, 28);
 });

@@ -1,13 +1,13 @@
 /** A run laid over the retail graph: rows, columns, durations, statuses and errors land on the right nodes. */
+import { loadRetailPlain } from '../../support/retail-plain.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPipeline } from '../../../src/pipeline/load.js';
 import { pipelineGraph } from '../../../src/viz/model.js';
 import { runState, liveLines } from '../../../src/viz/run-state.js';
 import type { RunReport, StageReport } from '../../../src/run.js';
 import type { RunListing } from '../../../src/runs.js';
 
-const graph = async () => pipelineGraph(await loadPipeline('config/pipelines/retail.yaml'));
+const graph = async () => pipelineGraph(await loadRetailPlain());
 const listing = (status: RunListing['status']): RunListing => ({ workflowId: 'r1', runId: 'x', pipeline: 'retail', runDate: '2024-01-05', trigger: 'cli', status, startTime: new Date('2024-01-05T00:00:00Z') });
 const ds = (dataset: string, rows: number, names: string[] = ['id']) => ({ dataset, rows, columns: names.length, uri: `u/${dataset}`, schema: names.map((name) => ({ name, type: 'VARCHAR' })) });
 const stage = (s: StageReport['stage'], status: StageReport['status'], datasets: StageReport['datasets'] = [], extra: Partial<StageReport> = {}): StageReport => ({ stage: s, status, datasets, ...extra });

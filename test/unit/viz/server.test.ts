@@ -56,7 +56,7 @@ test('GET /api/pipelines lists every pipeline file, a broken one with its proble
   assert.equal(body.pipelines.length, 2);
   assert.match(String(body.pipelines[0]!.error), /^.*broken\.yml:2:10 {2}sources: a pipeline needs at least one source$/m);
   assert.deepEqual({ ...body.pipelines[1], file: undefined }, {
-    name: 'retail', file: undefined, description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 28, edges: 27,
+    name: 'retail', file: undefined, description: 'Enriched sales with USD amounts, from three kinds of source to three kinds of sink', nodes: 29, edges: 28,
   });
 });
 
@@ -64,7 +64,7 @@ test('GET /api/pipelines/<name> is the graph; an unknown name is a 404 in JSON',
   const res = await get('/api/pipelines/retail');
   assert.equal(res.status, 200);
   const graph = JSON.parse(res.body) as { pipeline: string; nodes: unknown[]; edges: unknown[] };
-  assert.deepEqual([graph.pipeline, graph.nodes.length, graph.edges.length], ['retail', 28, 27]);
+  assert.deepEqual([graph.pipeline, graph.nodes.length, graph.edges.length], ['retail', 29, 28]);
   const missing = await get('/api/pipelines/nope');
   assert.deepEqual([missing.status, JSON.parse(missing.body)], [404, { error: `no pipeline nope in ${dir}`, status: 404 }]);
 });
@@ -91,7 +91,7 @@ test('pages without Temporal: the index lists the pipelines, a pipeline page dra
   assert.match(index.body, /<tr data-pipeline="broken"><td>broken<\/td>/);
   const page = await get('/pipelines/retail');
   assert.equal(page.status, 200);
-  assert.equal(page.body.match(/<g class="node /g)?.length, 28);
+  assert.equal(page.body.match(/<g class="node /g)?.length, 29);
   assert.ok(page.body.includes(`Temporal is not reachable at ${settings().temporalAddress} (connection refused): the graph without a run.`));
   assert.equal((await get('/pipelines/nope')).status, 404);
   assert.equal((await get('/pipelines/broken')).status, 422);
