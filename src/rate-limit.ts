@@ -14,6 +14,7 @@
  *   rateLimitQueue('ferry', 'api') // 'ferry.http.api'
  */
 import type { ConnectionSpec } from './connect/connections.js';
+import { parseDuration } from './pipeline/duration-ms.js';
 
 /** `fleet`: `concurrency` was set, so it holds for the whole fleet (a lease per request); unset, each worker runs one at a time. */
 export type RateLimit = { requests_per_second: number; concurrency: number; fleet: boolean };
@@ -67,13 +68,11 @@ export type LeaseRequest = {
 /** Input of the activity that starts the entity workflow with the first request (signal-with-start). */
 export type StartLimitInput = { workflowId: string; taskQueue: string; connection: string; request: LeaseRequest };
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * A config duration (`20s`, `500ms`, `2h`) in milliseconds, for workflow code: the same units as
- * src/pipeline/duration.ts, which the workflow bundle cannot import (it carries zod). 20 s if unreadable.
- */
+/** A config duration (`20s`, `500ms`, `2h`) in milliseconds, for workflow code; 20 s if unreadable. */
 export function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : 20_000;
+  try {
+    return parseDuration(text);
+  } catch {
+    return 20_000;
+  }
 }

@@ -29,6 +29,8 @@ export const GOVERN_PATCH = 'govern-record';
 /** A failed or cancelled run's memo report is kept again after the record is written; runs before it replay without it. */
 export const RECORD_MEMO_PATCH = 'govern-record-memo';
 
+type Activities = ReturnType<typeof activityProxies>;
+
 /** What a run staged and profiled, kept for the record it writes when it ends (however it ends). */
 type RunRecord = { staged: { stage: StageName; ref: DatasetRef }[]; profiles: Record<string, DatasetProfile> };
 
@@ -39,16 +41,17 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
   acceptDecisions(report); // `ferry approve|reject|quarantine`: refused with a reason until the run waits at the gate
   tagRun(plan, run);
   const recording = patched(GOVERN_PATCH);
+  const acts = activityProxies(plan.spec.settings);
   const kept: RunRecord = { staged: [], profiles: {} };
   try {
-    const result = await runPipeline(plan, run, report, kept);
-    if (recording) await recordRun(plan, run, report, kept);
+    const result = await runPipeline(acts, plan, run, report, kept);
+    if (recording) await recordRun(acts, plan, run, report, kept);
     runFinished(report);
     return result;
   } catch (err) {
     keepReport(report); // a failed or cancelled run's report stays readable without a worker
     if (recording) {
-      await CancellationScope.nonCancellable(() => recordRun(plan, run, report, kept));
+      await CancellationScope.nonCancellable(() => recordRun(acts, plan, run, report, kept));
       // Kept again with its record: where report.json lies and the catalog versions (ferry status, viz).
       if (patched(RECORD_MEMO_PATCH)) keepReport(report);
     }
@@ -61,8 +64,7 @@ export async function pipeline(plan: RunPlan): Promise<RunReport> {
  * Writes the run's report.json and catalog entries. A failure here is reported in the run's report
  * but never changes how the run ended: the data was delivered (or not) already.
  */
-async function recordRun(plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<void> {
-  const acts = activityProxies(plan.spec.settings);
+async function recordRun(acts: Activities, plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<void> {
   const input: FinishRunInput = {
     pipeline: plan.pipeline,
     run,
@@ -87,9 +89,8 @@ async function recordRun(plan: RunPlan, run: RunContext, report: RunReport, kept
   }
 }
 
-async function runPipeline(plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<RunReport> {
+async function runPipeline(acts: Activities, plan: RunPlan, run: RunContext, report: RunReport, kept: RunRecord): Promise<RunReport> {
   const { spec, resume } = plan;
-  const acts = activityProxies(spec.settings);
 
   const datasets: Record<string, DatasetRef> = {};
   const record = (datasetsOfStage: RunReport['stages'][number]['datasets'], ref: DatasetRef) => {

@@ -6,13 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFerryWorker } from '../support/ferry-worker.js';
+import { startFerryWorker, startWorkerProcess } from '../support/ferry-worker.js';
 import { startHarness, warehouseRows, RETAIL, RETAIL_ROWS } from '../support/harness.js';
 import type { RunReport } from '../../src/run.js';
 
@@ -73,17 +73,7 @@ test('a worker killed with SIGKILL mid-delivery is replaced and the run ends wit
 const STARTED = 2;
 
 /** The worker script of test/support, with default settings, in its own process and work root. */
-async function startDefaultWorker(workRoot: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-    env: { ...process.env, FERRY_TASK_QUEUE: h.taskQueue, FERRY_STAGING: '.ferry/test-staging', FERRY_LOG_LEVEL: 'ERROR', FERRY_WORK_ROOT: workRoot },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await h.waitFor('the worker to start', () => out.includes(`ready ${child.pid}`), 60_000);
-  return child;
-}
+const startDefaultWorker = (workRoot: string): Promise<ChildProcess> => startWorkerProcess(h, workers, { FERRY_WORK_ROOT: workRoot });
 
 test('at default settings, a SIGKILLed worker\'s activity runs again on another worker within 30 s, with exact rows', async (t) => {
   // Workers of the test before poll the same task queue: stop them, so only this test's workers run.
